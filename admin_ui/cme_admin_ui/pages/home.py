@@ -1,0 +1,46 @@
+"""The start pages: the platform's tenant list (no tenant) and each tenant's home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+
+from cme_platform.identity.principal import principal_of
+from cme_platform.plugins.manager import plugin_info
+from cme_platform.tenancy.scope import active_tenant_or_none
+from cme_platform.web import page_context
+
+
+@get("/", opt={"platform": True}, include_in_schema=False, name="home")
+async def home(request: Request[Any, Any, Any]) -> Template:
+    """A tenant's start page; without a tenant, the list of tenants this platform serves."""
+    tenant = active_tenant_or_none()
+    if tenant is None:
+        tenants = await request.app.state.tenant_directory.all()
+        settings = request.app.state.settings
+        return Template(
+            template_name="platform_home.html",
+            context={
+                **page_context(request),
+                "tenants": tenants,
+                "base_domain": settings.base_domain,
+                "port": settings.port,
+            },
+        )
+    principal = await principal_of(request)
+    info = plugin_info(request.app.state.plugin_manager, tenant.plugin)
+    return Template(
+        template_name="home.html",
+        context={**page_context(request), "plugin": info, "principal": principal},
+    )
+
+
+@get("/healthz", opt={"platform": True}, include_in_schema=False, sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    """Liveness probe for containers and load balancers."""
+    return {"status": "ok"}
+
+
+routes = [home, healthz]

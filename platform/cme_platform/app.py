@@ -1,0 +1,137 @@
+"""The application factory: the Litestar app with tenancy, sessions, the API, the UI and the plugins."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from litestar import Litestar, Router
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from litestar.types import Receive, Scope, Send
+
+from cme_platform.api.errors import handle_exception
+from cme_platform.plugins.manager import get_plugin_manager
+from cme_platform.settings import Settings, get_settings
+from cme_platform.tenancy.middleware import TenantRequiredMiddleware, resolve_tenant
+from cme_platform.tenancy.registry import TenantDirectory
+from cme_platform.tenancy.scope import current_tenant, scope
+
+
+class CMEApp(Litestar):
+    """Litestar with tenant resolution in front of the router, so every request runs in its scope."""
+
+    async def __call__(self, scope_: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if scope_["type"] not in ("http", "websocket"):
+            await super().__call__(scope_, receive, send)
+            return
+        tenant = await resolve_tenant(scope_, self.state.tenant_directory)
+        if tenant is None:
+            await super().__call__(scope_, receive, send)
+            return
+        scope_["state"]["cme_tenant"] = tenant  # type: ignore[typeddict-item]
+        with scope(tenant):
+            await super().__call__(scope_, receive, send)
+
+
+def _plugin_guard(plugin_name: str) -> Any:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if current_tenant().plugin != plugin_name:
+            raise NotFoundException("页面不存在")
+
+    return guard
+
+
+def plugin_routers(pm: pluggy.PluginManager) -> list[Router]:
+    """One router per plugin under ``/p/<name>``, reachable only by that plugin's tenants."""
+    routers = []
+    for name, plugin in sorted(pm.list_name_plugin()):
+        caller = pm.subset_hook_caller("cme_routes", [p for n, p in pm.list_name_plugin() if n != name])
+        handlers = [h for contributed in caller() for h in contributed]
+        if handlers:
+            routers.append(Router(path=f"/p/{name}", route_handlers=handlers, guards=[_plugin_guard(name)]))
+    return routers
+
+
+def template_dirs(pm: pluggy.PluginManager) -> list[Path]:
+    """The shell's template directory followed by every plugin's."""
+    from cme_admin_ui import TEMPLATE_DIR
+
+    dirs = [TEMPLATE_DIR]
+    for contributed in pm.hook.cme_template_dirs():
+        dirs.extend(Path(d) for d in contributed)
+    return dirs
+
+
+def session_config(settings: Settings) -> CookieBackendConfig:
+    """Encrypted cookie sessions keyed from the secret (they survive restarts and span workers)."""
+    secret = hashlib.sha256(("cme-session:" + settings.secret_key).encode()).digest()
+    return CookieBackendConfig(secret=secret, key="cme_session", httponly=True, samesite="lax")
+
+
+def _template_filters(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
+
+
+async def _start_database(app: Litestar) -> None:
+    from cme_platform.tenancy.tables import Tenant
+
+    start = getattr(Tenant._meta.db, "start_connection_pool", None)
+    if app.state.settings.is_postgres and start is not None:
+        await start(max_size=10)
+
+
+async def _stop_database(app: Litestar) -> None:
+    from cme_platform.tenancy.tables import Tenant
+
+    close = getattr(Tenant._meta.db, "close_connection_pool", None)
+    if app.state.settings.is_postgres and close is not None:
+        await close()
+
+
+def create_app(*, plugin_manager: pluggy.PluginManager | None = None, settings: Settings | None = None) -> CMEApp:
+    """Build the application. Without arguments it uses every installed plugin and the env settings."""
+    from cme_admin_ui import STATIC_DIR, ui_routes
+    from cme_platform.orgs.api import org_api_routes
+
+    settings = settings or get_settings()
+    pm = plugin_manager or get_plugin_manager()
+    app = CMEApp(
+        route_handlers=[
+            *org_api_routes(),
+            *ui_routes(),
+            *plugin_routers(pm),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"platform": True}),
+        ],
+        middleware=[session_config(settings).middleware, TenantRequiredMiddleware()],
+        template_config=TemplateConfig(
+            directory=template_dirs(pm), engine=JinjaTemplateEngine, engine_callback=_template_filters
+        ),
+        openapi_config=OpenAPIConfig(
+            title="CME 继续医学教育学分平台 API",
+            version="0.1.0",
+            description="Tenant-scoped JSON API. Prefix every path with /t/<tenant slug> or use the tenant's host.",
+            path="/schema",
+            # JSON only: the bundled UI renderers load scripts from CDNs, which closed networks block.
+            render_plugins=[JsonRenderPlugin(path="/openapi.json")],
+            openapi_router=Router(path="/schema", route_handlers=[], opt={"platform": True}),
+        ),
+        exception_handlers={Exception: handle_exception},
+        request_max_body_size=settings.max_body_bytes,
+        on_startup=[_start_database],
+        on_shutdown=[_stop_database],
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    app.state.plugin_manager = pm
+    app.state.tenant_directory = TenantDirectory(settings.base_domain)
+    return app

@@ -1,0 +1,105 @@
+"""``cme demo``: load each tenant's small demo organisation and demo accounts, idempotently.
+
+The organisation comes from the tenant's plugin (``cme_demo_organisation``); the accounts are the same
+in every tenant, one per administrative role, all with :data:`DEMO_PASSWORD`. Existing rows are kept
+as they are (a second run changes nothing, and a changed password stays changed).
+"""
+
+from __future__ import annotations
+
+import msgspec
+import pluggy
+
+from cme_platform.identity.passwords import hash_password
+from cme_platform.identity.roles import Role
+from cme_platform.identity.tables import Account, RoleGrant
+from cme_platform.orgs.tables import Department, Institution, Region
+from cme_platform.plugins.manager import tenant_hooks
+from cme_platform.tenancy.context import TenantContext
+from cme_platform.tenancy.scope import scope
+
+DEMO_PASSWORD = "Demo@2026"
+
+
+class DemoLogin(msgspec.Struct, frozen=True):
+    """A demo account to print: who signs in with what, in which role."""
+
+    username: str
+    password: str
+    role: Role
+    scope: str
+
+
+async def _get_or_create(table: type, where: object, **values: object) -> int:
+    row = await table.select(table.id).where(where).first()  # type: ignore[attr-defined]
+    if row is not None:
+        return int(row["id"])
+    instance = table(**values)
+    await instance.save()
+    return int(instance.id)
+
+
+async def _demo_account(username: str, display_name: str, grant: dict[str, int | None], role: Role) -> None:
+    account_id = await _get_or_create(
+        Account,
+        Account.username == username,
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(DEMO_PASSWORD),
+    )
+    if not await RoleGrant.exists().where((RoleGrant.account == account_id) & (RoleGrant.role == role.value)):
+        await RoleGrant(account=account_id, role=role.value, **grant).save()
+
+
+async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[DemoLogin]:
+    """Load ``tenant``'s demo organisation and accounts; returns the demo logins."""
+    organisation = tenant_hooks(pm, tenant.plugin).cme_demo_organisation(tenant=tenant)
+    if organisation is None or not organisation.regions:
+        return []
+    with scope(tenant):
+        async with Region._meta.db.transaction():
+            first: dict[str, tuple[int, str]] = {}
+            for region in organisation.regions:
+                region_id = await _get_or_create(
+                    Region, Region.code == region.code, code=region.code, name=region.name, kind=region.kind
+                )
+                first.setdefault("region", (region_id, region.name))
+                for inst in region.institutions:
+                    inst_id = await _get_or_create(
+                        Institution,
+                        Institution.code == inst.code,
+                        code=inst.code,
+                        name=inst.name,
+                        region=region_id,
+                        level=inst.level,
+                        category=inst.category,
+                        staff_count=inst.staff_count,
+                    )
+                    first.setdefault("institution", (inst_id, inst.name))
+                    for name in inst.departments:
+                        dept_id = await _get_or_create(
+                            Department,
+                            (Department.institution == inst_id) & (Department.name == name),
+                            institution=inst_id,
+                            name=name,
+                        )
+                        if first["institution"][0] == inst_id:
+                            first.setdefault("department", (dept_id, f"{inst.name} {name}"))
+            region_id, region_name = first["region"]
+            inst_id, inst_name = first["institution"]
+            dept_id, dept_name = first["department"]
+            logins = [
+                ("admin", "继教委管理员", Role.COMMISSION_ADMIN, {}, tenant.name),
+                ("region_admin", f"{region_name}管理员", Role.REGION_ADMIN, {"region": region_id}, region_name),
+                ("inst_admin", f"{inst_name}科教部门", Role.INSTITUTION_ADMIN, {"institution": inst_id}, inst_name),
+                (
+                    "dept_admin",
+                    f"{dept_name}科室账户",
+                    Role.DEPARTMENT_ADMIN,
+                    {"institution": inst_id, "department": dept_id},
+                    dept_name,
+                ),
+            ]
+            for username, display_name, role, grant, _ in logins:
+                await _demo_account(username, display_name, grant, role)
+    return [DemoLogin(username, DEMO_PASSWORD, role, where) for username, _, role, _, where in logins]

@@ -1,0 +1,41 @@
+"""Composite unique indexes with the tenant as the leading column.
+
+Piccolo declares only single-column indexes, so these are raw SQL; the statements are the same on
+SQLite and PostgreSQL, which keeps one migration history for both engines.
+"""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+ID = "2026-11-22T05:10:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "tenant-leading unique indexes for codes, names and usernames"
+
+INDEXES = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS org_region_tenant_code ON org_region (tenant, code)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS org_institution_tenant_code ON org_institution (tenant, code)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS org_department_tenant_institution_name "
+    "ON org_department (tenant, institution, name)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS identity_account_tenant_username ON identity_account (tenant, username)",
+    "CREATE INDEX IF NOT EXISTS identity_role_grant_tenant_role ON identity_role_grant (tenant, role)",
+)
+
+
+async def forwards() -> MigrationManager:
+    manager = MigrationManager(migration_id=ID, app_name="cme_platform", description=DESCRIPTION)
+
+    async def create_indexes() -> None:
+        from cme_platform.tenancy.tables import Tenant
+
+        for statement in INDEXES:
+            await Tenant.raw(statement)
+
+    async def drop_indexes() -> None:
+        from cme_platform.tenancy.tables import Tenant
+
+        for statement in INDEXES:
+            name = statement.split(" ON ")[0].split()[-1]
+            await Tenant.raw(f"DROP INDEX IF EXISTS {name}")
+
+    manager.add_raw(create_indexes)
+    manager.add_raw_backwards(drop_indexes)
+    return manager

@@ -1,0 +1,101 @@
+"""Hook specifications: every hook a province plugin can implement.
+
+Hook names start with ``cme_``. Tenant-facing hooks are called through :class:`TenantHooks`, which only
+reaches the tenant's own province plugin (plus the core's defaults); start-up hooks (routes, template
+directories, Piccolo apps, metadata) are called once on every registered plugin. Each hook is documented
+in ``docs/plugins.md`` as well; a test fails if a hook here has no docstring or no section there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cme_platform.plugins import hookspec
+from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PluginInfo
+
+
+@hookspec(firstresult=True)
+def cme_plugin_info() -> PluginInfo:
+    """Describe the plugin.
+
+    Called when the plugin manager loads the plugin (to index plugins by name), by ``cme tenants sync``
+    to check that a tenant file names an installed plugin, and by the shell to show the province.
+    Receives nothing. Returns a :class:`~cme_platform.plugins.types.PluginInfo` whose ``name`` equals
+    the plugin's entry-point name in the ``cme.plugins`` group.
+    """
+
+
+@hookspec(firstresult=True)
+def cme_settings_schema() -> type[Any] | None:
+    """Give the type that validates a tenant's ``[settings]`` table.
+
+    Called by ``cme tenants sync`` for every tenant that uses the plugin, before anything is written.
+    Receives nothing. Returns a ``msgspec.Struct`` subclass (use ``forbid_unknown_fields=True`` and
+    defaults for every optional field); the tenant's settings are converted with ``msgspec.convert``
+    and stored with the defaults filled in. Returns ``None`` when the plugin takes no settings.
+    """
+
+
+@hookspec
+def cme_routes() -> list[Any]:
+    """Contribute HTTP route handlers (Litestar handlers, controllers or routers).
+
+    Called once when the application is built, for every installed plugin. Receives nothing. Returns a
+    list of Litestar route handlers; the platform mounts them under ``/p/<plugin name>/`` and answers 404
+    to any tenant that does not use the plugin, so a handler only ever runs for its own province's
+    tenants (the tenant is in scope, read it with ``current_tenant()``).
+    """
+
+
+@hookspec
+def cme_template_dirs() -> list[Path]:
+    """Contribute Jinja2 template directories.
+
+    Called once when the application is built. Receives nothing. Returns directories whose templates
+    become loadable; put them in a folder named after the plugin (``beijing/page.html``) so that names
+    never collide with the shell's or another plugin's templates. Plugin templates may extend the shell's
+    ``layout.html``.
+    """
+
+
+@hookspec
+def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
+    """Contribute navigation entries for a tenant's web shell.
+
+    Called per request by the shell through the tenant's hooks, so only the tenant's own plugin answers.
+    Receives ``tenant``, the :class:`~cme_platform.tenancy.context.TenantContext`. Returns a list of
+    :class:`~cme_platform.plugins.types.MenuEntry`; plugin pages live under ``/p/<plugin name>/``.
+    """
+
+
+@hookspec
+def cme_piccolo_apps() -> list[str]:
+    """Contribute Piccolo apps for the plugin's own tables.
+
+    Called when Piccolo's configuration is loaded (``cme migrate`` and the server). Receives nothing.
+    Returns dotted module paths of ``piccolo_app`` modules (each defining ``APP_CONFIG``); their
+    migrations run after the core's. A plugin's tenant-owned tables must use
+    :class:`~cme_platform.tenancy.tables.TenantOwned`.
+    """
+
+
+@hookspec(firstresult=True)
+def cme_institution_levels(tenant: Any) -> list[str] | None:
+    """Give the vocabulary of institution levels (单位级别) a tenant's organisation tree uses.
+
+    Called through the tenant's hooks when an institution is created or edited and when the form is
+    shown. Receives ``tenant`` (a ``TenantContext``). Returns the allowed level names in display order,
+    or ``None`` to use the core's default (三级医院, 二级医院, 一级医院, 其他).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_demo_organisation(tenant: Any) -> DemoOrganisation | None:
+    """Give the small demo organisation that ``cme demo`` loads into a tenant of this province.
+
+    Called through the tenant's hooks by ``cme demo`` (and the demo test) once per tenant. Receives
+    ``tenant`` (a ``TenantContext``). Returns a :class:`~cme_platform.plugins.types.DemoOrganisation`
+    (regions → institutions → department names, using the plugin's own institution levels), or ``None``
+    for no demo data. Loading is idempotent: existing codes and names are kept, never overwritten.
+    """

@@ -1,0 +1,89 @@
+"""Settings read from ``CME_*`` environment variables, with the documented defaults.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| ``CME_DATA_DIR`` | ``./data`` | where the embedded database and local files live |
+| ``CME_DATABASE_URL`` | ``sqlite:///<CME_DATA_DIR>/cme.sqlite3`` | ``sqlite:///path`` or ``postgresql://user:pw@host:port/db`` |
+| ``CME_SECRET_KEY`` | generated once into ``<CME_DATA_DIR>/secret_key`` | signs sessions and tokens |
+| ``CME_TENANTS_DIR`` | ``./tenants`` | the declarative tenant files synced by ``cme tenants sync`` |
+| ``CME_BASE_DOMAIN`` | ``localhost`` | ``<slug>.<base domain>`` resolves a tenant by host |
+| ``CME_HOST`` / ``CME_PORT`` | ``127.0.0.1`` / ``8000`` | where ``cme serve`` listens |
+| ``CME_WORKERS`` | ``1`` | worker processes for ``cme serve`` |
+| ``CME_MAX_BODY_BYTES`` | ``1048576`` | largest request body the JSON API accepts |
+| ``CME_DEBUG`` | ``0`` | ``1`` shows tracebacks (never in production) |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+import msgspec
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """The platform's settings; build with :func:`get_settings`."""
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    tenants_dir: Path
+    base_domain: str = "localhost"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    max_body_bytes: int = 1_048_576
+    debug: bool = False
+
+    @property
+    def is_postgres(self) -> bool:
+        """True when the database URL points at PostgreSQL."""
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The secret from ``CME_SECRET_KEY``, else one generated once and kept in the data directory."""
+    configured = os.environ.get("CME_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (no caching; see :func:`get_settings`)."""
+    data_dir = Path(os.environ.get("CME_DATA_DIR", "data")).resolve()
+    database_url = os.environ.get("CME_DATABASE_URL") or f"sqlite:///{data_dir / 'cme.sqlite3'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=_secret_key(data_dir),
+        tenants_dir=Path(os.environ.get("CME_TENANTS_DIR", "tenants")).resolve(),
+        base_domain=os.environ.get("CME_BASE_DOMAIN", "localhost").lower(),
+        host=os.environ.get("CME_HOST", "127.0.0.1"),
+        port=int(os.environ.get("CME_PORT", "8000")),
+        workers=int(os.environ.get("CME_WORKERS", "1")),
+        max_body_bytes=int(os.environ.get("CME_MAX_BODY_BYTES", "1048576")),
+        debug=_env_bool("CME_DEBUG", False),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

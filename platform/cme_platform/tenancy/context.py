@@ -1,0 +1,25 @@
+"""The tenant a request, job or command acts for, as an immutable value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
+    """A loaded tenant: what the rest of the platform needs to know about it."""
+
+    id: int
+    slug: str
+    name: str
+    plugin: str
+    hosts: tuple[str, ...] = ()
+    branding: dict[str, Any] = msgspec.field(default_factory=dict)
+    settings: dict[str, Any] = msgspec.field(default_factory=dict)
+    active: bool = True
+
+    @property
+    def primary_color(self) -> str:
+        """The tenant's brand colour for the UI (a CSS colour)."""
+        return str(self.branding.get("primary_color", "#1f6feb"))

@@ -1,0 +1,166 @@
+"""``cme tenants sync``: read ``tenants/<slug>.toml`` files, validate them, upsert the ``tenant`` table.
+
+A tenant file::
+
+    name = "北京市继续医学教育委员会"
+    plugin = "beijing"
+    hosts = ["cme.beijing.example.org"]
+
+    [branding]
+    primary_color = "#b71c1c"
+    short_name = "北京继教"
+
+    [settings]          # validated against the plugin's cme_settings_schema()
+    audit_sample_rate = 0.05
+
+The slug is the file name. Every file is validated before anything is written; one bad file fails the
+whole sync with messages naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pluggy
+
+from cme_platform.plugins.manager import UnknownPluginError, tenant_hooks
+from cme_platform.tenancy.registry import tenant_from_row, tenants_changed
+from cme_platform.tenancy.tables import Tenant
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+
+
+class TenantFileError(ValueError):
+    """A tenant file is malformed; the message names the file and what is wrong."""
+
+
+class Branding(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The look of a tenant's web shell."""
+
+    primary_color: str = "#1f6feb"
+    short_name: str = ""
+    logo_text: str = ""
+
+
+class TenantFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The contents of one ``tenants/<slug>.toml`` file."""
+
+    name: str
+    plugin: str
+    hosts: list[str] = msgspec.field(default_factory=list)
+    active: bool = True
+    branding: Branding = msgspec.field(default_factory=Branding)
+    settings: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class TenantSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A validated tenant ready to be written: settings already converted by the plugin's schema."""
+
+    slug: str
+    name: str
+    plugin: str
+    hosts: list[str]
+    active: bool
+    branding: dict[str, Any]
+    settings: dict[str, Any]
+
+
+def parse_tenant_file(path: Path, pm: pluggy.PluginManager) -> TenantSpec:
+    """Read and validate one tenant file; raise :class:`TenantFileError` with a readable message."""
+    slug = path.stem
+    if not SLUG_RE.match(slug):
+        raise TenantFileError(f"{path.name}: file name must be a slug (lower-case letters, digits, '-')")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = msgspec.convert(raw, TenantFile)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TenantFileError(f"{path.name}: not valid TOML: {exc}") from exc
+    except msgspec.ValidationError as exc:
+        raise TenantFileError(f"{path.name}: {exc}") from exc
+    try:
+        schema = tenant_hooks(pm, data.plugin).cme_settings_schema()
+    except UnknownPluginError as exc:
+        raise TenantFileError(f"{path.name}: plugin {data.plugin!r} is not installed") from exc
+    settings: dict[str, Any] = {}
+    if schema is not None:
+        try:
+            settings = msgspec.to_builtins(msgspec.convert(data.settings, schema))
+        except msgspec.ValidationError as exc:
+            raise TenantFileError(f"{path.name}: [settings] {exc}") from exc
+    elif data.settings:
+        raise TenantFileError(f"{path.name}: plugin {data.plugin!r} takes no [settings]")
+    return TenantSpec(
+        slug=slug,
+        name=data.name,
+        plugin=data.plugin,
+        hosts=[h.lower() for h in data.hosts],
+        active=data.active,
+        branding=msgspec.to_builtins(data.branding),
+        settings=settings,
+    )
+
+
+def read_tenant_dir(directory: Path, pm: pluggy.PluginManager) -> list[TenantSpec]:
+    """Validate every ``*.toml`` file in ``directory``; collect all errors before raising."""
+    specs: list[TenantSpec] = []
+    errors: list[str] = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            specs.append(parse_tenant_file(path, pm))
+        except TenantFileError as exc:
+            errors.append(str(exc))
+    hosts_seen: dict[str, str] = {}
+    for spec in specs:
+        for host in spec.hosts:
+            if host in hosts_seen:
+                errors.append(f"{spec.slug}.toml: host {host!r} is already used by {hosts_seen[host]}.toml")
+            hosts_seen[host] = spec.slug
+    if errors:
+        raise TenantFileError("\n".join(errors))
+    return specs
+
+
+async def sync_tenants(specs: list[TenantSpec]) -> dict[str, str]:
+    """Insert or update each tenant in one transaction; returns ``{slug: "created"|"updated"|"unchanged"}``.
+
+    Tenants whose file disappeared are left in place (their data stays); deactivate them with
+    ``active = false`` in the file instead.
+    """
+    result: dict[str, str] = {}
+    async with Tenant._meta.db.transaction():
+        existing = {row["slug"]: row for row in await Tenant.select()}
+        for spec in specs:
+            values = {
+                Tenant.name: spec.name,
+                Tenant.plugin: spec.plugin,
+                Tenant.hosts: spec.hosts,
+                Tenant.branding: spec.branding,
+                Tenant.settings: spec.settings,
+                Tenant.active: spec.active,
+            }
+            row = existing.get(spec.slug)
+            if row is None:
+                await Tenant.insert(Tenant(slug=spec.slug, **{c._meta.name: v for c, v in values.items()}))
+                result[spec.slug] = "created"
+                continue
+            loaded = tenant_from_row(row)
+            current = {
+                "name": loaded.name,
+                "plugin": loaded.plugin,
+                "hosts": list(loaded.hosts),
+                "branding": loaded.branding,
+                "settings": loaded.settings,
+                "active": loaded.active,
+            }
+            wanted = {c._meta.name: v for c, v in values.items()}
+            if current == wanted:
+                result[spec.slug] = "unchanged"
+                continue
+            await Tenant.update(values).where(Tenant.id == row["id"])
+            result[spec.slug] = "updated"
+    tenants_changed()
+    return result

@@ -1,0 +1,208 @@
+"""Pytest fixtures for the platform and for province plugin authors (pytest plugin ``cme_testkit``).
+
+Fixtures:
+
+- ``cme_plugins``: ``None`` (every installed plugin) or ``{name: plugin}``; override it in your tests.
+- ``cme_app``: the application built with those plugins.
+- ``cme_client``: an ``httpx``-style ``AsyncTestClient`` for ``cme_app`` (lifespan run).
+- ``tenant_factory``: ``await tenant_factory(slug="a", plugin="beijing")`` → ``TenantContext``.
+- ``account_factory``: ``await account_factory(tenant, "name", grants=[(Role.X, {"institution": 1})])``.
+- ``login``: ``await login(client, tenant, username)`` signs the client in to the tenant.
+- ``cme_scope``: the ``scope(tenant)`` context manager, for direct queries in tests.
+- ``cme_db``: a clean database for the test (every tenant-owned and tenant row removed).
+
+Tests that use the database are marked ``db`` automatically; async tests run on anyio's asyncio backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TEST_PASSWORD = "Test@2026pw"
+DB_FIXTURES = {"cme_db", "tenant_factory", "account_factory", "cme_client", "login"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the platform at a private database before any platform module reads its settings."""
+    config.addinivalue_line("markers", "db: touches the database (run on SQLite and on PostgreSQL)")
+    if os.environ.get("CME_TESTKIT_ACTIVE"):
+        return
+    tmp_dir = Path(tempfile.mkdtemp(prefix="cme-test-"))
+    backend = os.environ.get("CME_TEST_DB", "sqlite")
+    from cme_platform.testkit.database import TestDatabase
+
+    database = TestDatabase(backend, tmp_dir)
+    try:
+        url = database.start()
+    except Exception as exc:  # noqa: BLE001 - reported loudly, then the db tests fail
+        banner = "!" * 78
+        print(f"\n{banner}\nCME_TEST_DB={backend}: the test database could not be started: {exc}\n{banner}\n")
+        raise pytest.UsageError(f"test database unavailable ({backend}): {exc}") from exc
+    os.environ.update(
+        CME_TESTKIT_ACTIVE="1",
+        CME_DATA_DIR=str(tmp_dir / "data"),
+        CME_DATABASE_URL=url,
+        CME_SECRET_KEY="test-secret-key-not-for-production-use-0123456789",
+        CME_TENANTS_DIR=str(tmp_dir / "tenants"),
+    )
+    config._cme_database = database  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Drop the session's database."""
+    database = getattr(config, "_cme_database", None)
+    if database is not None:
+        database.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which database the session uses."""
+    database = getattr(config, "_cme_database", None)
+    return f"cme test database: {database.backend if database else 'external'}"
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_pycollect_makeitem(collector: Any, name: str, obj: object) -> Any:
+    """Run coroutine tests on anyio (marked before anyio's own collection hook looks)."""
+    if collector.istestfunction(obj, name) and inspect.iscoroutinefunction(obj):
+        pytest.mark.anyio(obj)
+    yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that use the database ``db``."""
+    for item in items:
+        if set(getattr(item, "fixturenames", ())) & DB_FIXTURES:
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio (the platform's loop)."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def _cme_migrated() -> None:
+    from cme_platform.db.migrate import migrate
+
+    asyncio.run(migrate())
+
+
+async def _clean_database() -> None:
+    from piccolo.conf.apps import Finder
+
+    from cme_platform.tenancy.scope import scopes_disabled
+    from cme_platform.tenancy.tables import Tenant
+
+    tables = [t for t in Finder().get_table_classes()]
+    with scopes_disabled():
+        if Tenant._meta.db.engine_type == "postgres":
+            names = ", ".join(t._meta.tablename for t in tables)
+            await Tenant.raw(f"TRUNCATE {names} CASCADE")
+        else:
+            for table in reversed(tables):
+                await Tenant.raw(f"DELETE FROM {table._meta.tablename}")
+    from cme_platform.tenancy.registry import tenants_changed
+
+    tenants_changed()
+
+
+@pytest.fixture
+async def cme_db(_cme_migrated: None) -> AsyncIterator[None]:
+    """A database with the schema and no rows."""
+    await _clean_database()
+    yield
+
+
+@pytest.fixture
+def cme_plugins() -> dict[str, Any] | None:
+    """The plugins the app gets: ``None`` for every installed plugin; override with ``{name: plugin}``."""
+    return None
+
+
+@pytest.fixture
+def cme_app(cme_plugins: dict[str, Any] | None) -> Any:
+    """The application with ``cme_plugins``."""
+    from cme_platform.app import create_app
+    from cme_platform.plugins.manager import build_plugin_manager
+
+    pm = build_plugin_manager(cme_plugins) if cme_plugins is not None else None
+    return create_app(plugin_manager=pm)
+
+
+@pytest.fixture
+async def cme_client(cme_app: Any, cme_db: None) -> AsyncIterator[Any]:
+    """An async test client for ``cme_app`` with a clean database."""
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=cme_app, base_url="http://testserver.local") as client:
+        yield client
+
+
+@pytest.fixture
+def tenant_factory(cme_db: None) -> Callable[..., Awaitable[Any]]:
+    """Create tenants: ``await tenant_factory(slug="a", plugin="beijing", name=None, hosts=())``."""
+    from cme_platform.tenancy.registry import tenant_from_row, tenants_changed
+    from cme_platform.tenancy.tables import Tenant
+
+    async def create(slug: str = "tenant-a", plugin: str = "beijing", name: str | None = None, **extra: Any) -> Any:
+        row = Tenant(slug=slug, name=name or f"测试租户 {slug}", plugin=plugin, **extra)
+        await row.save()
+        tenants_changed()
+        return tenant_from_row((await Tenant.select().where(Tenant.id == row.id))[0])
+
+    return create
+
+
+@pytest.fixture
+def account_factory(cme_db: None) -> Callable[..., Awaitable[int]]:
+    """Create an account in a tenant with grants ``[(Role, {"institution": id, …}), …]``; returns its id.
+
+    The password is ``TEST_PASSWORD``.
+    """
+    from cme_platform.identity.passwords import hash_password
+    from cme_platform.identity.tables import Account, RoleGrant
+    from cme_platform.tenancy.scope import scope
+
+    async def create(tenant: Any, username: str, grants: list[tuple[Any, dict[str, int]]] = ()) -> int:  # type: ignore[assignment]
+        with scope(tenant):
+            account = Account(username=username, display_name=f"{username} 测试", password_hash=hash_password(TEST_PASSWORD))
+            await account.save()
+            for role, units in grants:
+                await RoleGrant(account=account.id, role=str(role), **units).save()
+            return int(account.id)
+
+    return create
+
+
+@pytest.fixture
+def login(cme_db: None) -> Callable[..., Awaitable[None]]:
+    """Sign a client in: ``await login(client, tenant, username)`` (uses the path prefix ``/t/<slug>``)."""
+
+    async def sign_in(client: Any, tenant: Any, username: str, password: str = TEST_PASSWORD) -> None:
+        response = await client.post(
+            f"/t/{tenant.slug}/login", data={"username": username, "password": password}, follow_redirects=False
+        )
+        assert response.status_code == 303, f"login as {username} failed: {response.status_code} {response.text[:200]}"
+
+    return sign_in
+
+
+@pytest.fixture
+def cme_scope() -> Callable[[Any], AbstractContextManager[Any]]:
+    """``with cme_scope(tenant): …`` runs queries in that tenant's scope."""
+    from cme_platform.tenancy.scope import scope
+
+    return scope
+
+

@@ -1,0 +1,65 @@
+"""What every server-rendered page needs: the tenant, the signed-in account, the menu and URL helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+from litestar.connection import ASGIConnection
+
+from cme_platform.identity.principal import Principal
+from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
+from cme_platform.plugins.manager import tenant_hooks
+from cme_platform.plugins.types import MenuEntry
+from cme_platform.tenancy.context import TenantContext
+from cme_platform.tenancy.scope import active_tenant_or_none
+
+CORE_MENU: tuple[MenuEntry, ...] = (
+    MenuEntry(label="首页", path="/", section="工作台", order=0, public=True),
+    MenuEntry(label="区域", path="/orgs/regions", section="组织机构", roles=(Role.COMMISSION_ADMIN,), order=10),
+    MenuEntry(label="单位", path="/orgs/institutions", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=20),
+    MenuEntry(label="科室", path="/orgs/departments", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=30),
+)
+
+
+def tenant_url(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> str:
+    """An absolute path inside the request's tenant (adds ``/t/<slug>`` when the tenant came by path)."""
+    root = connection.scope.get("root_path", "") or ""
+    return f"{root}{path if path.startswith('/') else '/' + path}"
+
+
+def menu_for(
+    pm: pluggy.PluginManager, tenant: TenantContext, principal: Principal | None
+) -> list[tuple[str, list[MenuEntry]]]:
+    """The navigation for ``principal`` in ``tenant``: core entries plus the tenant's plugin entries.
+
+    Visitors see the public entries; a signed-in account sees entries without roles and those whose
+    roles it holds. Returned grouped by section, sections in order of their first entry.
+    """
+    entries: list[MenuEntry] = list(CORE_MENU)
+    for contributed in tenant_hooks(pm, tenant.plugin).cme_menu_entries(tenant=tenant):
+        entries.extend(contributed)
+    if principal is None:
+        visible = [e for e in entries if e.public]
+    else:
+        visible = [e for e in entries if not e.roles or principal.roles.intersection(e.roles)]
+    sections: dict[str, list[MenuEntry]] = {}
+    for entry in sorted(visible, key=lambda e: e.order):
+        sections.setdefault(entry.section, []).append(entry)
+    return list(sections.items())
+
+
+def page_context(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    """Template context for the shell: ``tenant``, ``principal``, ``menu`` and ``url()``.
+
+    Uses the principal already loaded for this request (see ``principal_of``); never queries.
+    """
+    tenant = active_tenant_or_none()
+    principal = connection.scope.get("state", {}).get("cme_principal")
+    return {
+        "tenant": tenant,
+        "principal": principal,
+        "menu": menu_for(connection.app.state.plugin_manager, tenant, principal) if tenant else [],
+        "url": lambda path: tenant_url(connection, path),
+        "current_path": connection.scope["path"][len(connection.scope.get("root_path", "") or "") :] or "/",
+    }

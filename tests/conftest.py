@@ -6,7 +6,6 @@ from typing import Any
 
 import msgspec
 import pytest
-
 from cme_platform.identity.roles import Role
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.tenancy.context import TenantContext
@@ -45,7 +44,9 @@ async def build_world(tenant: TenantContext, account_factory: Any, prefix: str) 
     accounts = {
         "commission": await account_factory(tenant, "commission", [(Role.COMMISSION_ADMIN, {})]),
         "region": await account_factory(tenant, "region", [(Role.REGION_ADMIN, {"region": r1})]),
-        "institution": await account_factory(tenant, "institution", [(Role.INSTITUTION_ADMIN, {"institution": i1})]),
+        "institution": await account_factory(
+            tenant, "institution", [(Role.INSTITUTION_ADMIN, {"institution": i1})]
+        ),
         "department": await account_factory(
             tenant, "department", [(Role.DEPARTMENT_ADMIN, {"institution": i1, "department": d1})]
         ),

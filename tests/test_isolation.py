@@ -56,7 +56,12 @@ async def test_every_tenant_owned_table_is_isolated(world, other_world):
 # Bodies for create routes that point at tenant A's objects (from tenant B they must be refused).
 CREATE_BODIES = {
     "/api/orgs/regions": None,  # a region has no parent: nothing of A to point at
-    "/api/orgs/institutions": lambda w: {"name": "越权", "code": "X-1", "level": "三级医院", "region_id": w.region_id},
+    "/api/orgs/institutions": lambda w: {
+        "name": "越权",
+        "code": "X-1",
+        "level": "三级医院",
+        "region_id": w.region_id,
+    },
     "/api/orgs/departments": lambda w: {"institution_id": w.institution_id, "name": "越权科室"},
 }
 PARAM_IDS = {
@@ -107,13 +112,19 @@ async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world,
             url = PARAM_RE.sub(str(value), url, count=1)
         if method == "GET" and params:
             response = await cme_client.get(prefix + url)
-            assert response.status_code == 404, f"GET {path} with tenant A's id answered {response.status_code}"
+            assert response.status_code == 404, (
+                f"GET {path} with tenant A's id answered {response.status_code}"
+            )
         elif method == "GET":
-            response = await cme_client.get(prefix + url, params={"page_size": 200} if path.startswith("/api/") else {})
+            response = await cme_client.get(
+                prefix + url, params={"page_size": 200} if path.startswith("/api/") else {}
+            )
             assert response.status_code == 200, f"GET {path}: {response.status_code}"
             if path in LIST_IDS:
                 listed = {item["id"] for item in response.json()["items"]}
-                assert listed and listed.isdisjoint(LIST_IDS[path](world)), f"GET {path} lists tenant A's rows"
+                assert listed and listed.isdisjoint(LIST_IDS[path](world)), (
+                    f"GET {path} lists tenant A's rows"
+                )
         elif method == "PATCH":
             response = await cme_client.patch(prefix + url, json={"name": "越权修改"})
             assert response.status_code == 404, f"PATCH {path}: {response.status_code}"
@@ -124,7 +135,13 @@ async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world,
                 response = await cme_client.post(prefix + url, json=body(world))
                 assert response.status_code in (400, 404), f"POST {path}: {response.status_code}"
         elif method == "POST":
-            form = {"name": "越权", "code": "X-2", "active": "0", "level": "三级医院", "institution_id": str(world.institution_id)}
+            form = {
+                "name": "越权",
+                "code": "X-2",
+                "active": "0",
+                "level": "三级医院",
+                "institution_id": str(world.institution_id),
+            }
             response = await cme_client.post(prefix + url, data=form, follow_redirects=False)
             if params:
                 assert response.status_code == 404, f"POST {path}: {response.status_code}"

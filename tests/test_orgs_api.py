@@ -15,16 +15,26 @@ async def test_commission_admin_manages_the_whole_tree(cme_client, world, login)
     region = r.json()
     r = await cme_client.post(
         f"{API}/institutions",
-        json={"name": "新区医院", "code": "NEW-1", "region_id": region["id"], "level": "三级医院", "staff_count": 120},
+        json={
+            "name": "新区医院",
+            "code": "NEW-1",
+            "region_id": region["id"],
+            "level": "三级医院",
+            "staff_count": 120,
+        },
     )
     assert r.status_code == 201, r.text
     institution = r.json()
     assert institution["region_name"] == "新区" and institution["category"] == "综合"
-    r = await cme_client.post(f"{API}/departments", json={"institution_id": institution["id"], "name": "心内科"})
+    r = await cme_client.post(
+        f"{API}/departments", json={"institution_id": institution["id"], "name": "心内科"}
+    )
     assert r.status_code == 201, r.text
     department = r.json()
 
-    r = await cme_client.patch(f"{API}/institutions/{institution['id']}", json={"staff_count": 150, "active": False})
+    r = await cme_client.patch(
+        f"{API}/institutions/{institution['id']}", json={"staff_count": 150, "active": False}
+    )
     assert r.json()["staff_count"] == 150 and r.json()["active"] is False
     r = await cme_client.patch(f"{API}/departments/{department['id']}", json={"name": "心血管内科"})
     assert r.json()["name"] == "心血管内科"
@@ -39,7 +49,9 @@ async def test_commission_admin_manages_the_whole_tree(cme_client, world, login)
 
 async def test_validation_errors_are_field_errors_in_chinese(cme_client, world, login):
     await login(cme_client, world.tenant, "commission")
-    r = await cme_client.post(f"{API}/institutions", json={"name": "", "code": "bad code!", "staff_count": "many"})
+    r = await cme_client.post(
+        f"{API}/institutions", json={"name": "", "code": "bad code!", "staff_count": "many"}
+    )
     assert r.status_code == 400
     body = r.json()
     assert body["code"] == "validation_error" and body["message"]
@@ -49,7 +61,9 @@ async def test_validation_errors_are_field_errors_in_chinese(cme_client, world, 
     r = await cme_client.post(f"{API}/institutions", json={"code": "X1", "level": "三级医院"})
     assert r.status_code == 400 and r.json()["errors"][0] == {"field": "name", "message": "必填项，不能为空"}
 
-    r = await cme_client.post(f"{API}/institutions", json={"name": "某医院", "code": "X1", "level": "不存在的级别"})
+    r = await cme_client.post(
+        f"{API}/institutions", json={"name": "某医院", "code": "X1", "level": "不存在的级别"}
+    )
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "level"
 
     r = await cme_client.post(
@@ -89,7 +103,9 @@ async def test_unknown_ids_and_duplicates(cme_client, world, login):
         f"{API}/institutions", json={"name": "重复", "code": "AI1", "level": "三级医院", "region_id": 999999}
     )
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "region_id"
-    r = await cme_client.post(f"{API}/institutions", json={"name": "重复", "code": "AI1", "level": "三级医院"})
+    r = await cme_client.post(
+        f"{API}/institutions", json={"name": "重复", "code": "AI1", "level": "三级医院"}
+    )
     assert r.status_code == 409 and r.json()["errors"] == [{"field": "code", "message": "该单位编码已被使用"}]
     r = await cme_client.patch(f"{API}/institutions/{world.other_institution_id}", json={"code": "AI1"})
     assert r.status_code == 409
@@ -110,7 +126,12 @@ async def test_roles_see_and_change_only_their_part(cme_client, world, login):
     assert r.status_code == 201, r.text
     r = await cme_client.post(
         f"{API}/institutions",
-        json={"name": "他区医院", "code": "R2-NEW", "level": "区直属医院", "region_id": world.other_region_id},
+        json={
+            "name": "他区医院",
+            "code": "R2-NEW",
+            "level": "区直属医院",
+            "region_id": world.other_region_id,
+        },
     )
     assert r.status_code == 403
     assert (await cme_client.post(f"{API}/regions", json={"name": "x", "code": "X"})).status_code == 403
@@ -118,15 +139,21 @@ async def test_roles_see_and_change_only_their_part(cme_client, world, login):
     await login(cme_client, world.tenant, "institution")
     departments = (await cme_client.get(f"{API}/departments")).json()["items"]
     assert [d["id"] for d in departments] == [world.department_id]
-    r = await cme_client.post(f"{API}/departments", json={"institution_id": world.institution_id, "name": "外科"})
+    r = await cme_client.post(
+        f"{API}/departments", json={"institution_id": world.institution_id, "name": "外科"}
+    )
     assert r.status_code == 201
-    r = await cme_client.post(f"{API}/departments", json={"institution_id": world.other_institution_id, "name": "外科"})
+    r = await cme_client.post(
+        f"{API}/departments", json={"institution_id": world.other_institution_id, "name": "外科"}
+    )
     assert r.status_code == 400  # the other institution is out of reach: reported as not existing
     r = await cme_client.patch(f"{API}/institutions/{world.institution_id}", json={"name": "改名"})
     assert r.status_code == 403
 
     await login(cme_client, world.tenant, "department")
-    assert [d["id"] for d in (await cme_client.get(f"{API}/departments")).json()["items"]] == [world.department_id]
+    assert [d["id"] for d in (await cme_client.get(f"{API}/departments")).json()["items"]] == [
+        world.department_id
+    ]
     r = await cme_client.patch(f"{API}/departments/{world.department_id}", json={"name": "改名"})
     assert r.status_code == 403
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from cme_platform.orgs.tables import Institution, Region
 from cme_platform.tenancy.scope import TenantScopeError, current_tenant, scope, scopes_disabled
 from cme_platform.tenancy.tables import TENANT_OWNED_TABLES, Tenant

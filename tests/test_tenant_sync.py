@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.tenancy.registry import load_tenants
 from cme_platform.tenancy.sync import TenantFileError, read_tenant_dir, sync_tenants
@@ -48,7 +47,7 @@ async def test_sync_creates_updates_and_reports_unchanged(tmp_path, cme_db):
         ({"alpha.toml": GOOD + "\ncolour = 1\n"}, "colour"),
         ({"alpha.toml": "name = \n"}, "TOML"),
         ({"Bad_Slug.toml": GOOD}, "slug"),
-        ({"alpha.toml": GOOD + '\n[settings]\nno_such_setting = 1\n'}, "settings"),
+        ({"alpha.toml": GOOD + "\n[settings]\nno_such_setting = 1\n"}, "settings"),
         ({"alpha.toml": GOOD, "beta.toml": GOOD}, "already used"),
     ],
 )

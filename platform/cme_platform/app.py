@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ class CMEApp(Litestar):
         if tenant is None:
             await super().__call__(scope_, receive, send)
             return
-        scope_["state"]["cme_tenant"] = tenant  # type: ignore[typeddict-item]
+        scope_["state"]["cme_tenant"] = tenant
         with scope(tenant):
             await super().__call__(scope_, receive, send)
 
@@ -54,7 +55,7 @@ def _plugin_guard(plugin_name: str) -> Any:
 def plugin_routers(pm: pluggy.PluginManager) -> list[Router]:
     """One router per plugin under ``/p/<name>``, reachable only by that plugin's tenants."""
     routers = []
-    for name, plugin in sorted(pm.list_name_plugin()):
+    for name in sorted(n for n, _ in pm.list_name_plugin()):
         caller = pm.subset_hook_caller("cme_routes", [p for n, p in pm.list_name_plugin() if n != name])
         handlers = [h for contributed in caller() for h in contributed]
         if handlers:
@@ -62,11 +63,11 @@ def plugin_routers(pm: pluggy.PluginManager) -> list[Router]:
     return routers
 
 
-def template_dirs(pm: pluggy.PluginManager) -> list[Path]:
+def template_dirs(pm: pluggy.PluginManager) -> list[Path | str | os.PathLike[Any]]:
     """The shell's template directory followed by every plugin's."""
     from cme_admin_ui import TEMPLATE_DIR
 
-    dirs = [TEMPLATE_DIR]
+    dirs: list[Path | str | os.PathLike[Any]] = [TEMPLATE_DIR]
     for contributed in pm.hook.cme_template_dirs():
         dirs.extend(Path(d) for d in contributed)
     return dirs
@@ -86,7 +87,7 @@ async def _start_database(app: Litestar) -> None:
     from cme_platform.tenancy.tables import Tenant
 
     start = getattr(Tenant._meta.db, "start_connection_pool", None)
-    if app.state.settings.is_postgres and start is not None:
+    if app.state.settings.is_postgres and app.state.settings.db_pool and start is not None:
         await start(max_size=10)
 
 
@@ -94,13 +95,16 @@ async def _stop_database(app: Litestar) -> None:
     from cme_platform.tenancy.tables import Tenant
 
     close = getattr(Tenant._meta.db, "close_connection_pool", None)
-    if app.state.settings.is_postgres and close is not None:
+    if app.state.settings.is_postgres and app.state.settings.db_pool and close is not None:
         await close()
 
 
-def create_app(*, plugin_manager: pluggy.PluginManager | None = None, settings: Settings | None = None) -> CMEApp:
+def create_app(
+    *, plugin_manager: pluggy.PluginManager | None = None, settings: Settings | None = None
+) -> CMEApp:
     """Build the application. Without arguments it uses every installed plugin and the env settings."""
     from cme_admin_ui import STATIC_DIR, ui_routes
+
     from cme_platform.orgs.api import org_api_routes
 
     settings = settings or get_settings()
@@ -119,7 +123,9 @@ def create_app(*, plugin_manager: pluggy.PluginManager | None = None, settings: 
         openapi_config=OpenAPIConfig(
             title="CME 继续医学教育学分平台 API",
             version="0.1.0",
-            description="Tenant-scoped JSON API. Prefix every path with /t/<tenant slug> or use the tenant's host.",
+            description=(
+                "Tenant-scoped JSON API. Prefix every path with /t/<tenant slug> or use the tenant's host."
+            ),
             path="/schema",
             # JSON only: the bundled UI renderers load scripts from CDNs, which closed networks block.
             render_plugins=[JsonRenderPlugin(path="/openapi.json")],

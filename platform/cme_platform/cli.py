@@ -74,7 +74,10 @@ def tenants() -> None:
 
 @tenants.command("sync")
 @click.option(
-    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Directory of <slug>.toml files (default CME_TENANTS_DIR, ./tenants).",
 )
 def tenants_sync(directory: Path | None) -> None:
@@ -113,8 +116,9 @@ def demo(serve: bool) -> None:
     Idempotent: a second run reuses the database and keeps every change made in between.
     """
     from cme_platform.db.migrate import migrate as run_migrate
-    from cme_platform.demo import load_demo
+    from cme_platform.demo import DemoLogin, load_demo
     from cme_platform.plugins.manager import get_plugin_manager
+    from cme_platform.tenancy.context import TenantContext
     from cme_platform.tenancy.registry import load_tenants
 
     settings = get_settings()
@@ -123,7 +127,7 @@ def demo(serve: bool) -> None:
     _sync_tenants(None)
     pm = get_plugin_manager()
 
-    async def load_all() -> list[tuple[object, list[object]]]:
+    async def load_all() -> list[tuple[TenantContext, list[DemoLogin]]]:
         return [(t, await load_demo(pm, t)) for t in await load_tenants() if t.active]
 
     port = settings.port

@@ -7,6 +7,8 @@ as they are (a second run changes nothing, and a changed password stays changed)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 import pluggy
 
@@ -39,7 +41,7 @@ async def _get_or_create(table: type, where: object, **values: object) -> int:
     return int(instance.id)
 
 
-async def _demo_account(username: str, display_name: str, grant: dict[str, int | None], role: Role) -> None:
+async def _demo_account(username: str, display_name: str, grant: Mapping[str, int], role: Role) -> None:
     account_id = await _get_or_create(
         Account,
         Account.username == username,
@@ -48,7 +50,7 @@ async def _demo_account(username: str, display_name: str, grant: dict[str, int |
         password_hash=hash_password(DEMO_PASSWORD),
     )
     if not await RoleGrant.exists().where((RoleGrant.account == account_id) & (RoleGrant.role == role.value)):
-        await RoleGrant(account=account_id, role=role.value, **grant).save()
+        await RoleGrant(account=account_id, role=role.value, **grant).save()  # type: ignore[arg-type]
 
 
 async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[DemoLogin]:
@@ -90,8 +92,20 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
             dept_id, dept_name = first["department"]
             logins = [
                 ("admin", "继教委管理员", Role.COMMISSION_ADMIN, {}, tenant.name),
-                ("region_admin", f"{region_name}管理员", Role.REGION_ADMIN, {"region": region_id}, region_name),
-                ("inst_admin", f"{inst_name}科教部门", Role.INSTITUTION_ADMIN, {"institution": inst_id}, inst_name),
+                (
+                    "region_admin",
+                    f"{region_name}管理员",
+                    Role.REGION_ADMIN,
+                    {"region": region_id},
+                    region_name,
+                ),
+                (
+                    "inst_admin",
+                    f"{inst_name}科教部门",
+                    Role.INSTITUTION_ADMIN,
+                    {"institution": inst_id},
+                    inst_name,
+                ),
                 (
                     "dept_admin",
                     f"{dept_name}科室账户",

@@ -3,7 +3,7 @@
 | variable | default | meaning |
 | --- | --- | --- |
 | ``CME_DATA_DIR`` | ``./data`` | where the embedded database and local files live |
-| ``CME_DATABASE_URL`` | ``sqlite:///<CME_DATA_DIR>/cme.sqlite3`` | ``sqlite:///path`` or ``postgresql://user:pw@host:port/db`` |
+| ``CME_DATABASE_URL`` | ``sqlite:///<CME_DATA_DIR>/cme.sqlite3`` | ``sqlite:///path`` or ``postgresql://…`` |
 | ``CME_SECRET_KEY`` | generated once into ``<CME_DATA_DIR>/secret_key`` | signs sessions and tokens |
 | ``CME_TENANTS_DIR`` | ``./tenants`` | the declarative tenant files synced by ``cme tenants sync`` |
 | ``CME_BASE_DOMAIN`` | ``localhost`` | ``<slug>.<base domain>`` resolves a tenant by host |
@@ -11,6 +11,7 @@
 | ``CME_WORKERS`` | ``1`` | worker processes for ``cme serve`` |
 | ``CME_MAX_BODY_BYTES`` | ``1048576`` | largest request body the JSON API accepts |
 | ``CME_DEBUG`` | ``0`` | ``1`` shows tracebacks (never in production) |
+| ``CME_DB_POOL`` | ``1`` | keep a PostgreSQL connection pool per worker (``0``: a connection per query) |
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     workers: int = 1
     max_body_bytes: int = 1_048_576
     debug: bool = False
+    db_pool: bool = True
 
     @property
     def is_postgres(self) -> bool:
@@ -80,6 +82,7 @@ def load_settings() -> Settings:
         workers=int(os.environ.get("CME_WORKERS", "1")),
         max_body_bytes=int(os.environ.get("CME_MAX_BODY_BYTES", "1048576")),
         debug=_env_bool("CME_DEBUG", False),
+        db_pool=_env_bool("CME_DB_POOL", True),
     )
 
 

@@ -8,7 +8,7 @@ import pluggy
 from litestar.connection import ASGIConnection
 
 from cme_platform.identity.principal import Principal
-from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
+from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.plugins.types import MenuEntry
 from cme_platform.tenancy.context import TenantContext
@@ -16,9 +16,13 @@ from cme_platform.tenancy.scope import active_tenant_or_none
 
 CORE_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(label="首页", path="/", section="工作台", order=0, public=True),
-    MenuEntry(label="区域", path="/orgs/regions", section="组织机构", roles=(Role.COMMISSION_ADMIN,), order=10),
-    MenuEntry(label="单位", path="/orgs/institutions", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=20),
-    MenuEntry(label="科室", path="/orgs/departments", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=30),
+    MenuEntry(label="区域", path="/orgs/regions", section="组织机构", roles=REGION_READERS, order=10),
+    MenuEntry(
+        label="单位", path="/orgs/institutions", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=20
+    ),
+    MenuEntry(
+        label="科室", path="/orgs/departments", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=30
+    ),
 )
 
 

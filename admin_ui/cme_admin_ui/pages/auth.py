@@ -9,16 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
-from litestar.response import Redirect, Template
-
 from cme_platform.identity.passwords import verify_password
 from cme_platform.identity.principal import SESSION_KEY, session_accounts
 from cme_platform.identity.tables import Account
 from cme_platform.tenancy.scope import current_tenant
 from cme_platform.web import page_context, tenant_url
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -26,7 +25,9 @@ FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENC
 @get("/login", include_in_schema=False, name="login")
 async def login_page(request: Request[Any, Any, Any]) -> Template:
     """The sign-in form."""
-    return Template(template_name="login.html", context={**page_context(request), "error": None, "username": ""})
+    return Template(
+        template_name="login.html", context={**page_context(request), "error": None, "username": ""}
+    )
 
 
 @post("/login", include_in_schema=False, status_code=200)
@@ -34,7 +35,7 @@ async def login(request: Request[Any, Any, Any], data: FormData) -> Template | R
     """Check the password; on success remember the account for this tenant and go to the start page."""
     username = (data.get("username") or "").strip()[:64]
     password = data.get("password") or ""
-    account = await Account.objects().where((Account.username == username) & (Account.active == True)).first()  # noqa: E712
+    account = await Account.objects().where((Account.username == username) & Account.active.eq(True)).first()
     if account is None or not verify_password(account.password_hash, password):
         return Template(
             template_name="login.html",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import msgspec
-
 from cme_platform.api.errors import DomainError, FieldError, translate_validation
 
 T = TypeVar("T")
@@ -20,7 +19,9 @@ class FormErrors(Exception):
         self.errors = errors
 
 
-def clean_form(form: dict[str, Any], *, optional_ints: tuple[str, ...] = (), booleans: tuple[str, ...] = ()) -> dict[str, Any]:
+def clean_form(
+    form: dict[str, Any], *, optional_ints: tuple[str, ...] = (), booleans: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Trim strings; empty optional integer fields become ``None``; checkbox fields become booleans."""
     cleaned: dict[str, Any] = {}
     for key, value in form.items():

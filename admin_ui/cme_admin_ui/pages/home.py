@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
-from litestar.response import Template
-
 from cme_platform.identity.principal import principal_of
 from cme_platform.plugins.manager import plugin_info
 from cme_platform.tenancy.scope import active_tenant_or_none
 from cme_platform.web import page_context
+from litestar import Request, get
+from litestar.response import Template
 
 
 @get("/", opt={"platform": True}, include_in_schema=False, name="home")

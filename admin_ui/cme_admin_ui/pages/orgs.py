@@ -10,22 +10,22 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import msgspec
+from cme_platform.api.errors import DomainError
+from cme_platform.api.params import Keyword, PageNumber
+from cme_platform.identity.guards import requires_role
+from cme_platform.identity.principal import principal_of
+from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS, Role
+from cme_platform.orgs import schemas as s
+from cme_platform.orgs import service
+from cme_platform.orgs.access import OrgAccess
+from cme_platform.tenancy.scope import current_tenant
+from cme_platform.web import page_context, tenant_url
 from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
-from cme_platform.api.errors import DomainError
-from cme_platform.api.params import Keyword, PageNumber
-from cme_platform.identity.guards import requires_role
-from cme_platform.identity.principal import principal_of
-from cme_platform.identity.roles import ORG_ADMIN_ROLES
-from cme_platform.orgs import schemas as s
-from cme_platform.orgs import service
-from cme_platform.orgs.access import OrgAccess
-from cme_platform.tenancy.scope import current_tenant
-from cme_platform.web import page_context, tenant_url
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 20
@@ -44,6 +44,7 @@ class OrgKind(msgspec.Struct, frozen=True, kw_only=True):
     update: Callable[[Request[Any, Any, Any], OrgAccess, int, Any], Awaitable[Any]]
     filters: tuple[str, ...] = ()
     optional_ints: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = tuple(ORG_ADMIN_ROLES)
 
 
 def _levels(request: Request[Any, Any, Any]) -> list[str]:
@@ -60,6 +61,7 @@ KINDS = (
         get_item=service.get_region,
         create=lambda r, a, d: service.create_region(a, d),
         update=lambda r, a, i, d: service.update_region(a, i, d),
+        roles=REGION_READERS,
     ),
     OrgKind(
         slug="institutions",
@@ -114,7 +116,11 @@ def _kind_routes(kind: OrgKind) -> Router:
     form_template = f"orgs/{kind.slug[:-1]}_form.html"
 
     async def render_form(
-        request: Request[Any, Any, Any], access: OrgAccess, item: Any, values: dict[str, Any], errors: dict[str, str]
+        request: Request[Any, Any, Any],
+        access: OrgAccess,
+        item: Any,
+        values: dict[str, Any],
+        errors: dict[str, str],
     ) -> Template:
         return Template(
             template_name=form_template,
@@ -182,7 +188,9 @@ def _kind_routes(kind: OrgKind) -> Router:
         return await render_form(request, access, item, msgspec.to_builtins(item), {})
 
     @post("/{item_id:int}/edit", status_code=303)
-    async def update(request: Request[Any, Any, Any], item_id: FromPath[int], data: FormData) -> Template | Redirect:
+    async def update(
+        request: Request[Any, Any, Any], item_id: FromPath[int], data: FormData
+    ) -> Template | Redirect:
         access = await _access(request)
         item = await kind.get_item(access, item_id)
         values = clean_form(data, optional_ints=kind.optional_ints)
@@ -197,14 +205,14 @@ def _kind_routes(kind: OrgKind) -> Router:
     @post("/{item_id:int}/active", status_code=303)
     async def set_active(request: Request[Any, Any, Any], item_id: FromPath[int], data: FormData) -> Redirect:
         access = await _access(request)
-        patch = kind.patch_schema(active=data.get("active") == "1")  # type: ignore[call-arg]
+        patch = kind.patch_schema(active=data.get("active") == "1")
         await kind.update(request, access, item_id, patch)
         return Redirect(tenant_url(request, f"/orgs/{kind.slug}?saved=1"), status_code=303)
 
     return Router(
         path=f"/orgs/{kind.slug}",
         route_handlers=[list_page, new_page, create, edit_page, update, set_active],
-        guards=[requires_role(*ORG_ADMIN_ROLES)],
+        guards=[requires_role(*kind.roles)],
         include_in_schema=False,
     )
 

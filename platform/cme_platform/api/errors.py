@@ -41,7 +41,9 @@ class DomainError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, errors: list[FieldError] | None = None, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, errors: list[FieldError] | None = None, *, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or []
@@ -116,7 +118,7 @@ def translate_validation(message: str) -> FieldError:
         match = pattern.search(message)
         if match:
             groups = match.groupdict()
-            if "f" in groups and groups["f"]:
+            if groups.get("f"):
                 field = f"{field}.{groups['f']}" if field else groups["f"]
             return FieldError(field=field, message=template.format(**groups))
     return FieldError(field=field, message="取值不正确")

@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 
-
 def like_pattern(keyword: str) -> str:
     """A ``%keyword%`` pattern with the user's own wildcards removed."""
     cleaned = keyword.replace("%", "").replace("_", "").strip()
     return f"%{cleaned}%"
 
 
-def and_all(*clauses: object) -> object | None:
+def and_all(*clauses: Any) -> Any:
     """Combine Piccolo where-clauses with AND, skipping ``None``."""
     result = None
     for clause in clauses:
         if clause is None:
             continue
-        result = clause if result is None else result & clause  # type: ignore[operator]
+        result = clause if result is None else result & clause
     return result
 
 

@@ -52,9 +52,11 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 
 async def load_principal_by_id(account_id: int) -> Principal | None:
     """Load an active account and its grants from the active tenant (``None`` when absent/inactive)."""
-    account = await Account.select(
-        Account.id, Account.username, Account.display_name, Account.must_change_password
-    ).where((Account.id == account_id) & (Account.active == True)).first()  # noqa: E712
+    account = (
+        await Account.select(Account.id, Account.username, Account.display_name, Account.must_change_password)
+        .where((Account.id == account_id) & (Account.active.eq(True)))
+        .first()
+    )
     if account is None:
         return None
     rows = await RoleGrant.select(
@@ -85,7 +87,7 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     """The signed-in principal of this request for the active tenant, loaded once per request."""
     state = connection.scope.setdefault("state", {})
     if "cme_principal" in state:
-        return state["cme_principal"]  # type: ignore[no-any-return]
+        return state["cme_principal"]
     tenant = current_tenant()
     account_id = session_accounts(connection).get(tenant.slug)
     principal = await load_principal_by_id(int(account_id)) if account_id else None

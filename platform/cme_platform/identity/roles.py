@@ -38,3 +38,6 @@ ORG_ADMIN_ROLES: frozenset[Role] = frozenset(
     {Role.COMMISSION_ADMIN, Role.REGION_ADMIN, Role.INSTITUTION_ADMIN, Role.DEPARTMENT_ADMIN}
 )
 """Roles that administer part of the organisation tree."""
+
+REGION_READERS: tuple[Role, ...] = (Role.COMMISSION_ADMIN, Role.REGION_ADMIN)
+"""Roles that see the region list (regions are maintained by the commission)."""

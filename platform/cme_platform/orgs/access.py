@@ -57,7 +57,9 @@ class OrgAccess(msgspec.Struct, frozen=True, kw_only=True):
         """Institutions visible to the account."""
         if self.tenant_wide:
             return None
-        clause = Institution.id.is_in(sorted(self.institution_ids | self.department_institution_ids) or [0])
+        clause: Any = Institution.id.is_in(
+            sorted(self.institution_ids | self.department_institution_ids) or [0]
+        )
         if self.region_ids:
             clause = clause | Institution.region.is_in(sorted(self.region_ids))
         return clause
@@ -66,7 +68,7 @@ class OrgAccess(msgspec.Struct, frozen=True, kw_only=True):
         """Departments visible to the account."""
         if self.tenant_wide:
             return None
-        clause = Department.id.is_in(sorted(self.department_ids) or [0])
+        clause: Any = Department.id.is_in(sorted(self.department_ids) or [0])
         if self.institution_ids:
             clause = clause | Department.institution.is_in(sorted(self.institution_ids))
         if self.region_ids:

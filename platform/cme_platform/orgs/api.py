@@ -12,7 +12,7 @@ from cme_platform.api.params import ActiveFilter, Keyword, OptionalId, PageNumbe
 from cme_platform.identity.dependencies import provide_principal
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import Principal
-from cme_platform.identity.roles import ORG_ADMIN_ROLES
+from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS
 from cme_platform.orgs import schemas as s
 from cme_platform.orgs import service
 from cme_platform.orgs.access import OrgAccess
@@ -41,6 +41,7 @@ class RegionController(_OrgController):
     """Regions (区/市/县)."""
 
     path = "/api/orgs/regions"
+    guards = [requires_role(*REGION_READERS)]  # noqa: RUF012
 
     @get("/", summary="List regions")
     async def list_regions(
@@ -62,7 +63,9 @@ class RegionController(_OrgController):
         return await service.get_region(access, region_id)
 
     @patch("/{region_id:int}", summary="Edit or deactivate a region")
-    async def update_region(self, access: Access, region_id: FromPath[int], data: JSONBody[s.RegionPatch]) -> s.RegionOut:
+    async def update_region(
+        self, access: Access, region_id: FromPath[int], data: JSONBody[s.RegionPatch]
+    ) -> s.RegionOut:
         return await service.update_region(access, region_id, data)
 
 
@@ -106,7 +109,11 @@ class InstitutionController(_OrgController):
 
     @patch("/{institution_id:int}", summary="Edit or deactivate an institution")
     async def update_institution(
-        self, request: Request[Any, Any, Any], access: Access, institution_id: FromPath[int], data: JSONBody[s.InstitutionPatch]
+        self,
+        request: Request[Any, Any, Any],
+        access: Access,
+        institution_id: FromPath[int],
+        data: JSONBody[s.InstitutionPatch],
     ) -> s.InstitutionOut:
         return await service.update_institution(access, institution_id, data, levels_of(request))
 

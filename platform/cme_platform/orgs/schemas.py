@@ -61,7 +61,7 @@ class InstitutionPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
 
     name: LongName | UnsetType = UNSET
     code: Code | UnsetType = UNSET
-    region_id: Id | None | UnsetType = UNSET
+    region_id: Id | UnsetType | None = UNSET
     level: Annotated[str, Meta(min_length=1, max_length=32)] | UnsetType = UNSET
     category: Category | UnsetType = UNSET
     staff_count: StaffCount | UnsetType = UNSET

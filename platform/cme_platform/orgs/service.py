@@ -77,9 +77,9 @@ async def list_regions(
     rows = await query
     counts = {
         r["region"]: r["count"]
-        for r in await Institution.select(Institution.region, Count()).where(
-            Institution.region.is_in([r["id"] for r in rows] or [0])
-        ).group_by(Institution.region)
+        for r in await Institution.select(Institution.region, Count())
+        .where(Institution.region.is_in([r["id"] for r in rows] or [0]))
+        .group_by(Institution.region)
     }
     items = [_region_out(r, counts.get(r["id"], 0)) for r in rows]
     return s.RegionPage(items=items, total=await count, page=page, page_size=page_size)
@@ -172,17 +172,18 @@ async def list_institutions(
     rows = await query
     counts = {
         r["institution"]: r["count"]
-        for r in await Department.select(Department.institution, Count()).where(
-            Department.institution.is_in([r["id"] for r in rows] or [0])
-        ).group_by(Department.institution)
+        for r in await Department.select(Department.institution, Count())
+        .where(Department.institution.is_in([r["id"] for r in rows] or [0]))
+        .group_by(Department.institution)
     }
     items = [_institution_out(r, counts.get(r["id"], 0)) for r in rows]
     return s.InstitutionPage(items=items, total=await count, page=page, page_size=page_size)
 
 
-_INSTITUTION_COLUMNS = (
-    Institution.all_columns(exclude=[Institution.tenant]) + [Institution.region.name.as_alias("region_name")]
-)
+_INSTITUTION_COLUMNS = [
+    *Institution.all_columns(exclude=[Institution.tenant]),
+    Institution.region.name.as_alias("region_name"),
+]
 
 
 def _institution_out(row: dict[str, Any], department_count: int = 0) -> s.InstitutionOut:
@@ -330,7 +331,7 @@ async def _department_row(access: OrgAccess, department_id: int) -> dict[str, An
     row = await Department.select(*_DEPARTMENT_COLUMNS).where(where).first()
     if row is None:
         raise NotFound("科室不存在")
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 async def get_department(access: OrgAccess, department_id: int) -> s.DepartmentOut:
@@ -343,9 +344,11 @@ _DEPARTMENT_NAME_TAKEN = FieldError("name", "该单位已有同名科室")
 
 async def create_department(access: OrgAccess, data: s.DepartmentIn) -> s.DepartmentOut:
     """Create a department in an institution the caller manages."""
-    institution = await Institution.select(Institution.id, Institution.region).where(
-        and_all(Institution.id == data.institution_id, access.institution_filter())
-    ).first()
+    institution = (
+        await Institution.select(Institution.id, Institution.region)
+        .where(and_all(Institution.id == data.institution_id, access.institution_filter()))
+        .first()
+    )
     if institution is None:
         raise InvalidInput("所属单位不存在", [FieldError("institution_id", "所属单位不存在")])
     if not access.can_manage_departments_of(institution["id"], institution["region"]):
@@ -359,7 +362,9 @@ async def create_department(access: OrgAccess, data: s.DepartmentIn) -> s.Depart
     return await get_department(access, await _write(insert, _DEPARTMENT_NAME_TAKEN))
 
 
-async def update_department(access: OrgAccess, department_id: int, patch: s.DepartmentPatch) -> s.DepartmentOut:
+async def update_department(
+    access: OrgAccess, department_id: int, patch: s.DepartmentPatch
+) -> s.DepartmentOut:
     """Edit or (de)activate a department the caller manages."""
     row = await _department_row(access, department_id)
     if not access.can_manage_departments_of(row["institution"], row["region_id"]):

@@ -1,13 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import JSON, Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -84,9 +77,7 @@ DESCRIPTION = "initial tables: tenant, org tree, accounts and role grants"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="cme_platform", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="cme_platform", description=DESCRIPTION)
 
     manager.add_table(
         class_name="Department",
@@ -102,9 +93,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Region", tablename="org_region", schema=None, columns=None
-    )
+    manager.add_table(class_name="Region", tablename="org_region", schema=None, columns=None)
 
     manager.add_table(
         class_name="Account",
@@ -120,9 +109,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Tenant", tablename="tenant", schema=None, columns=None
-    )
+    manager.add_table(class_name="Tenant", tablename="tenant", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Department",

@@ -15,7 +15,8 @@ INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS org_institution_tenant_code ON org_institution (tenant, code)",
     "CREATE UNIQUE INDEX IF NOT EXISTS org_department_tenant_institution_name "
     "ON org_department (tenant, institution, name)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS identity_account_tenant_username ON identity_account (tenant, username)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS identity_account_tenant_username "
+    "ON identity_account (tenant, username)",
     "CREATE INDEX IF NOT EXISTS identity_role_grant_tenant_role ON identity_role_grant (tenant, role)",
 )
 

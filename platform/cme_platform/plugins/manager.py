@@ -55,7 +55,7 @@ def plugin_info(pm: pluggy.PluginManager, name: str) -> PluginInfo:
     info = TenantHooks(pm, name).cme_plugin_info()
     if info is None:
         raise UnknownPluginError(name)
-    return info  # type: ignore[no-any-return]
+    return info
 
 
 class TenantHooks:

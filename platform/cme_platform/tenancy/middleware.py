@@ -28,7 +28,7 @@ async def resolve_tenant(scope: Scope, directory: TenantDirectory) -> TenantCont
     A ``/t/<slug>`` prefix wins over the host. An unknown slug is remembered in the scope state so that
     the 404 page can name it.
     """
-    state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state: dict[str, Any] = scope.setdefault("state", {})
     match = PATH_PREFIX_RE.match(scope["path"])
     if match:
         slug = match.group("slug")

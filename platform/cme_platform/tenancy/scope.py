@@ -25,7 +25,8 @@ class _ScopeState(msgspec.Struct, frozen=True):
     disabled: bool
 
 
-_state: ContextVar[_ScopeState] = ContextVar("cme_tenant_scope", default=_ScopeState(None, False))
+_NO_SCOPE = _ScopeState(None, False)
+_state: ContextVar[_ScopeState] = ContextVar("cme_tenant_scope", default=_NO_SCOPE)
 
 
 @contextmanager

@@ -134,7 +134,7 @@ async def sync_tenants(specs: list[TenantSpec]) -> dict[str, str]:
     async with Tenant._meta.db.transaction():
         existing = {row["slug"]: row for row in await Tenant.select()}
         for spec in specs:
-            values = {
+            values: dict[Any, Any] = {
                 Tenant.name: spec.name,
                 Tenant.plugin: spec.plugin,
                 Tenant.hosts: spec.hosts,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from piccolo.columns import JSON, Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.query import Count, Delete, Exists, Objects, Select, Update
 from piccolo.query.methods.insert import Insert
@@ -25,6 +25,7 @@ from cme_platform.tenancy.scope import TenantScopeError, tenant_filter
 class Tenant(Table, tablename="tenant"):
     """A provincial CME commission: one row per ``tenants/<slug>.toml`` file."""
 
+    id: Serial
     slug = Varchar(length=63, unique=True, null=False)
     name = Varchar(length=200, null=False)
     plugin = Varchar(length=63, null=False)
@@ -47,7 +48,7 @@ def _tenant_id_of(value: Any) -> int | None:
     return int(value)
 
 
-class _ScopedInsert(Insert):  # type: ignore[type-arg]
+class _ScopedInsert(Insert):
     """An insert that stamps rows with the active tenant and refuses rows of another tenant."""
 
     def add(self, *instances: Table) -> _ScopedInsert:
@@ -68,6 +69,7 @@ class _ScopedInsert(Insert):  # type: ignore[type-arg]
 class TenantOwned:
     """Mixin for tables whose rows belong to one tenant. Put it before ``Table`` in the bases."""
 
+    id: Serial
     tenant = ForeignKey(Tenant, null=False, on_delete=OnDelete.restrict, index=True)
     __tenant_owned__: ClassVar[bool] = True
 
@@ -98,7 +100,7 @@ class TenantOwned:
         return cls._scoped(super().select(*columns, exclude_secrets=exclude_secrets))  # type: ignore[misc]
 
     @classmethod
-    def objects(cls, *prefetch: Any) -> Objects:  # type: ignore[type-arg]
+    def objects(cls, *prefetch: Any) -> Objects:
         return cls._scoped(super().objects(*prefetch))  # type: ignore[misc]
 
     @classmethod
@@ -106,12 +108,16 @@ class TenantOwned:
         return cls._scoped(super().count(column=column, distinct=distinct))  # type: ignore[misc]
 
     @classmethod
-    def exists(cls) -> Exists:  # type: ignore[type-arg]
+    def exists(cls) -> Exists:
         return cls._scoped(super().exists())  # type: ignore[misc]
 
     @classmethod
     def update(
-        cls, values: dict[Any, Any] | None = None, force: bool = False, use_auto_update: bool = True, **kwargs: Any
+        cls,
+        values: dict[Any, Any] | None = None,
+        force: bool = False,
+        use_auto_update: bool = True,
+        **kwargs: Any,
     ) -> Update:
         tenant_id = tenant_filter()
         for key, value in {**(values or {}), **kwargs}.items():
@@ -126,7 +132,7 @@ class TenantOwned:
         return cls._scoped(super().delete(force=force))  # type: ignore[misc]
 
     @classmethod
-    def insert(cls, *rows: Any) -> Insert:  # type: ignore[type-arg]
+    def insert(cls, *rows: Any) -> Insert:
         tenant_filter()  # raise early when there is no scope at all
         query = _ScopedInsert(table=cls).returning(cls._meta.primary_key)  # type: ignore[attr-defined]
         if rows:

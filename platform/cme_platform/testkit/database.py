@@ -17,7 +17,6 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 
-
 class TestDatabase:
     """Chooses and creates the session's database; ``url`` is what ``CME_DATABASE_URL`` should be."""
 

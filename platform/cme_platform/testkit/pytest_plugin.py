@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager
@@ -43,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     database = TestDatabase(backend, tmp_dir)
     try:
         url = database.start()
-    except Exception as exc:  # noqa: BLE001 - reported loudly, then the db tests fail
+    except Exception as exc:
         banner = "!" * 78
         print(f"\n{banner}\nCME_TEST_DB={backend}: the test database could not be started: {exc}\n{banner}\n")
         raise pytest.UsageError(f"test database unavailable ({backend}): {exc}") from exc
@@ -53,6 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
         CME_DATABASE_URL=url,
         CME_SECRET_KEY="test-secret-key-not-for-production-use-0123456789",
         CME_TENANTS_DIR=str(tmp_dir / "tenants"),
+        # The test client runs the app on its own event loop; a pool would be shared across loops.
+        CME_DB_POOL="0",
     )
     config._cme_database = database  # type: ignore[attr-defined]
 
@@ -62,6 +65,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     database = getattr(config, "_cme_database", None)
     if database is not None:
         database.stop()
+        shutil.rmtree(database.tmp_dir, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -155,7 +159,9 @@ def tenant_factory(cme_db: None) -> Callable[..., Awaitable[Any]]:
     from cme_platform.tenancy.registry import tenant_from_row, tenants_changed
     from cme_platform.tenancy.tables import Tenant
 
-    async def create(slug: str = "tenant-a", plugin: str = "beijing", name: str | None = None, **extra: Any) -> Any:
+    async def create(
+        slug: str = "tenant-a", plugin: str = "beijing", name: str | None = None, **extra: Any
+    ) -> Any:
         row = Tenant(slug=slug, name=name or f"测试租户 {slug}", plugin=plugin, **extra)
         await row.save()
         tenants_changed()
@@ -176,10 +182,12 @@ def account_factory(cme_db: None) -> Callable[..., Awaitable[int]]:
 
     async def create(tenant: Any, username: str, grants: list[tuple[Any, dict[str, int]]] = ()) -> int:  # type: ignore[assignment]
         with scope(tenant):
-            account = Account(username=username, display_name=f"{username} 测试", password_hash=hash_password(TEST_PASSWORD))
+            account = Account(
+                username=username, display_name=f"{username} 测试", password_hash=hash_password(TEST_PASSWORD)
+            )
             await account.save()
             for role, units in grants:
-                await RoleGrant(account=account.id, role=str(role), **units).save()
+                await RoleGrant(account=account.id, role=str(role), **units).save()  # type: ignore[arg-type]
             return int(account.id)
 
     return create
@@ -191,9 +199,13 @@ def login(cme_db: None) -> Callable[..., Awaitable[None]]:
 
     async def sign_in(client: Any, tenant: Any, username: str, password: str = TEST_PASSWORD) -> None:
         response = await client.post(
-            f"/t/{tenant.slug}/login", data={"username": username, "password": password}, follow_redirects=False
+            f"/t/{tenant.slug}/login",
+            data={"username": username, "password": password},
+            follow_redirects=False,
         )
-        assert response.status_code == 303, f"login as {username} failed: {response.status_code} {response.text[:200]}"
+        assert response.status_code == 303, (
+            f"login as {username} failed: {response.status_code} {response.text[:200]}"
+        )
 
     return sign_in
 
@@ -204,5 +216,3 @@ def cme_scope() -> Callable[[Any], AbstractContextManager[Any]]:
     from cme_platform.tenancy.scope import scope
 
     return scope
-
-

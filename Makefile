@@ -1,0 +1,34 @@
+# Entry points for people and CI. Needs only make, bash and python3 (Debian 12 has them); everything else
+# is installed by scripts/bootstrap.sh.
+SHELL := /bin/bash
+VENV := .venv
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint clean clean-data
+
+help:
+	@echo "make demo        set up (system packages, uv, .venv) and serve the demo on http://127.0.0.1:8000"
+	@echo "make test        set up with test tools, then ruff + pytest on SQLite + pytest -m db on PostgreSQL"
+	@echo "make lint        ruff check and mypy"
+	@echo "make clean       remove .venv and tool caches (keeps data/)"
+	@echo "make clean-data  also remove data/ (the demo database, files and the generated secret key)"
+
+demo:
+	bash scripts/bootstrap.sh
+	$(VENV)/bin/cme demo
+
+test:
+	bash scripts/bootstrap.sh --test
+	bash scripts/run-tests.sh
+
+lint:
+	bash scripts/bootstrap.sh --test --no-apt
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy platform admin_ui plugins
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	find . \( -path ./data -o -path ./.git \) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+clean-data: clean
+	rm -rf data

@@ -1,0 +1,54 @@
+"""The repository layout of DESIGN.md, and the stdlib ``platform`` module staying reachable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_platform_is_never_a_package():
+    assert not (ROOT / "platform" / "__init__.py").exists()
+    assert sorted(p.name for p in (ROOT / "platform").iterdir() if not p.name.startswith(".")) == [
+        "cme_platform"
+    ]
+
+
+def test_import_platform_gives_the_standard_library_from_the_repository_root():
+    import platform
+
+    assert Path(platform.__file__).parent == Path(subprocess.__file__).parent
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import platform, cme_platform; print(platform.__file__); print(platform.python_version())",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert Path(out[0]).parent == Path(subprocess.__file__).parent and out[1].startswith("3.")
+
+
+def test_source_roots_hold_one_cme_package_each():
+    roots = {
+        ROOT / "platform": "cme_platform",
+        ROOT / "admin_ui": "cme_admin_ui",
+        **{ROOT / "plugins" / p: f"cme_{p}" for p in ("beijing", "zhejiang", "jiangsu")},
+    }
+    for root, package in roots.items():
+        assert (root / package / "__init__.py").is_file(), f"{root}/{package} is missing"
+    for required in (
+        "pyproject.toml",
+        "uv.lock",
+        "Dockerfile",
+        "README.md",
+        "Makefile",
+        ".ci/run",
+        "tenants",
+    ):
+        assert (ROOT / required).exists(), required

@@ -11,7 +11,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 
 venv_bin=.venv/bin
-for tool in ruff pytest python; do
+for tool in ruff mypy pytest python; do
     if [ ! -x "$venv_bin/$tool" ]; then
         echo "run-tests: $venv_bin/$tool is missing; run scripts/bootstrap.sh --test first" >&2
         exit 2
@@ -35,6 +35,11 @@ header "ruff check ."
 "$venv_bin/ruff" check .
 ruff_rc=$?
 [ "$ruff_rc" -eq 0 ] || status=1
+
+header "mypy platform admin_ui plugins"
+"$venv_bin/mypy" platform admin_ui plugins
+mypy_rc=$?
+[ "$mypy_rc" -eq 0 ] || status=1
 
 header "pytest pass 1/2: the whole suite on SQLite (CME_TEST_DB=sqlite)"
 CME_TEST_DB=sqlite "$venv_bin/pytest" --junitxml="$results/sqlite.xml" "$@"
@@ -104,6 +109,7 @@ postgres_passed=${postgres_passed:-0} postgres_failed=${postgres_failed:-1} post
 
 header "summary"
 printf 'ruff check:             %s\n' "$([ "$ruff_rc" -eq 0 ] && echo ok || echo "FAILED (exit $ruff_rc)")"
+printf 'mypy:                   %s\n' "$([ "$mypy_rc" -eq 0 ] && echo ok || echo "FAILED (exit $mypy_rc)")"
 printf 'pytest on SQLite:       %s passed, %s failed, %s skipped (exit %s)\n' \
     "$sqlite_passed" "$sqlite_failed" "$sqlite_skipped" "$sqlite_rc"
 printf 'pytest on PostgreSQL:   %s passed, %s failed, %s skipped (exit %s)\n' \

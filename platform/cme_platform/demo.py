@@ -53,6 +53,28 @@ async def _demo_account(username: str, display_name: str, grant: Mapping[str, in
         await RoleGrant(account=account_id, role=role.value, **grant).save()  # type: ignore[arg-type]
 
 
+def _demo_logins(
+    tenant: TenantContext, first: dict[str, tuple[int, str]]
+) -> list[tuple[str, str, Role, dict[str, int], str]]:
+    """One account per administrative role, bound to the first region, institution and department."""
+    logins: list[tuple[str, str, Role, dict[str, int], str]] = [
+        ("admin", "继教委管理员", Role.COMMISSION_ADMIN, {}, tenant.name)
+    ]
+    if "region" in first:
+        region_id, region_name = first["region"]
+        grant = {"region": region_id}
+        logins.append(("region_admin", f"{region_name}管理员", Role.REGION_ADMIN, grant, region_name))
+    if "institution" in first:
+        inst_id, inst_name = first["institution"]
+        grant = {"institution": inst_id}
+        logins.append(("inst_admin", f"{inst_name}科教部门", Role.INSTITUTION_ADMIN, grant, inst_name))
+        if "department" in first:
+            dept_id, dept_name = first["department"]
+            grant = {"institution": inst_id, "department": dept_id}
+            logins.append(("dept_admin", f"{dept_name}科室账户", Role.DEPARTMENT_ADMIN, grant, dept_name))
+    return logins
+
+
 async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[DemoLogin]:
     """Load ``tenant``'s demo organisation and accounts; returns the demo logins."""
     organisation = tenant_hooks(pm, tenant.plugin).cme_demo_organisation(tenant=tenant)
@@ -87,33 +109,7 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
                         )
                         if first["institution"][0] == inst_id:
                             first.setdefault("department", (dept_id, f"{inst.name} {name}"))
-            region_id, region_name = first["region"]
-            inst_id, inst_name = first["institution"]
-            dept_id, dept_name = first["department"]
-            logins = [
-                ("admin", "继教委管理员", Role.COMMISSION_ADMIN, {}, tenant.name),
-                (
-                    "region_admin",
-                    f"{region_name}管理员",
-                    Role.REGION_ADMIN,
-                    {"region": region_id},
-                    region_name,
-                ),
-                (
-                    "inst_admin",
-                    f"{inst_name}科教部门",
-                    Role.INSTITUTION_ADMIN,
-                    {"institution": inst_id},
-                    inst_name,
-                ),
-                (
-                    "dept_admin",
-                    f"{dept_name}科室账户",
-                    Role.DEPARTMENT_ADMIN,
-                    {"institution": inst_id, "department": dept_id},
-                    dept_name,
-                ),
-            ]
+            logins = _demo_logins(tenant, first)
             for username, display_name, role, grant, _ in logins:
                 await _demo_account(username, display_name, grant, role)
     return [DemoLogin(username, DEMO_PASSWORD, role, where) for username, _, role, _, where in logins]

@@ -1,0 +1,152 @@
+"""Beijing's hook implementations (entry point ``beijing`` in the ``cme.plugins`` group).
+
+Beijing counts creditable activity in seven forms, supervises CME projects on site and audits a random
+sample of learners' credits each year (seed 000). Institution levels are those of its audit standards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cme_platform.identity.roles import Role
+from cme_platform.plugins import hookimpl
+from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
+
+from cme_beijing import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
+from cme_beijing.pages import routes
+from cme_beijing.settings import BeijingSettings
+
+_PREFIX = f"/p/{PLUGIN_NAME}"
+
+
+@hookimpl
+def cme_plugin_info() -> PluginInfo:
+    """Beijing's metadata."""
+    return PluginInfo(
+        name=PLUGIN_NAME,
+        title="北京市继续医学教育管理",
+        province="北京市",
+        version=__version__,
+        description=(
+            "北京市规则：七类可授学分的继续医学教育活动与授分标准、继教项目督查（报备、半天一次反馈、"
+            "评分与公布）、年度学分审验（审验标准、随机抽取、专家审核）。"
+        ),
+    )
+
+
+@hookimpl
+def cme_settings_schema() -> type[BeijingSettings]:
+    """Beijing tenants are configured with :class:`~cme_beijing.settings.BeijingSettings`."""
+    return BeijingSettings
+
+
+@hookimpl
+def cme_routes() -> list[Any]:
+    """The policy page and the commission's settings page (mounted under ``/p/beijing/``)."""
+    return list(routes)
+
+
+@hookimpl
+def cme_template_dirs() -> list[Path]:
+    """The folder holding ``beijing/*.html``."""
+    return [TEMPLATE_DIR]
+
+
+@hookimpl
+def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
+    """A public entry for the credit policy page and a commission entry for the settings page."""
+    return [
+        MenuEntry(
+            label="学分政策与授分标准", path=f"{_PREFIX}/policy", section="公共服务", order=50, public=True
+        ),
+        MenuEntry(
+            label="本省参数",
+            path=f"{_PREFIX}/settings",
+            section="省级模块",
+            roles=(Role.COMMISSION_ADMIN,),
+            order=900,
+        ),
+    ]
+
+
+@hookimpl
+def cme_institution_levels(tenant: Any) -> list[str]:
+    """单位级别 of Beijing's audit standards: 三级医院, 驻区医院, 区直属医院, 统管医院."""
+    return list(INSTITUTION_LEVELS)
+
+
+def _inst(
+    code: str, name: str, level: str, staff: int, departments: tuple[str, ...], category: str = "综合"
+) -> DemoInstitution:
+    return DemoInstitution(
+        code=code, name=name, level=level, category=category, staff_count=staff, departments=departments
+    )
+
+
+DEMO_ORGANISATION = DemoOrganisation(
+    regions=(
+        DemoRegion(
+            code="110105",
+            name="朝阳区",
+            institutions=(
+                _inst(
+                    "BJ-CY-001",
+                    "朝阳区示范医院",
+                    "三级医院",
+                    1850,
+                    ("内科", "外科", "护理部", "检验科", "医学影像科"),
+                ),
+                _inst(
+                    "BJ-CY-002",
+                    "朝阳区中医示范医院",
+                    "区直属医院",
+                    620,
+                    ("中医内科", "针灸科", "护理部"),
+                    "中医",
+                ),
+                _inst(
+                    "BJ-CY-003", "朝阳区驻区示范医院", "驻区医院", 940, ("内科", "外科", "急诊科", "护理部")
+                ),
+            ),
+        ),
+        DemoRegion(
+            code="110108",
+            name="海淀区",
+            institutions=(
+                _inst("BJ-HD-001", "海淀区示范医院", "统管医院", 1320, ("内科", "外科", "儿科", "护理部")),
+                _inst(
+                    "BJ-HD-002",
+                    "海淀区中医示范医院",
+                    "区直属医院",
+                    480,
+                    ("中医内科", "推拿科", "护理部"),
+                    "中医",
+                ),
+            ),
+        ),
+        DemoRegion(
+            code="110101",
+            name="东城区",
+            institutions=(
+                _inst(
+                    "BJ-DC-001", "东城区示范医院", "三级医院", 1560, ("内科", "妇产科", "检验科", "护理部")
+                ),
+                _inst(
+                    "BJ-DC-002",
+                    "东城区第二示范医院",
+                    "区直属医院",
+                    510,
+                    ("内科", "外科", "全科医学科", "护理部"),
+                ),
+            ),
+        ),
+    )
+)
+"""Three districts with fictional institutions (codes ``BJ-<district>-<n>``; districts by 行政区划代码)."""
+
+
+@hookimpl
+def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
+    """The Beijing demo organisation: 朝阳区, 海淀区 and 东城区 with fictional hospitals."""
+    return DEMO_ORGANISATION

@@ -1,0 +1,74 @@
+"""The settings a Beijing tenant may set in the ``[settings]`` table of its tenant file.
+
+``cme tenants sync`` validates the table with :class:`BeijingSettings` (``cme_settings_schema``) and
+stores it with every default filled in; pages read it back with :func:`tenant_settings`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+import msgspec
+import msgspec.inspect
+from cme_platform.tenancy.context import TenantContext
+
+
+class BeijingSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """Beijing's province settings; every field has a default, unknown keys are rejected."""
+
+    credit_year_start_month: Annotated[
+        int, msgspec.Meta(ge=1, le=12, description="学分年度起始月份（1 表示按自然年统计学分与达标）")
+    ] = 1
+    audit_sample_rate: Annotated[
+        float,
+        msgspec.Meta(ge=0, le=1, description="学分审验默认抽取比例（0～1，按筛选出的卫生技术人员人数计）"),
+    ] = 0.05
+    self_study_credit_cap: Annotated[
+        int, msgspec.Meta(ge=1, le=25, description="有计划的自学每份自学计划可授学分上限（分）")
+    ] = 10
+    supervision_allow_late_reports: Annotated[
+        bool, msgspec.Meta(description="项目督查是否允许补报已过期的半天督查时段")
+    ] = False
+
+
+class SettingRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One setting as the settings page shows it."""
+
+    key: str
+    description: str
+    value: str
+    default: str
+
+    @property
+    def changed(self) -> bool:
+        """True when the tenant file sets a value other than the default."""
+        return self.value != self.default
+
+
+def tenant_settings(tenant: TenantContext) -> BeijingSettings:
+    """The tenant's validated settings, with defaults for the keys its tenant file leaves out."""
+    return msgspec.convert(tenant.settings, BeijingSettings)
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def setting_rows(settings: BeijingSettings) -> list[SettingRow]:
+    """Every setting with its description, current value and default, in declaration order."""
+    rows = []
+    info = cast(msgspec.inspect.StructType, msgspec.inspect.type_info(BeijingSettings))
+    for field in info.fields:
+        meta = field.type if isinstance(field.type, msgspec.inspect.Metadata) else None
+        schema = (meta.extra_json_schema or {}) if meta is not None else {}
+        rows.append(
+            SettingRow(
+                key=field.name,
+                description=str(schema.get("description", field.name)),
+                value=_display(getattr(settings, field.name)),
+                default=_display(field.default),
+            )
+        )
+    return rows

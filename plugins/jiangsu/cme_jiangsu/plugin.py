@@ -1,0 +1,157 @@
+"""Jiangsu's hook implementations (entry point ``jiangsu`` in the ``cme.plugins`` group).
+
+Jiangsu runs hosting applications for national and provincial projects with a two-level approval,
+check-in and check-out QR codes, an attendee list within two weeks and a commission grant (seed 004).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cme_platform.identity.roles import Role
+from cme_platform.plugins import hookimpl
+from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
+
+from cme_jiangsu import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
+from cme_jiangsu.pages import routes
+from cme_jiangsu.settings import JiangsuSettings
+
+_PREFIX = f"/p/{PLUGIN_NAME}"
+
+
+@hookimpl
+def cme_plugin_info() -> PluginInfo:
+    """Jiangsu's metadata."""
+    return PluginInfo(
+        name=PLUGIN_NAME,
+        title="江苏省继续医学教育管理",
+        province="江苏省",
+        version=__version__,
+        description=(
+            "江苏省规则：国家级、省级继续医学教育项目举办申请与两级审核、签到与撤离二维码、"
+            "撤离调查问卷、项目结束后两周内提交学员名单、管理用户审核授予学分、学员证书查询。"
+        ),
+    )
+
+
+@hookimpl
+def cme_settings_schema() -> type[JiangsuSettings]:
+    """Jiangsu tenants are configured with :class:`~cme_jiangsu.settings.JiangsuSettings`."""
+    return JiangsuSettings
+
+
+@hookimpl
+def cme_routes() -> list[Any]:
+    """The workflow page and the commission's settings page (mounted under ``/p/jiangsu/``)."""
+    return list(routes)
+
+
+@hookimpl
+def cme_template_dirs() -> list[Path]:
+    """The folder holding ``jiangsu/*.html``."""
+    return [TEMPLATE_DIR]
+
+
+@hookimpl
+def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
+    """A public entry for the workflow page and a commission entry for the settings page."""
+    return [
+        MenuEntry(
+            label="项目举办与学分授予流程",
+            path=f"{_PREFIX}/workflow",
+            section="公共服务",
+            order=50,
+            public=True,
+        ),
+        MenuEntry(
+            label="本省参数",
+            path=f"{_PREFIX}/settings",
+            section="省级模块",
+            roles=(Role.COMMISSION_ADMIN,),
+            order=900,
+        ),
+    ]
+
+
+@hookimpl
+def cme_institution_levels(tenant: Any) -> list[str]:
+    """Jiangsu's 单位级别: hospital grades, 基层医疗卫生机构, 学协会 and 其他."""
+    return list(INSTITUTION_LEVELS)
+
+
+def _inst(
+    code: str, name: str, level: str, staff: int, departments: tuple[str, ...], category: str = "综合"
+) -> DemoInstitution:
+    return DemoInstitution(
+        code=code, name=name, level=level, category=category, staff_count=staff, departments=departments
+    )
+
+
+DEMO_ORGANISATION = DemoOrganisation(
+    regions=(
+        DemoRegion(
+            code="320100",
+            name="南京市",
+            kind="市",
+            institutions=(
+                _inst(
+                    "JS-NJ-001",
+                    "南京市示范医院",
+                    "三级甲等",
+                    2300,
+                    ("内科", "外科", "护理部", "检验科", "医学影像科"),
+                ),
+                _inst(
+                    "JS-NJ-002",
+                    "南京市中医示范医院",
+                    "三级乙等",
+                    900,
+                    ("中医内科", "针灸科", "护理部"),
+                    "中医",
+                ),
+                _inst(
+                    "JS-NJ-003",
+                    "玄武区示范社区卫生服务中心",
+                    "基层医疗卫生机构",
+                    60,
+                    ("全科医学科", "公共卫生科", "护理部"),
+                ),
+            ),
+        ),
+        DemoRegion(
+            code="320500",
+            name="苏州市",
+            kind="市",
+            institutions=(
+                _inst(
+                    "JS-SZ-001", "苏州市示范医院", "三级甲等", 1900, ("内科", "外科", "心血管内科", "护理部")
+                ),
+                _inst("JS-SZ-002", "吴中区示范人民医院", "二级甲等", 700, ("内科", "外科", "儿科", "护理部")),
+            ),
+        ),
+        DemoRegion(
+            code="320200",
+            name="无锡市",
+            kind="市",
+            institutions=(
+                _inst("JS-WX-001", "无锡市示范医院", "三级乙等", 1200, ("内科", "外科", "检验科", "护理部")),
+                _inst(
+                    "JS-WX-002",
+                    "江阴市中医示范医院",
+                    "二级甲等",
+                    430,
+                    ("中医内科", "骨伤科", "护理部"),
+                    "中医",
+                ),
+            ),
+        ),
+    )
+)
+"""Three cities with fictional institutions (codes ``JS-<city>-<n>``, cities by their 行政区划代码)."""
+
+
+@hookimpl
+def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
+    """The Jiangsu demo organisation: 南京市, 苏州市 and 无锡市 with fictional hospitals."""
+    return DEMO_ORGANISATION

@@ -1,0 +1,141 @@
+"""Zhejiang's hook implementations (entry point ``zhejiang`` in the ``cme.plugins`` group).
+
+Zhejiang sums credits as class I and class II, lets learners enter personal credits through a guided
+rule table once their institution grants it, runs internal training with QR attendance and a two-stage
+write-off, and makes approved credits effective the next day (seeds 002 and 003).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cme_platform.identity.roles import Role
+from cme_platform.plugins import hookimpl
+from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
+
+from cme_zhejiang import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
+from cme_zhejiang.pages import routes
+from cme_zhejiang.settings import ZhejiangSettings
+
+_PREFIX = f"/p/{PLUGIN_NAME}"
+
+
+@hookimpl
+def cme_plugin_info() -> PluginInfo:
+    """Zhejiang's metadata."""
+    return PluginInfo(
+        name=PLUGIN_NAME,
+        title="浙江省继续医学教育管理",
+        province="浙江省",
+        version=__version__,
+        description=(
+            "浙江省规则：I类/II类学分汇总、依据本省学分管理方法向导录入个人学分（需单位开通权限）、"
+            "院内内部培训二维码考勤与两级核销、审核通过的个人学分次日生效、电子学分证书。"
+        ),
+    )
+
+
+@hookimpl
+def cme_settings_schema() -> type[ZhejiangSettings]:
+    """Zhejiang tenants are configured with :class:`~cme_zhejiang.settings.ZhejiangSettings`."""
+    return ZhejiangSettings
+
+
+@hookimpl
+def cme_routes() -> list[Any]:
+    """The policy page and the commission's settings page (mounted under ``/p/zhejiang/``)."""
+    return list(routes)
+
+
+@hookimpl
+def cme_template_dirs() -> list[Path]:
+    """The folder holding ``zhejiang/*.html``."""
+    return [TEMPLATE_DIR]
+
+
+@hookimpl
+def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
+    """A public entry for the credit policy page and a commission entry for the settings page."""
+    return [
+        MenuEntry(
+            label="学分政策与达标说明", path=f"{_PREFIX}/policy", section="公共服务", order=50, public=True
+        ),
+        MenuEntry(
+            label="本省参数",
+            path=f"{_PREFIX}/settings",
+            section="省级模块",
+            roles=(Role.COMMISSION_ADMIN,),
+            order=900,
+        ),
+    ]
+
+
+@hookimpl
+def cme_institution_levels(tenant: Any) -> list[str]:
+    """Zhejiang's 单位级别, from 省级医疗卫生单位 down to 基层医疗卫生机构, plus 学协会单位用户 and 其他."""
+    return list(INSTITUTION_LEVELS)
+
+
+def _inst(
+    code: str, name: str, level: str, staff: int, departments: tuple[str, ...], category: str = "综合"
+) -> DemoInstitution:
+    return DemoInstitution(
+        code=code, name=name, level=level, category=category, staff_count=staff, departments=departments
+    )
+
+
+_CITY = "市直属医疗卫生单位"
+_COUNTY = "县（市、区）级医疗卫生单位"
+
+DEMO_ORGANISATION = DemoOrganisation(
+    regions=(
+        DemoRegion(
+            code="330100",
+            name="杭州市",
+            kind="市",
+            institutions=(
+                _inst(
+                    "ZJ-HZ-001", "杭州市示范医院", _CITY, 2100, ("内科", "外科", "护理", "检验科", "药剂科")
+                ),
+                _inst(
+                    "ZJ-HZ-002", "杭州市中医示范医院", _CITY, 760, ("中医内科", "针灸推拿科", "护理"), "中医"
+                ),
+                _inst(
+                    "ZJ-HZ-003",
+                    "西湖区示范社区卫生服务中心",
+                    "基层医疗卫生机构",
+                    85,
+                    ("全科医学科", "预防保健科", "护理"),
+                ),
+            ),
+        ),
+        DemoRegion(
+            code="330200",
+            name="宁波市",
+            kind="市",
+            institutions=(
+                _inst("ZJ-NB-001", "宁波市示范医院", _CITY, 1680, ("内科", "外科", "儿科", "护理")),
+                _inst("ZJ-NB-002", "鄞州区示范人民医院", _COUNTY, 890, ("内科", "外科", "妇产科", "护理")),
+            ),
+        ),
+        DemoRegion(
+            code="330300",
+            name="温州市",
+            kind="市",
+            institutions=(
+                _inst("ZJ-WZ-001", "温州市示范医院", _CITY, 1540, ("内科", "外科", "急诊科", "护理")),
+                _inst(
+                    "ZJ-WZ-002", "瑞安市中医示范医院", _COUNTY, 430, ("中医内科", "骨伤科", "护理"), "中医"
+                ),
+            ),
+        ),
+    )
+)
+"""Three cities with fictional institutions (codes ``ZJ-<city>-<n>``, cities by their 行政区划代码)."""
+
+
+@hookimpl
+def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
+    """The Zhejiang demo organisation: 杭州市, 宁波市 and 温州市 with fictional hospitals."""
+    return DEMO_ORGANISATION

@@ -1,0 +1,70 @@
+"""The settings a Zhejiang tenant may set in the ``[settings]`` table of its tenant file.
+
+``cme tenants sync`` validates the table with :class:`ZhejiangSettings` (``cme_settings_schema``) and
+stores it with every default filled in; pages read it back with :func:`tenant_settings`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+import msgspec
+import msgspec.inspect
+from cme_platform.tenancy.context import TenantContext
+
+
+class ZhejiangSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """Zhejiang's province settings; every field has a default, unknown keys are rejected."""
+
+    credit_effective_delay_days: Annotated[
+        int, msgspec.Meta(ge=0, le=30, description="审核通过的个人学分在几天后生效（浙江为次日生效：1）")
+    ] = 1
+    learner_self_entry_requires_grant: Annotated[
+        bool, msgspec.Meta(description="学员自行录入个人学分是否需单位开通权限")
+    ] = True
+    out_of_province_credits_need_review: Annotated[
+        bool, msgspec.Meta(description="赴外省获得的学分是否须经上级管理部门审核通过后生效")
+    ] = True
+
+
+class SettingRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One setting as the settings page shows it."""
+
+    key: str
+    description: str
+    value: str
+    default: str
+
+    @property
+    def changed(self) -> bool:
+        """True when the tenant file sets a value other than the default."""
+        return self.value != self.default
+
+
+def tenant_settings(tenant: TenantContext) -> ZhejiangSettings:
+    """The tenant's validated settings, with defaults for the keys its tenant file leaves out."""
+    return msgspec.convert(tenant.settings, ZhejiangSettings)
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def setting_rows(settings: ZhejiangSettings) -> list[SettingRow]:
+    """Every setting with its description, current value and default, in declaration order."""
+    rows = []
+    info = cast(msgspec.inspect.StructType, msgspec.inspect.type_info(ZhejiangSettings))
+    for field in info.fields:
+        meta = field.type if isinstance(field.type, msgspec.inspect.Metadata) else None
+        schema = (meta.extra_json_schema or {}) if meta is not None else {}
+        rows.append(
+            SettingRow(
+                key=field.name,
+                description=str(schema.get("description", field.name)),
+                value=_display(getattr(settings, field.name)),
+                default=_display(field.default),
+            )
+        )
+    return rows

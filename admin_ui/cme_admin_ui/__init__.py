@@ -11,6 +11,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def ui_routes() -> list[Any]:
     """Route handlers of the core's pages."""
-    from cme_admin_ui.pages import auth, home, orgs
+    from cme_admin_ui.pages import auth, home, orgs, province
 
-    return [*home.routes, *auth.routes, *orgs.routes]
+    return [*home.routes, *auth.routes, *orgs.routes, *province.routes]

@@ -8,7 +8,7 @@ import pluggy
 from litestar.connection import ASGIConnection
 
 from cme_platform.identity.principal import Principal
-from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS
+from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS, Role
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.plugins.types import MenuEntry
 from cme_platform.tenancy.context import TenantContext
@@ -22,6 +22,13 @@ CORE_MENU: tuple[MenuEntry, ...] = (
     ),
     MenuEntry(
         label="科室", path="/orgs/departments", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=30
+    ),
+    MenuEntry(
+        label="本省参数",
+        path="/province/settings",
+        section="省级模块",
+        roles=(Role.COMMISSION_ADMIN,),
+        order=900,
     ),
 )
 

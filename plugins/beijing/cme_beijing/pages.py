@@ -10,16 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import principal_of
-from cme_platform.identity.roles import Role
 from cme_platform.tenancy.scope import current_tenant
 from cme_platform.web import page_context
 from litestar import Request, get
 from litestar.response import Template
 
 from cme_beijing import INSTITUTION_LEVELS
-from cme_beijing.settings import setting_rows, tenant_settings
+from cme_beijing.settings import tenant_settings
 
 
 class ActivityForm(msgspec.Struct, frozen=True):
@@ -159,15 +157,5 @@ async def policy(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-@get("/settings", guards=[requires_role(Role.COMMISSION_ADMIN)], include_in_schema=False)
-async def settings_page(request: Request[Any, Any, Any]) -> Template:
-    """Commission page: the province settings in force for this tenant, with their defaults."""
-    tenant = current_tenant()
-    return Template(
-        template_name="beijing/settings.html",
-        context={**page_context(request), "rows": setting_rows(tenant_settings(tenant))},
-    )
-
-
-routes = [policy, settings_page]
+routes = [policy]
 """The handlers ``cme_routes`` contributes."""

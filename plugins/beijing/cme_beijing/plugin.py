@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cme_platform.identity.roles import Role
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
 
@@ -59,13 +58,6 @@ def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
     return [
         MenuEntry(
             label="学分政策与授分标准", path=f"{_PREFIX}/policy", section="公共服务", order=50, public=True
-        ),
-        MenuEntry(
-            label="本省参数",
-            path=f"{_PREFIX}/settings",
-            section="省级模块",
-            roles=(Role.COMMISSION_ADMIN,),
-            order=900,
         ),
     ]
 

@@ -1,15 +1,15 @@
 """The settings a Beijing tenant may set in the ``[settings]`` table of its tenant file.
 
 ``cme tenants sync`` validates the table with :class:`BeijingSettings` (``cme_settings_schema``) and
-stores it with every default filled in; pages read it back with :func:`tenant_settings`.
+stores it with every default filled in; pages read it back with :func:`tenant_settings`. The
+commission sees them on the core's 本省参数 page (``/province/settings``).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated
 
 import msgspec
-import msgspec.inspect
 from cme_platform.tenancy.context import TenantContext
 
 
@@ -31,44 +31,6 @@ class BeijingSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, 
     ] = False
 
 
-class SettingRow(msgspec.Struct, frozen=True, kw_only=True):
-    """One setting as the settings page shows it."""
-
-    key: str
-    description: str
-    value: str
-    default: str
-
-    @property
-    def changed(self) -> bool:
-        """True when the tenant file sets a value other than the default."""
-        return self.value != self.default
-
-
 def tenant_settings(tenant: TenantContext) -> BeijingSettings:
     """The tenant's validated settings, with defaults for the keys its tenant file leaves out."""
     return msgspec.convert(tenant.settings, BeijingSettings)
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value)
-
-
-def setting_rows(settings: BeijingSettings) -> list[SettingRow]:
-    """Every setting with its description, current value and default, in declaration order."""
-    rows = []
-    info = cast(msgspec.inspect.StructType, msgspec.inspect.type_info(BeijingSettings))
-    for field in info.fields:
-        meta = field.type if isinstance(field.type, msgspec.inspect.Metadata) else None
-        schema = (meta.extra_json_schema or {}) if meta is not None else {}
-        rows.append(
-            SettingRow(
-                key=field.name,
-                description=str(schema.get("description", field.name)),
-                value=_display(getattr(settings, field.name)),
-                default=_display(field.default),
-            )
-        )
-    return rows

@@ -7,9 +7,10 @@ from pathlib import Path
 import msgspec
 import pytest
 from cme_beijing.pages import ACTIVITY_FORMS, CREDIT_STANDARDS
-from cme_beijing.settings import BeijingSettings, setting_rows
+from cme_beijing.settings import BeijingSettings
 from cme_platform.identity.roles import Role
 from cme_platform.plugins.manager import get_plugin_manager
+from cme_platform.plugins.settings_view import setting_rows
 from cme_platform.tenancy.sync import parse_tenant_file
 from cme_platform.testkit.contract import PluginContract
 
@@ -56,7 +57,7 @@ def test_vocabulary_has_the_seven_forms_and_twenty_standards():
 
 
 def test_setting_rows_describe_every_setting():
-    rows = setting_rows(BeijingSettings(audit_sample_rate=0.1))
+    rows = setting_rows(BeijingSettings, {"audit_sample_rate": 0.1})
     assert [r.key for r in rows] == list(BeijingSettings.__struct_fields__)
     changed = {r.key for r in rows if r.changed}
     assert changed == {"audit_sample_rate"} and all(r.description != r.key for r in rows)
@@ -78,5 +79,11 @@ async def test_settings_page_is_for_the_commission_only(cme_client, tenant_facto
     tenant = await tenant_factory(slug="bj", plugin="beijing")
     await account_factory(tenant, "inst", [(Role.INSTITUTION_ADMIN, {})])
     await login(cme_client, tenant, "inst")
-    response = await cme_client.get("/t/bj/p/beijing/settings", follow_redirects=False)
+    response = await cme_client.get("/t/bj/province/settings", follow_redirects=False)
     assert response.status_code == 403
+    await account_factory(tenant, "chief", [(Role.COMMISSION_ADMIN, {})])
+    await login(cme_client, tenant, "chief")
+    page = await cme_client.get("/t/bj/province/settings")
+    assert (
+        page.status_code == 200 and "学分审验默认抽取比例" in page.text and "audit_sample_rate" in page.text
+    )

@@ -10,15 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import principal_of
-from cme_platform.identity.roles import Role
 from cme_platform.tenancy.scope import current_tenant
 from cme_platform.web import page_context
 from litestar import Request, get
 from litestar.response import Template
 
-from cme_jiangsu.settings import JiangsuSettings, setting_rows, tenant_settings
+from cme_jiangsu.settings import JiangsuSettings, tenant_settings
 
 
 class WorkflowStep(msgspec.Struct, frozen=True):
@@ -121,14 +119,5 @@ async def workflow(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-@get("/settings", guards=[requires_role(Role.COMMISSION_ADMIN)], include_in_schema=False)
-async def settings_page(request: Request[Any, Any, Any]) -> Template:
-    """Commission page: the province settings in force for this tenant, with their defaults."""
-    return Template(
-        template_name="jiangsu/settings.html",
-        context={**page_context(request), "rows": setting_rows(tenant_settings(current_tenant()))},
-    )
-
-
-routes = [workflow, settings_page]
+routes = [workflow]
 """The handlers ``cme_routes`` contributes."""

@@ -1,4 +1,4 @@
-"""Beijing's pages: the public credit policy page and the commission's settings page.
+"""Beijing's page: the public credit policy page.
 
 The vocabulary below is Beijing's, taken from the 2025 manual of the Beijing CME management system
 (seed 000: 可授学分的继续医学教育活动, the 20-row credit-standard table, planned self-study scoring,

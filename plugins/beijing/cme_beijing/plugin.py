@@ -42,7 +42,7 @@ def cme_settings_schema() -> type[BeijingSettings]:
 
 @hookimpl
 def cme_routes() -> list[Any]:
-    """The policy page and the commission's settings page (mounted under ``/p/beijing/``)."""
+    """The policy page (mounted under ``/p/beijing/``)."""
     return list(routes)
 
 
@@ -54,7 +54,7 @@ def cme_template_dirs() -> list[Path]:
 
 @hookimpl
 def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
-    """A public entry for the credit policy page and a commission entry for the settings page."""
+    """A public entry for the credit policy page."""
     return [
         MenuEntry(
             label="学分政策与授分标准", path=f"{_PREFIX}/policy", section="公共服务", order=50, public=True

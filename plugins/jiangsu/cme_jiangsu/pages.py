@@ -1,4 +1,4 @@
-"""Jiangsu's pages: the public hosting-and-grant workflow page and the commission's settings page.
+"""Jiangsu's page: the public hosting-and-grant workflow page.
 
 The workflow below is Jiangsu's, taken from the operating procedure of the national and provincial CME
 project credit system (seed 004: 项目查询及举办申请流程, 项目举办流程, 电子学分证书打印流程). The platform

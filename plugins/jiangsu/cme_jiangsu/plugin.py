@@ -42,7 +42,7 @@ def cme_settings_schema() -> type[JiangsuSettings]:
 
 @hookimpl
 def cme_routes() -> list[Any]:
-    """The workflow page and the commission's settings page (mounted under ``/p/jiangsu/``)."""
+    """The workflow page (mounted under ``/p/jiangsu/``)."""
     return list(routes)
 
 
@@ -54,7 +54,7 @@ def cme_template_dirs() -> list[Path]:
 
 @hookimpl
 def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
-    """A public entry for the workflow page and a commission entry for the settings page."""
+    """A public entry for the workflow page."""
     return [
         MenuEntry(
             label="项目举办与学分授予流程",

@@ -1,4 +1,4 @@
-"""Zhejiang's pages: the public credit policy page and the commission's settings page.
+"""Zhejiang's page: the public credit policy page.
 
 The vocabulary below is Zhejiang's, taken from the manuals of the Zhejiang CME management system:
 the class I/II credit summary (seed 003, 学分汇总), the 2025 guided personal-entry rules (seed 002,

@@ -19,8 +19,8 @@ from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PluginInfo
 def cme_plugin_info() -> PluginInfo:
     """Describe the plugin.
 
-    Called when the plugin manager loads the plugin (to index plugins by name), by ``cme tenants sync``
-    to check that a tenant file names an installed plugin, and by the shell to show the province.
+    Called through the tenant's hooks by the shell (the start page shows the province and title) and by
+    the contract test, which checks that ``name`` matches the entry-point name.
     Receives nothing. Returns a :class:`~cme_platform.plugins.types.PluginInfo` whose ``name`` equals
     the plugin's entry-point name in the ``cme.plugins`` group.
     """

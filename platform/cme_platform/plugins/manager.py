@@ -45,11 +45,6 @@ def get_plugin_manager() -> pluggy.PluginManager:
     return build_plugin_manager()
 
 
-def plugin_names(pm: pluggy.PluginManager) -> list[str]:
-    """Names of the registered plugins, sorted."""
-    return sorted(name for name, _ in pm.list_name_plugin())
-
-
 def plugin_info(pm: pluggy.PluginManager, name: str) -> PluginInfo:
     """The metadata of plugin ``name``; raises :class:`UnknownPluginError` when it is not registered."""
     info = TenantHooks(pm, name).cme_plugin_info()

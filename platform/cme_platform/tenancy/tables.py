@@ -9,7 +9,7 @@ are scoped too.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from piccolo.columns import JSON, Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -71,7 +71,6 @@ class TenantOwned:
 
     id: Serial
     tenant = ForeignKey(Tenant, null=False, on_delete=OnDelete.restrict, index=True)
-    __tenant_owned__: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

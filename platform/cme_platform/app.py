@@ -21,6 +21,7 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
 from cme_platform.api.errors import handle_exception
+from cme_platform.audit.context import Actor, acting_as
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.settings import Settings, get_settings
 from cme_platform.tenancy.middleware import TenantRequiredMiddleware, resolve_tenant
@@ -35,13 +36,23 @@ class CMEApp(Litestar):
         if scope_["type"] not in ("http", "websocket"):
             await super().__call__(scope_, receive, send)
             return
-        tenant = await resolve_tenant(scope_, self.state.tenant_directory)
-        if tenant is None:
-            await super().__call__(scope_, receive, send)
-            return
-        scope_["state"]["cme_tenant"] = tenant
-        with scope(tenant):
-            await super().__call__(scope_, receive, send)
+        with acting_as(request_actor(scope_)):
+            tenant = await resolve_tenant(scope_, self.state.tenant_directory)
+            if tenant is None:
+                await super().__call__(scope_, receive, send)
+                return
+            scope_["state"]["cme_tenant"] = tenant
+            with scope(tenant):
+                await super().__call__(scope_, receive, send)
+
+
+def request_actor(scope_: Scope) -> Actor:
+    """An anonymous actor with the client's address and user agent (the principal completes it)."""
+    client = scope_.get("client")
+    user_agent = next((v for k, v in scope_.get("headers", []) if k == b"user-agent"), b"")
+    return Actor(
+        kind="anonymous", ip=client[0] if client else "", user_agent=user_agent.decode("latin-1")[:300]
+    )
 
 
 def _plugin_guard(plugin_name: str) -> Any:

@@ -4,14 +4,43 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from cme_platform.identity.tables import Account, RoleGrant
+from cme_platform.audit.tables import AuditEvent, PlatformAuditEvent
+from cme_platform.files.tables import StoredFile
+from cme_platform.identity.tables import (
+    Account,
+    ApiToken,
+    Captcha,
+    LoginThrottle,
+    PlatformOperator,
+    RoleGrant,
+    Session,
+    SetupLink,
+    SmsCode,
+)
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.tenancy.tables import Tenant
 
 APP_CONFIG = AppConfig(
     app_name="cme_platform",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Tenant, Region, Institution, Department, Account, RoleGrant],
+    table_classes=[
+        Tenant,
+        Region,
+        Institution,
+        Department,
+        Account,
+        RoleGrant,
+        ApiToken,
+        SetupLink,
+        SmsCode,
+        LoginThrottle,
+        Captcha,
+        Session,
+        PlatformOperator,
+        AuditEvent,
+        PlatformAuditEvent,
+        StoredFile,
+    ],
     migration_dependencies=[],
     commands=[],
 )

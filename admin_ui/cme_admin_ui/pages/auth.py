@@ -6,11 +6,11 @@ change; this page is the plain password path they build on.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from cme_platform.identity.passwords import verify_password
 from cme_platform.identity.principal import SESSION_KEY, session_accounts
+from cme_platform.identity.signin import complete_sign_in
 from cme_platform.identity.tables import Account
 from cme_platform.tenancy.scope import current_tenant
 from cme_platform.web import page_context, tenant_url
@@ -42,11 +42,7 @@ async def login(request: Request[Any, Any, Any], data: FormData) -> Template | R
             context={**page_context(request), "error": "用户名或密码错误", "username": username},
             status_code=400,
         )
-    await Account.update({Account.last_login_at: datetime.now(UTC)}).where(Account.id == account.id)
-    accounts = session_accounts(request)
-    accounts[current_tenant().slug] = int(account.id)
-    request.set_session({**(request.session or {}), SESSION_KEY: accounts})
-    return Redirect(tenant_url(request, "/"), status_code=303)
+    return await complete_sign_in(request, int(account.id), method="password")
 
 
 @post("/logout", include_in_schema=False, status_code=303)

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 from litestar.connection import ASGIConnection
 
+from cme_platform.audit.context import current_actor
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account, RoleGrant
 from cme_platform.tenancy.scope import current_tenant
@@ -92,4 +93,6 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     account_id = session_accounts(connection).get(tenant.slug)
     principal = await load_principal_by_id(int(account_id)) if account_id else None
     state["cme_principal"] = principal
+    if principal is not None:
+        current_actor().bind_account(principal.account_id, principal.username)
     return principal

@@ -17,6 +17,7 @@ class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
     hosts: tuple[str, ...] = ()
     branding: dict[str, Any] = msgspec.field(default_factory=dict)
     settings: dict[str, Any] = msgspec.field(default_factory=dict)
+    auth: dict[str, Any] = msgspec.field(default_factory=dict)
     active: bool = True
 
     @property

@@ -40,6 +40,7 @@ def tenant_from_row(row: dict[str, Any]) -> TenantContext:
         hosts=tuple(_decode(row["hosts"], [])),
         branding=_decode(row["branding"], {}),
         settings=_decode(row["settings"], {}),
+        auth=_decode(row.get("auth"), {}),
         active=bool(row["active"]),
     )
 

@@ -32,6 +32,7 @@ class Tenant(Table, tablename="tenant"):
     hosts = JSON(default=[])
     branding = JSON(default={})
     settings = JSON(default={})
+    auth = JSON(default={})
     active = Boolean(default=True, null=False)
     synced_at = Timestamptz(default=TimestamptzNow())
 

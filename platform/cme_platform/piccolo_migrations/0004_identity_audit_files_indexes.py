@@ -1,0 +1,48 @@
+"""Tenant-leading indexes for the identity, audit and files tables (raw SQL, identical on both engines)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+ID = "2026-11-22T08:14:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "tenant-leading indexes for identity security, audit log and files"
+
+INDEXES = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS identity_login_throttle_tenant_kind_key "
+    "ON identity_login_throttle (tenant, kind, key)",
+    "CREATE INDEX IF NOT EXISTS identity_sms_code_tenant_phone "
+    "ON identity_sms_code (tenant, phone, created_at)",
+    "CREATE INDEX IF NOT EXISTS identity_sms_code_tenant_ip ON identity_sms_code (tenant, ip, created_at)",
+    "CREATE INDEX IF NOT EXISTS identity_account_tenant_phone ON identity_account (tenant, phone)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS identity_account_tenant_sso_subject "
+    "ON identity_account (tenant, sso_subject)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS audit_event_tenant_seq ON audit_event (tenant, seq)",
+    "CREATE INDEX IF NOT EXISTS audit_event_tenant_at ON audit_event (tenant, at)",
+    "CREATE INDEX IF NOT EXISTS audit_event_tenant_action ON audit_event (tenant, action, at)",
+    "CREATE INDEX IF NOT EXISTS audit_event_tenant_object ON audit_event (tenant, object_type, object_id)",
+    "CREATE INDEX IF NOT EXISTS audit_event_tenant_account ON audit_event (tenant, account_id, at)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS audit_platform_event_seq ON audit_platform_event (seq)",
+    "CREATE INDEX IF NOT EXISTS files_file_tenant_created ON files_file (tenant, created_at)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS files_file_tenant_uploader_idempotency "
+    "ON files_file (tenant, uploaded_by, idempotency_key)",
+)
+
+
+async def forwards() -> MigrationManager:
+    manager = MigrationManager(migration_id=ID, app_name="cme_platform", description=DESCRIPTION)
+
+    async def create_indexes() -> None:
+        from cme_platform.tenancy.tables import Tenant
+
+        for statement in INDEXES:
+            await Tenant.raw(statement)
+
+    async def drop_indexes() -> None:
+        from cme_platform.tenancy.tables import Tenant
+
+        for statement in INDEXES:
+            name = statement.split(" ON ")[0].split()[-1]
+            await Tenant.raw(f"DROP INDEX IF EXISTS {name}")
+
+    manager.add_raw(create_indexes)
+    manager.add_raw_backwards(drop_indexes)
+    return manager

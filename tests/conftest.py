@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 import pytest
+from browser_kit import DemoServer, chromium_executable, start_demo_server, stop_demo_server
 from cme_platform.identity.roles import Role
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.tenancy.context import TenantContext
@@ -76,3 +78,26 @@ async def other_world(tenant_factory: Any, account_factory: Any) -> OrgWorld:
     """Tenant ``beta`` (Zhejiang plugin) with the same shape, for isolation tests."""
     tenant = await tenant_factory(slug="beta", plugin="zhejiang", name="乙省继教委")
     return await build_world(tenant, account_factory, "B")
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """One demo server for every browser test of the session (see ``browser_kit``)."""
+    server = start_demo_server(tmp_path_factory.mktemp("browser-data"))
+    yield server
+    stop_demo_server(server)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, shared by the session's browser tests."""
+    executable = chromium_executable()
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed: run `make test` (bootstrap.sh --test installs it)")
+    from browser_kit import CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -1,0 +1,138 @@
+"""What the browser tests share: a demo server in a subprocess, Debian's Chromium, and signing in.
+
+The server runs ``cme demo --no-serve`` on a fresh SQLite database and then ``cme serve``; its log
+(where the console SMS gateway writes codes) is kept in ``DemoServer.log_path``. Captchas are solved by
+reading the challenge's answer from the server's database, as only a test may.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_PASSWORD = "Demo@2026"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@dataclass
+class DemoServer:
+    """A running demo: ``base`` URL, its data directory and its log file."""
+
+    base: str
+    data_dir: Path
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def database(self) -> Path:
+        """The server's SQLite database file."""
+        return self.data_dir / "cme.sqlite3"
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Run a read-only query against the server's database."""
+        with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as connection:
+            return list(connection.execute(sql, params))
+
+    def captcha_answer(self, token: str) -> str:
+        """The answer of a live captcha challenge."""
+        rows = self.query("SELECT answer FROM identity_captcha WHERE token = ?", token)
+        assert rows, f"captcha {token!r} is not in the database"
+        return str(rows[0][0])
+
+    def log(self) -> str:
+        """Everything the server has logged so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for_log(self, pattern: str, timeout: float = 10.0) -> re.Match[str]:
+        """Wait until the log matches ``pattern`` (a regular expression) and return the last match."""
+        deadline = time.monotonic() + timeout
+        while True:
+            matches = list(re.finditer(pattern, self.log()))
+            if matches:
+                return matches[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} did not appear in the server log:\n{self.log()[-2000:]}")
+            time.sleep(0.1)
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_demo_server(data_dir: Path) -> DemoServer:
+    """Set up the demo data in ``data_dir`` and serve it on a free port."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CME_", "PICCOLO_"))}
+    env.update(CME_DATA_DIR=str(data_dir), CME_TENANTS_DIR=str(ROOT / "tenants"), CME_PORT=str(port))
+    cme = [sys.executable, "-m", "cme_platform.cli"]
+    setup = subprocess.run(
+        [*cme, "demo", "--no-serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert setup.returncode == 0, setup.stderr
+    log_path = data_dir / "server.log"
+    log_file = log_path.open("wb")
+    process = subprocess.Popen([*cme, "serve"], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}") from None
+            time.sleep(0.2)
+    return DemoServer(base=base, data_dir=data_dir, log_path=log_path, process=process)
+
+
+def stop_demo_server(server: DemoServer) -> None:
+    """Stop the server process."""
+    server.process.terminate()
+    server.process.wait(timeout=10)
+
+
+def chromium_executable() -> str | None:
+    """Debian's Chromium, if installed."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def solve_captcha(page: Any, server: DemoServer) -> None:
+    """Fill the form's captcha field with the answer of the challenge the page shows."""
+    token = page.locator("input[name=captcha_token]").input_value()
+    page.fill("input[name=captcha]", server.captcha_answer(token))
+
+
+def sign_in(page: Any, server: DemoServer, slug: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the tenant's login form (username, password, captcha) and submit it."""
+    if "/login" not in page.url:
+        page.goto(f"{server.base}/t/{slug}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    solve_captcha(page, server)
+    page.click("form.login button[type=submit]")
+    page.wait_for_load_state()

@@ -7,6 +7,8 @@ platform-level actions). Both share the columns of :class:`AuditColumns`.
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from piccolo.columns import JSON, BigInt, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -14,8 +16,12 @@ from piccolo.table import Table
 from cme_platform.tenancy.tables import TenantOwned
 
 
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or remove an audit record."""
+
+
 class AuditColumns:
-    """The columns of one audit record (a mixin for both logs)."""
+    """The columns of one audit record (a mixin for both logs); the ORM refuses updates and deletes."""
 
     seq = BigInt(null=False)
     at = Timestamptz(default=TimestamptzNow())
@@ -32,6 +38,16 @@ class AuditColumns:
     after = JSON(null=True, default=None)
     prev_hash = Varchar(length=64, null=False)
     hash = Varchar(length=64, null=False)
+
+    @classmethod
+    def update(cls, *args: Any, **kwargs: Any) -> NoReturn:
+        """Refused: audit records are never changed."""
+        raise AppendOnlyError("audit log is append-only: records cannot be updated")
+
+    @classmethod
+    def delete(cls, *args: Any, **kwargs: Any) -> NoReturn:
+        """Refused: audit records are never removed."""
+        raise AppendOnlyError("audit log is append-only: records cannot be deleted")
 
 
 class AuditEvent(AuditColumns, TenantOwned, Table, tablename="audit_event"):

@@ -1,0 +1,56 @@
+"""The audit log page: search the tenant's records, expand their changes, export, see the chain status."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from cme_platform.api.params import PageNumber
+from cme_platform.audit.actions import ACTION_LABELS
+from cme_platform.audit.api import Filters, provide_filters
+from cme_platform.audit.query import CHINA_TIME, search_events
+from cme_platform.audit.verify import verify_chain
+from cme_platform.identity.guards import requires_role
+from cme_platform.identity.principal import principal_of
+from cme_platform.identity.roles import Role
+from cme_platform.tenancy.scope import current_tenant
+from cme_platform.web import page_context
+from litestar import Request, get
+from litestar.di import Provide
+from litestar.response import Template
+
+PAGE_SIZE = 20
+ACTION_PREFIXES = {
+    "auth.": "登录与安全（全部）",
+    "identity.": "账号与权限（全部）",
+    "orgs.": "组织机构（全部）",
+}
+
+
+@get(
+    "/audit",
+    name="audit_list",
+    guards=[requires_role(Role.COMMISSION_ADMIN)],
+    dependencies={"filters": Provide(provide_filters)},
+)
+async def audit_page(request: Request[Any, Any, Any], filters: Filters, page: PageNumber = 1) -> Template:
+    """The filter form, a page of records (newest first), the export link and the chain status."""
+    await principal_of(request)
+    result = await search_events(filters, page=page, page_size=PAGE_SIZE)
+    query = {f: str(v) for f in filters.__struct_fields__ if (v := getattr(filters, f)) is not None}
+    return Template(
+        template_name="audit/list.html",
+        context={
+            **page_context(request),
+            "result": result,
+            "query": query,
+            "qs": urlencode(query),
+            "pages": max(1, -(-result.total // PAGE_SIZE)),
+            "chain": await verify_chain(current_tenant().id),
+            "actions": [*ACTION_PREFIXES.items(), *ACTION_LABELS.items()],
+            "china_time": CHINA_TIME,
+        },
+    )
+
+
+routes = [audit_page]

@@ -1,0 +1,61 @@
+"""Chinese labels of the agreed audit action names."""
+
+from __future__ import annotations
+
+ACTION_LABELS: dict[str, str] = {
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+    "auth.locked": "账号锁定",
+    "auth.logout": "退出登录",
+    "auth.password_changed": "修改密码",
+    "auth.password_reset": "重置密码",
+    "auth.sms_sent": "发送短信验证码",
+    "auth.sso_failed": "单点登录失败",
+    "identity.account.create": "新建账号",
+    "identity.account.update": "修改账号",
+    "identity.account.activate": "启用账号",
+    "identity.account.deactivate": "停用账号",
+    "identity.account.reset_password": "管理员重置密码",
+    "identity.role.grant": "授予角色",
+    "identity.role.revoke": "撤销角色",
+    "identity.setup_link.create": "生成设置密码链接",
+    "identity.token.create": "创建接口令牌",
+    "identity.token.revoke": "吊销接口令牌",
+    "files.upload": "上传文件",
+    "files.download_link": "生成下载链接",
+    "orgs.region.create": "新建区域",
+    "orgs.region.update": "修改区域",
+    "orgs.institution.create": "新建单位",
+    "orgs.institution.update": "修改单位",
+    "orgs.department.create": "新建科室",
+    "orgs.department.update": "修改科室",
+    "audit.export": "导出操作日志",
+    "operator.login": "运维人员登录",
+    "operator.login_failed": "运维人员登录失败",
+    "operator.logout": "运维人员退出",
+    "operator.view_tenant": "运维人员查看租户",
+}
+"""Every agreed action name with the label the audit pages show."""
+
+OBJECT_LABELS: dict[str, str] = {
+    "account": "账号",
+    "region": "区域",
+    "institution": "单位",
+    "department": "科室",
+    "file": "文件",
+    "token": "接口令牌",
+    "audit_event": "操作日志",
+    "tenant": "租户",
+    "operator": "运维人员",
+}
+"""Chinese names of the usual object types (others are shown as stored)."""
+
+
+def action_label(action: str) -> str:
+    """The Chinese label of ``action``, or the raw name when it has none."""
+    return ACTION_LABELS.get(action, action)
+
+
+def object_label(object_type: str) -> str:
+    """The Chinese name of ``object_type``, or the raw name when it has none."""
+    return OBJECT_LABELS.get(object_type, object_type)

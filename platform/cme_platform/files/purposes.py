@@ -1,0 +1,95 @@
+"""What an upload is for (its *purpose*) and the file kinds each purpose accepts.
+
+One table for the whole platform: :data:`PURPOSES`, keyed by name. Other domains add their purposes
+with :func:`register_purpose` (for example a credit domain's ``certificate_scan``); the upload routes,
+the page's select and the checks all read this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cme_platform.api.errors import FieldError, InvalidInput
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """A type of file recognised by its content, with the extensions its name may carry."""
+
+    name: str
+    label: str
+    content_type: str
+    extensions: tuple[str, ...]
+
+
+KINDS: dict[str, FileKind] = {
+    kind.name: kind
+    for kind in (
+        FileKind("pdf", "PDF", "application/pdf", ("pdf",)),
+        FileKind("jpeg", "JPEG 图片", "image/jpeg", ("jpg", "jpeg")),
+        FileKind("png", "PNG 图片", "image/png", ("png",)),
+        FileKind(
+            "xlsx",
+            "Excel 表格（xlsx）",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ("xlsx",),
+        ),
+    )
+}
+"""Every file kind the platform can recognise (see ``checks.detect_kind``)."""
+
+
+@dataclass(frozen=True)
+class FilePurpose:
+    """Why a file is uploaded: its allowed kinds, its size limit and whether photo EXIF is read."""
+
+    name: str
+    label: str
+    kinds: tuple[str, ...]
+    max_bytes: int
+    read_exif: bool = False
+
+    def kind_labels(self) -> str:
+        """The allowed kinds for messages, e.g. ``PDF、JPEG 图片``."""
+        return "、".join(KINDS[k].label for k in self.kinds)
+
+
+PURPOSES: dict[str, FilePurpose] = {}
+"""Every purpose an upload may name, by name (extend with :func:`register_purpose`)."""
+
+
+def register_purpose(purpose: FilePurpose) -> FilePurpose:
+    """Add ``purpose`` to :data:`PURPOSES` (idempotent for an identical definition) and return it."""
+    unknown = [k for k in purpose.kinds if k not in KINDS]
+    if unknown or not purpose.kinds:
+        raise ValueError(f"purpose {purpose.name!r} names unknown file kinds: {unknown}")
+    existing = PURPOSES.get(purpose.name)
+    if existing is not None and existing != purpose:
+        raise ValueError(f"file purpose {purpose.name!r} is already registered differently")
+    PURPOSES[purpose.name] = purpose
+    return purpose
+
+
+for _purpose in (
+    FilePurpose("evidence", "证明材料", ("pdf", "jpeg", "png"), 50 * MB),
+    FilePurpose("photo", "现场照片", ("jpeg", "png"), 20 * MB, read_exif=True),
+    FilePurpose("spreadsheet", "导入表格", ("xlsx",), 50 * MB),
+    FilePurpose("avatar", "头像", ("jpeg", "png"), 5 * MB),
+):
+    register_purpose(_purpose)
+
+
+def purpose_named(name: str | None) -> FilePurpose:
+    """The registered purpose ``name`` (400 naming the field ``purpose`` when absent or unknown)."""
+    purpose = PURPOSES.get(name or "")
+    if purpose is None:
+        message = "请选择文件用途" if not name else "不支持的文件用途"
+        raise InvalidInput(message, [FieldError("purpose", message)])
+    return purpose
+
+
+def size_limit(purpose: FilePurpose | None, upload_max_bytes: int) -> int:
+    """The byte limit for ``purpose`` (the platform-wide limit when the purpose is not known yet)."""
+    return upload_max_bytes if purpose is None else min(purpose.max_bytes, upload_max_bytes)

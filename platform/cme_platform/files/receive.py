@@ -1,0 +1,146 @@
+"""Receiving a ``multipart/form-data`` upload as a stream, enforcing the size limit while it arrives.
+
+The body is parsed incrementally (the ``multipart`` parser Litestar itself uses) and the file part is
+written to a temporary file while its SHA-256 and size are computed; the moment it passes its limit the
+request is refused (413) and the partial file removed. The Content-Length header is only used to refuse
+early, never trusted. Form fields: ``purpose`` (before the file, so its own limit applies while
+streaming; otherwise the platform-wide limit applies and the purpose's limit is checked afterwards),
+``file``, and ``_csrf`` for browser forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+from litestar import Request
+from multipart import MultipartSegment, ParserError, PushMultipartParser
+
+from cme_platform.api.errors import FieldError, InvalidInput
+from cme_platform.files.checks import too_large
+
+TEXT_FIELDS = frozenset({"purpose", "_csrf"})
+FILE_FIELD = "file"
+MAX_TEXT_FIELD = 1024
+FORM_OVERHEAD = 64 * 1024
+"""Bytes allowed beyond the file itself: part headers, boundaries and the small text fields."""
+
+
+@dataclass
+class ReceivedFile:
+    """An upload received into a temporary file (remove it with :meth:`discard`)."""
+
+    fields: dict[str, str]
+    filename: str
+    path: Path
+    size: int
+    sha256: str
+
+    def discard(self) -> None:
+        """Delete the temporary file."""
+        self.path.unlink(missing_ok=True)
+
+
+def _bad_form(message: str, name: str = "file") -> InvalidInput:
+    return InvalidInput(message, [FieldError(name, message)])
+
+
+class _FilePart:
+    """The file part being written: temporary file, running hash and size against the limit."""
+
+    def __init__(self, handle: Any, filename: str, limit: int) -> None:
+        self.handle, self.filename, self.limit = handle, filename, limit
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    async def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise too_large(self.limit)
+        self.digest.update(chunk)
+        await self.handle.write(chunk)
+
+
+async def receive_file(
+    request: Request[Any, Any, Any], *, tmp_dir: Path, limit_for: Callable[[str | None], int]
+) -> ReceivedFile:
+    """Stream the request's multipart body into a temporary file under ``tmp_dir``.
+
+    ``limit_for(purpose or None)`` gives the byte limit for the file part. Raises 400 for a malformed
+    form or a missing file, and :class:`FileTooLarge` (413) as soon as the file passes its limit.
+    """
+    content_type, options = request.content_type
+    if content_type != "multipart/form-data" or not options.get("boundary"):
+        raise _bad_form("请以 multipart/form-data 表单上传文件")
+    total_limit = limit_for(None) + FORM_OVERHEAD
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > total_limit:
+        raise too_large(limit_for(None))
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(prefix="upload-", dir=tmp_dir)
+    path = Path(name)
+    try:
+        async with await anyio.open_file(descriptor, "wb", closefd=True) as handle:
+            fields, part = await _parse(request.stream(), options["boundary"], handle, limit_for, total_limit)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if part is None:
+        path.unlink(missing_ok=True)
+        raise _bad_form("请选择要上传的文件")
+    return ReceivedFile(
+        fields=fields, filename=part.filename, path=path, size=part.size, sha256=part.digest.hexdigest()
+    )
+
+
+async def _parse(
+    stream: AsyncIterator[bytes],
+    boundary: str,
+    handle: Any,
+    limit_for: Callable[[str | None], int],
+    total_limit: int,
+) -> tuple[dict[str, str], _FilePart | None]:
+    fields: dict[str, str] = {}
+    part: _FilePart | None = None
+    segment: MultipartSegment | None = None
+    text = bytearray()
+    received = 0
+    try:
+        with PushMultipartParser(boundary.encode("latin-1"), max_segment_count=8) as parser:
+            async for chunk in stream:
+                if parser.closed:
+                    break
+                received += len(chunk)
+                if received > total_limit:
+                    raise too_large(limit_for(None))
+                for event in parser.parse(chunk):
+                    if isinstance(event, MultipartSegment):
+                        segment, text = event, bytearray()
+                        if segment.name == FILE_FIELD and segment.filename is not None:
+                            if part is not None:
+                                raise _bad_form("一次只能上传一个文件")
+                            limit = limit_for(fields.get("purpose"))
+                            part = _FilePart(handle, segment.filename, limit)
+                        elif segment.name not in TEXT_FIELDS:
+                            raise _bad_form("表单包含不认识的字段", segment.name or "_")
+                    elif event and segment is not None:
+                        if part is not None and segment.name == FILE_FIELD:
+                            await part.write(event)
+                        else:
+                            text.extend(event)
+                            if len(text) > MAX_TEXT_FIELD:
+                                raise _bad_form("字段内容过长", segment.name or "_")
+                    elif event is None and segment is not None:
+                        if segment.name in TEXT_FIELDS:
+                            fields[segment.name] = text.decode("utf-8", "replace").strip()
+                        segment = None
+                if not chunk:
+                    break
+    except ParserError as exc:
+        raise _bad_form("上传的表单格式不正确") from exc
+    return fields, part

@@ -88,9 +88,13 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     stop_demo_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium through Playwright, shared by the session's browser tests."""
+    """Debian's Chromium through Playwright, one per test module.
+
+    Not session-wide: Playwright's sync API keeps an event loop running until it stops, and the async
+    tests of later modules cannot start their own while it runs.
+    """
     executable = chromium_executable()
     if executable is None:
         pytest.fail("Debian's chromium is not installed: run `make test` (bootstrap.sh --test installs it)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from browser_kit import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +39,10 @@ def test_admin_signs_in_and_adds_a_department_on_a_phone(demo_server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     page.goto(f"{demo_server.base}/t/beijing/orgs/departments")
-    assert page.url.endswith("/t/beijing/login")
-    page.fill("input[name=username]", "inst_admin")
-    page.fill("input[name=password]", "Demo@2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{demo_server.base}/t/beijing/")
+    assert page.url.endswith("/t/beijing/login?next=%2Forgs%2Fdepartments")
+    sign_in(page, demo_server, "beijing", "inst_admin")
+    assert page.url == f"{demo_server.base}/t/beijing/orgs/departments"
+    page.goto(f"{demo_server.base}/t/beijing/")
     assert "单位管理员" in page.locator("main").inner_text()
     page.goto(f"{demo_server.base}/t/beijing/orgs/departments/new")
     page.select_option("select[name=institution_id]", index=1)

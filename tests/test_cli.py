@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cme_platform.demo import DEMO_LEARNER_ID
+from cme_platform.identity.roles import Role
 
 ROOT = Path(__file__).resolve().parents[1]
 CME = [sys.executable, "-m", "cme_platform.cli"]
@@ -27,7 +30,21 @@ def fresh_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["tenants"], ["tenants", "sync"], ["demo"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["migrate"],
+        ["tenants"],
+        ["tenants", "sync"],
+        ["demo"],
+        ["operators"],
+        ["operators", "add"],
+        ["audit"],
+        ["audit", "verify"],
+    ],
+)
 def test_every_command_explains_itself(fresh_env, command):
     result = _run([*command, "--help"], fresh_env)
     assert result.returncode == 0 and "Usage:" in result.stdout and len(result.stdout.splitlines()) > 4
@@ -39,8 +56,14 @@ def test_demo_setup_is_idempotent(fresh_env, tmp_path):
     for slug in ("beijing", "zhejiang", "jiangsu"):
         assert f"http://127.0.0.1:8000/t/{slug}/" in first.stdout
         assert f"http://{slug}.localhost:8000/" in first.stdout
-    for username in ("admin", "region_admin", "inst_admin", "dept_admin"):
-        assert username in first.stdout
+    for slug in ("beijing", "zhejiang", "jiangsu"):
+        table = first.stdout.split(f"/t/{slug}/\n", 1)[1].split("\n\n", 1)[0]
+        for role in Role:
+            row = (
+                rf"{re.escape(role.label)} +\S+ +\S+ +1390000\d{{4}} +http://127\.0\.0\.1:8000/t/{slug}/login"
+            )
+            assert re.search(row, table), (slug, role)
+        assert f"{DEMO_LEARNER_ID}  " in table and DEMO_LEARNER_ID[-6:] in table
 
     database = tmp_path / "data" / "cme.sqlite3"
 
@@ -52,7 +75,8 @@ def test_demo_setup_is_idempotent(fresh_env, tmp_path):
             }
 
     before = counts()
-    assert before["tenant"] == 3 and before["org_institution"] >= 6 and before["identity_account"] == 12
+    assert before["tenant"] == 3 and before["org_institution"] >= 6
+    assert before["identity_account"] == 3 * len(Role)
     with sqlite3.connect(database) as db:
         db.execute("UPDATE org_institution SET staff_count = 4242 WHERE id = 1")
     second = _run(["demo", "--no-serve"], fresh_env)
@@ -72,3 +96,20 @@ def test_tenants_sync_reports_bad_files_and_writes_nothing(fresh_env, tmp_path):
     assert result.returncode == 1 and "atlantis" in result.stderr and "nothing was written" in result.stderr
     with sqlite3.connect(tmp_path / "data" / "cme.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM tenant").fetchone()[0] == 0
+
+
+def test_operators_add_reads_the_password_and_refuses_weak_ones_and_duplicates(fresh_env, tmp_path):
+    args = ["operators", "add", "ops1", "--name", "运维一号", "--password-stdin"]
+    weak = _run(args, fresh_env, input="weak\n")
+    assert weak.returncode == 1 and "密码" in weak.stderr
+    added = _run(args, fresh_env, input="Ops@Strong2026\n")
+    assert added.returncode == 0, added.stderr
+    again = _run(args, fresh_env, input="Ops@Strong2026\n")
+    assert again.returncode == 1 and "已存在" in again.stderr
+    prompted = _run(["operators", "add", "ops2", "--name", "运维二"], fresh_env, input="Ops@Strong2026\n" * 2)
+    assert prompted.returncode == 0, prompted.stderr
+    with sqlite3.connect(tmp_path / "data" / "cme.sqlite3") as db:
+        rows = db.execute("SELECT username, password_hash FROM platform_operator ORDER BY id").fetchall()
+        logged = db.execute("SELECT action FROM audit_platform_event ORDER BY seq").fetchall()
+    assert [r[0] for r in rows] == ["ops1", "ops2"] and all(r[1].startswith("$argon2") for r in rows)
+    assert logged == [("operator.create",), ("operator.create",)]

@@ -8,10 +8,19 @@ this test does not know fails it, so isolation is checked for everything added l
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cme_platform.identity.tables import Account, RoleGrant
+import pytest
+from cme_platform.audit.service import record
+from cme_platform.audit.tables import AppendOnlyError, AuditEvent
+from cme_platform.files.links import LinkClaims, issue_token
+from cme_platform.files.tables import StoredFile
+from cme_platform.identity import throttle
+from cme_platform.identity.setup_links import issue_setup_link
+from cme_platform.identity.tables import Account, ApiToken, LoginThrottle, RoleGrant, SetupLink, SmsCode
 from cme_platform.orgs.tables import Department, Institution, Region
+from cme_platform.settings import get_settings
 from cme_platform.tenancy.scope import scope
 from cme_platform.tenancy.tables import TENANT_OWNED_TABLES
 
@@ -25,7 +34,65 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         Department: [world.department_id, world.other_department_id],
         Account: list(world.accounts.values()),
         RoleGrant: [],  # filled from the database below
+        SetupLink: [],  # issued in the test below
+        LoginThrottle: [],  # a failed sign-in counted in the test below
+        SmsCode: [],  # an SMS code sent in the test below
+        ApiToken: [A_TOKEN_ID],  # see _seed_api_token
+        StoredFile: [FILE_IDS[0]],  # see _seed_files
+        AuditEvent: [],  # see _seed_audit
     }
+
+
+A_TOKEN_ID = 900_001
+"""Tenant A's API token gets a fixed id, so that routes can name it."""
+
+
+async def _seed_api_token(world: Any) -> None:
+    with scope(world.tenant):
+        await ApiToken.insert(
+            ApiToken(
+                id=A_TOKEN_ID,
+                account=world.accounts["commission"],
+                name="甲省令牌",
+                jti="isolation-token-of-a",
+                roles=["commission_admin"],
+                expires_at=datetime.now(UTC) + timedelta(days=1),
+            )
+        )
+
+
+FILE_IDS = (900_101, 900_102)
+"""Fixed ids of one stored file in tenant A and one in tenant B (rows only; no stored bytes needed)."""
+
+
+async def _seed_files(*worlds: Any) -> None:
+    for world, file_id in zip(worlds, FILE_IDS, strict=False):
+        with scope(world.tenant):
+            await StoredFile.insert(
+                StoredFile(
+                    id=file_id,
+                    key=f"t{world.tenant.id}/isolation-{file_id}",
+                    purpose="evidence",
+                    original_name="证明.pdf",
+                    content_type="application/pdf",
+                    extension="pdf",
+                    size=1,
+                    sha256="0" * 64,
+                    uploaded_by=world.accounts["commission"],
+                )
+            )
+
+
+async def _seed_audit(world: Any) -> None:
+    """A change-log entry of tenant A's region (tenant B must never see it)."""
+    with scope(world.tenant):
+        await record("orgs.region.update", object_type="region", object_id=world.region_id, summary="甲省")
+
+
+def _download_token(world: Any) -> str:
+    """A valid signed download link for tenant A's file (tenant B must answer it with 404)."""
+    claims = LinkClaims(tenant_id=world.tenant.id, file_id=FILE_IDS[0], expires_at=2**40)
+    return issue_token(get_settings().secret_key, claims)
 
 
 async def _snapshot(world: Any) -> dict[str, list[dict[str, Any]]]:
@@ -34,6 +101,15 @@ async def _snapshot(world: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 async def test_every_tenant_owned_table_is_isolated(world, other_world):
+    with scope(world.tenant):
+        await issue_setup_link(world.accounts["learner"], created_by=world.accounts["commission"])
+        await throttle.register_failure(throttle.ACCOUNT, "commission")
+        await SmsCode(
+            phone="13800138000", purpose="login", code_hash="0" * 64, expires_at=datetime.now(UTC)
+        ).save()
+    await _seed_api_token(world)
+    await _seed_files(world)
+    await _seed_audit(world)
     known = _ids_by_table(world)
     assert set(TENANT_OWNED_TABLES) <= set(known), (
         f"tables without an isolation case: {set(TENANT_OWNED_TABLES) - set(known)}"
@@ -48,6 +124,10 @@ async def test_every_tenant_owned_table_is_isolated(world, other_world):
             for a_id in a_ids:
                 assert await table.objects().where(table.id == a_id).first() is None
                 assert not await table.exists().where(table.id == a_id)
+            if table is AuditEvent:  # append-only: the ORM refuses any change, in every scope
+                with pytest.raises(AppendOnlyError):
+                    table.update({table.id: table.id})
+                continue
             await table.update({table.id: table.id}).where(table.id.is_in(a_ids))
             await table.delete().where(table.id.is_in(a_ids))
     assert await _snapshot(world) == before, "tenant B changed tenant A's rows"
@@ -63,17 +143,49 @@ CREATE_BODIES = {
         "region_id": w.region_id,
     },
     "/api/orgs/departments": lambda w: {"institution_id": w.institution_id, "name": "越权科室"},
+    "/api/identity/tokens": None,  # a new token belongs to the caller: nothing of A to point at
+    "/api/files": None,  # an upload points at nothing of A (cross-tenant links: tests/test_files.py)
+    "/api/identity/tokens/{token_id:int}/revoke": lambda w: {},
+    "/api/account/password": lambda w: {
+        "current_password": "x",
+        "new_password": "y",
+        "confirm_password": "y",
+    },
+    "/api/identity/accounts": lambda w: {
+        "username": "intruder",
+        "display_name": "越权",
+        "roles": [{"role": "learner", "institution_id": w.institution_id}],
+    },
+    "/api/identity/accounts/{account_id:int}/password-reset": lambda w: {"password_mode": "link"},
+    "/api/identity/accounts/{account_id:int}/roles": lambda w: {
+        "role": "learner",
+        "institution_id": w.institution_id,
+    },
 }
+OWN_ACCOUNT_ROUTES = {"/api/account"}
+# Bodies for edit routes whose schema has no ``name`` (a valid body, so only the ID decides).
+PATCH_BODIES = {"/api/identity/accounts/{account_id:int}": {"display_name": "越权修改"}}
 PARAM_IDS = {
     "region_id": lambda w: w.region_id,
     "institution_id": lambda w: w.institution_id,
     "department_id": lambda w: w.department_id,
     "item_id": None,  # page routes: filled per kind below
+    "account_id": lambda w: w.accounts["learner"],
+    "grant_id": lambda w: 1,  # the account is not found first
+    "token_id": lambda w: A_TOKEN_ID,
+    "file_id": lambda w: FILE_IDS[0],
+    "token": _download_token,
+    "object_type": lambda w: "region",
+    "object_id": lambda w: w.region_id,
 }
+# Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).
+EMPTY_HISTORY_ROUTES = {"/api/audit/objects/{object_type:str}/{object_id:str}"}
 LIST_IDS = {
     "/api/orgs/regions": lambda w: {w.region_id, w.other_region_id},
     "/api/orgs/institutions": lambda w: {w.institution_id, w.other_institution_id},
     "/api/orgs/departments": lambda w: {w.department_id, w.other_department_id},
+    "/api/identity/accounts": lambda w: set(w.accounts.values()),
+    "/api/files": lambda w: {FILE_IDS[0]},
 }
 PAGE_KIND_IDS = {
     "regions": lambda w: w.region_id,
@@ -88,12 +200,15 @@ def _api_routes(app: Any) -> list[tuple[str, str]]:
         for method in sorted(getattr(route, "methods", ())):
             if method in ("OPTIONS", "HEAD"):
                 continue
-            if route.path.startswith("/api/") or route.path.startswith("/orgs/"):
+            if route.path.startswith(("/api/", "/orgs/", "/accounts", "/files", "/audit")):
                 routes.append((method, route.path))
     return routes
 
 
 async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world, other_world, login):
+    await _seed_api_token(world)
+    await _seed_files(world, other_world)
+    await _seed_audit(world)
     before = await _snapshot(world)
     await login(cme_client, other_world.tenant, "commission")
     prefix = f"/t/{other_world.tenant.slug}"
@@ -110,7 +225,10 @@ async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world,
                 assert name in PARAM_IDS, f"{method} {path}: no isolation case for path parameter {name}"
                 value = PARAM_IDS[name](world)
             url = PARAM_RE.sub(str(value), url, count=1)
-        if method == "GET" and params:
+        if method == "GET" and path in EMPTY_HISTORY_ROUTES:
+            response = await cme_client.get(prefix + url)
+            assert response.status_code == 200 and response.json()["total"] == 0, f"GET {path} shows A's log"
+        elif method == "GET" and params:
             response = await cme_client.get(prefix + url)
             assert response.status_code == 404, (
                 f"GET {path} with tenant A's id answered {response.status_code}"
@@ -125,9 +243,16 @@ async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world,
                 assert listed and listed.isdisjoint(LIST_IDS[path](world)), (
                     f"GET {path} lists tenant A's rows"
                 )
+        elif method == "PATCH" and path in OWN_ACCOUNT_ROUTES:
+            # "my account" has no id to guess: it only ever changes the caller's own account
+            response = await cme_client.patch(prefix + url, json={"email": "b@example.cn"})
+            assert response.status_code == 200 and response.json()["id"] not in world.accounts.values()
         elif method == "PATCH":
-            response = await cme_client.patch(prefix + url, json={"name": "越权修改"})
+            response = await cme_client.patch(prefix + url, json=PATCH_BODIES.get(path, {"name": "越权修改"}))
             assert response.status_code == 404, f"PATCH {path}: {response.status_code}"
+        elif method == "DELETE":
+            response = await cme_client.delete(prefix + url)
+            assert response.status_code == 404, f"DELETE {path}: {response.status_code}"
         elif method == "POST" and path.startswith("/api/"):
             assert path in CREATE_BODIES, f"POST {path}: add an isolation case to CREATE_BODIES"
             body = CREATE_BODIES[path]

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from cme_platform.orgs.tables import Department, Institution
 from cme_platform.tenancy.scope import scope
+from cme_platform.testkit.pytest_plugin import submit_login
 
 BASE = "/t/alpha"
 
 
 async def test_anonymous_visitors_are_sent_to_the_login_page(cme_client, world):
     r = await cme_client.get(f"{BASE}/orgs/institutions", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == f"{BASE}/login"
+    assert r.status_code == 303 and r.headers["location"] == f"{BASE}/login?next=%2Forgs%2Finstitutions"
 
 
 async def test_login_failure_is_explained(cme_client, world):
-    r = await cme_client.post(f"{BASE}/login", data={"username": "commission", "password": "wrong"})
+    r = await submit_login(cme_client, world.tenant, "commission", "wrong")
     assert r.status_code == 400 and "用户名或密码错误" in r.text
 
 

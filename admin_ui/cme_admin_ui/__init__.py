@@ -11,6 +11,23 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def ui_routes() -> list[Any]:
     """Route handlers of the core's pages."""
-    from cme_admin_ui.pages import auth, home, orgs, province
+    from cme_admin_ui.pages import account, accounts, auth, home, orgs, platform, province, setup, sso, tokens
+    from cme_admin_ui.pages import audit as audit_pages
+    from cme_admin_ui.pages import files as file_pages
+    from cme_admin_ui.pages import sms as sms_pages
 
-    return [*home.routes, *auth.routes, *orgs.routes, *province.routes]
+    return [
+        *home.routes,
+        *auth.routes,
+        *account.routes,
+        *orgs.routes,
+        *province.routes,
+        *accounts.routes,
+        *setup.routes,
+        *platform.routes,
+        *sso.routes,
+        *tokens.routes,
+        *file_pages.routes,
+        *audit_pages.routes,
+        *sms_pages.routes,
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from litestar import Litestar, Router
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -22,6 +20,10 @@ from litestar.types import Receive, Scope, Send
 
 from cme_platform.api.errors import handle_exception
 from cme_platform.audit.context import Actor, acting_as
+from cme_platform.identity.cookies import SecureCookieMiddleware
+from cme_platform.identity.csrf import CSRFMiddleware, install_template_helpers
+from cme_platform.identity.password_gate import PasswordChangeGate
+from cme_platform.identity.sessions import SESSION_STORE, DatabaseSessionStore, session_config
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.settings import Settings, get_settings
 from cme_platform.tenancy.middleware import TenantRequiredMiddleware, resolve_tenant
@@ -84,14 +86,9 @@ def template_dirs(pm: pluggy.PluginManager) -> list[Path | str | os.PathLike[Any
     return dirs
 
 
-def session_config(settings: Settings) -> CookieBackendConfig:
-    """Encrypted cookie sessions keyed from the secret (they survive restarts and span workers)."""
-    secret = hashlib.sha256(("cme-session:" + settings.secret_key).encode()).digest()
-    return CookieBackendConfig(secret=secret, key="cme_session", httponly=True, samesite="lax")
-
-
 def _template_filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
+    install_template_helpers(engine.engine)
 
 
 async def _start_database(app: Litestar) -> None:
@@ -116,6 +113,11 @@ def create_app(
     """Build the application. Without arguments it uses every installed plugin and the env settings."""
     from cme_admin_ui import STATIC_DIR, ui_routes
 
+    from cme_platform.audit.api import audit_api_routes
+    from cme_platform.files.api import file_api_routes
+    from cme_platform.identity.account_api import account_api_routes
+    from cme_platform.identity.profile_api import profile_api_routes
+    from cme_platform.identity.token_api import token_api_routes
     from cme_platform.orgs.api import org_api_routes
 
     settings = settings or get_settings()
@@ -123,11 +125,23 @@ def create_app(
     app = CMEApp(
         route_handlers=[
             *org_api_routes(),
+            *profile_api_routes(),
+            *token_api_routes(),
+            *account_api_routes(),
+            *file_api_routes(),
+            *audit_api_routes(),
             *ui_routes(),
             *plugin_routers(pm),
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"platform": True}),
         ],
-        middleware=[session_config(settings).middleware, TenantRequiredMiddleware()],
+        middleware=[
+            SecureCookieMiddleware(),
+            session_config().middleware,
+            TenantRequiredMiddleware(),
+            CSRFMiddleware(),
+            PasswordChangeGate(),
+        ],
+        stores={SESSION_STORE: DatabaseSessionStore()},
         template_config=TemplateConfig(
             directory=template_dirs(pm), engine=JinjaTemplateEngine, engine_callback=_template_filters
         ),

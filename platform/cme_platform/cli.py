@@ -32,8 +32,9 @@ def main() -> None:
 def serve(host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
     """Serve the web UI and the JSON API with uvicorn.
 
-    Run `cme migrate` first. Behind a proxy, several workers share sessions (encrypted cookies keyed by
-    CME_SECRET_KEY, which must then be set explicitly and be the same for every instance).
+    Run `cme migrate` first. Sessions live in the database, so several workers and instances share them.
+    Behind a TLS proxy, set FORWARDED_ALLOW_IPS to the proxy's address so that X-Forwarded-Proto marks
+    requests as HTTPS (cookies then get the Secure attribute).
     """
     import uvicorn
 
@@ -108,6 +109,76 @@ def _sync_tenants(directory: Path | None) -> None:
         click.echo(f"  {slug}: {outcome}")
 
 
+@main.group()
+def operators() -> None:
+    """Manage platform operators (they look after every tenant; each of their views is audited)."""
+
+
+@operators.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="The operator's name as shown in the audit log.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def operators_add(username: str, display_name: str, password_stdin: bool) -> None:
+    """Add a platform operator who signs in at /platform/login on the bare host.
+
+    The password is asked for twice on the terminal (or read from stdin with --password-stdin) and
+    must pass the strength rule. The creation is recorded in the platform audit log.
+    """
+    from cme_platform.api.errors import DomainError
+    from cme_platform.db.migrate import migrate as run_migrate
+    from cme_platform.identity.operators import add_operator
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _run(run_migrate())
+    try:
+        _run(add_operator(username, display_name, password))
+    except DomainError as exc:
+        click.echo(f"operator not added: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"operator {username} added; sign in at /platform/login")
+
+
+@main.group()
+def audit() -> None:
+    """Check the audit logs (append-only, hash-chained)."""
+
+
+@audit.command("verify")
+@click.option(
+    "--tenant", "slug", default=None, help="One tenant's log (default: every tenant and the platform log)."
+)
+def audit_verify(slug: str | None) -> None:
+    """Verify the hash chains; exits with status 1 naming the tenant and seq of the first broken record."""
+    from cme_platform.audit.verify import verify_chain
+    from cme_platform.tenancy.tables import Tenant
+
+    async def check() -> list[tuple[str, object]]:
+        query = Tenant.select(Tenant.id, Tenant.slug).order_by(Tenant.slug)
+        tenants = await (query.where(Tenant.slug == slug) if slug else query)
+        if slug and not tenants:
+            return []
+        logs: list[tuple[str, int | None]] = [(t["slug"], t["id"]) for t in tenants]
+        if not slug:
+            logs.append(("platform", None))
+        return [(name, await verify_chain(tenant_id)) for name, tenant_id in logs]
+
+    reports = _run(check())
+    if not reports:
+        click.echo(f"tenant {slug} does not exist", err=True)
+        sys.exit(2)
+    broken = False
+    for name, report in reports:  # type: ignore[attr-defined]
+        if report.ok:
+            click.echo(f"  {name}: ok, {report.records} records")
+        else:
+            broken = True
+            click.echo(f"  {name}: BROKEN at seq {report.first_broken_seq} ({report.message})", err=True)
+    sys.exit(1 if broken else 0)
+
+
 @main.command()
 @click.option("--serve/--no-serve", default=True, help="Start the server afterwards (default: yes).")
 def demo(serve: bool) -> None:
@@ -136,13 +207,32 @@ def demo(serve: bool) -> None:
         click.echo(f"\n  {tenant.name} ({tenant.plugin})")
         click.echo(f"    http://127.0.0.1:{port}/t/{tenant.slug}/")
         click.echo(f"    http://{tenant.slug}.{settings.base_domain}:{port}/")
+        login_url = f"http://127.0.0.1:{port}/t/{tenant.slug}/login"
+        header = _pad("角色", 24) + _pad("用户名", 20) + _pad("密码", 12) + _pad("手机号", 13)
+        click.echo(f"    {header}登录地址")
         for login in logins:
-            click.echo(f"    {login.username:<14} {login.password:<12} {login.role.label}  {login.scope}")
+            columns = (
+                _pad(login.role.label, 24)
+                + _pad(login.username, 20)
+                + _pad(login.password, 12)
+                + _pad(login.phone, 13)
+            )
+            click.echo(f"    {columns}{login_url}")
+        click.echo("    （学员使用默认密码：身份证号后六位，首次登录须修改密码）")
+        click.echo("    （短信验证码登录：验证码由控制台短信网关写入服务日志）")
     click.echo("")
     if serve:
         serve_cmd = main.get_command(click.Context(main), "serve")
         assert serve_cmd is not None
         click.Context(serve_cmd).invoke(serve_cmd, host=None, port=None, workers=None, reload=False)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (CJK characters take two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - used)
 
 
 def _describe_db() -> str:

@@ -1,8 +1,10 @@
 """``cme demo``: load each tenant's small demo organisation and demo accounts, idempotently.
 
 The organisation comes from the tenant's plugin (``cme_demo_organisation``); the accounts are the same
-in every tenant, one per administrative role, all with :data:`DEMO_PASSWORD`. Existing rows are kept
-as they are (a second run changes nothing, and a changed password stays changed).
+in every tenant, one for every role. All use :data:`DEMO_PASSWORD` except the learner, whose username
+is an ID number (:data:`DEMO_LEARNER_ID`) and whose password is the seeds' default (its last six
+characters) that must be changed at the first sign-in. Existing rows are kept as they are (a second
+run changes nothing, and a changed password stays changed).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 import msgspec
 import pluggy
 
+from cme_platform.identity.password_policy import default_password
 from cme_platform.identity.passwords import hash_password
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account, RoleGrant
@@ -21,6 +24,8 @@ from cme_platform.tenancy.context import TenantContext
 from cme_platform.tenancy.scope import scope
 
 DEMO_PASSWORD = "Demo@2026"
+DEMO_LEARNER_ID = "110105199003071239"
+"""The demo learner's username: a well-formed ID number (GB 11643 check character) of nobody real."""
 
 
 class DemoLogin(msgspec.Struct, frozen=True):
@@ -30,6 +35,7 @@ class DemoLogin(msgspec.Struct, frozen=True):
     password: str
     role: Role
     scope: str
+    phone: str
 
 
 async def _get_or_create(table: type, where: object, **values: object) -> int:
@@ -41,13 +47,25 @@ async def _get_or_create(table: type, where: object, **values: object) -> int:
     return int(instance.id)
 
 
+def demo_phone(role: Role) -> str:
+    """The demo account's mobile number for SMS-code sign-in (the console gateway logs the codes)."""
+    return f"1390000{list(Role).index(role) + 1:04d}"
+
+
+def demo_password(role: Role, username: str) -> str:
+    """The first password of a demo account: the default password for the learner, else the demo one."""
+    return default_password(username) if role is Role.LEARNER else DEMO_PASSWORD
+
+
 async def _demo_account(username: str, display_name: str, grant: Mapping[str, int], role: Role) -> None:
     account_id = await _get_or_create(
         Account,
         Account.username == username,
         username=username,
         display_name=display_name,
-        password_hash=hash_password(DEMO_PASSWORD),
+        password_hash=hash_password(demo_password(role, username)),
+        must_change_password=role is Role.LEARNER,
+        phone=demo_phone(role),
     )
     if not await RoleGrant.exists().where((RoleGrant.account == account_id) & (RoleGrant.role == role.value)):
         await RoleGrant(account=account_id, role=role.value, **grant).save()  # type: ignore[arg-type]
@@ -56,9 +74,10 @@ async def _demo_account(username: str, display_name: str, grant: Mapping[str, in
 def _demo_logins(
     tenant: TenantContext, first: dict[str, tuple[int, str]]
 ) -> list[tuple[str, str, Role, dict[str, int], str]]:
-    """One account per administrative role, bound to the first region, institution and department."""
+    """One account per role, bound to the first region, institution and department, in role order."""
     logins: list[tuple[str, str, Role, dict[str, int], str]] = [
-        ("admin", "继教委管理员", Role.COMMISSION_ADMIN, {}, tenant.name)
+        ("admin", "继教委管理员", Role.COMMISSION_ADMIN, {}, tenant.name),
+        ("audit_expert", "审验专家（演示）", Role.AUDIT_EXPERT, {}, tenant.name),
     ]
     if "region" in first:
         region_id, region_name = first["region"]
@@ -68,11 +87,15 @@ def _demo_logins(
         inst_id, inst_name = first["institution"]
         grant = {"institution": inst_id}
         logins.append(("inst_admin", f"{inst_name}科教部门", Role.INSTITUTION_ADMIN, grant, inst_name))
+        logins.append(("project_owner", f"{inst_name}立项用户", Role.PROJECT_OWNER, grant, inst_name))
+        logins.append(("onsite_manager", f"{inst_name}会场负责人", Role.ONSITE_MANAGER, grant, inst_name))
         if "department" in first:
             dept_id, dept_name = first["department"]
             grant = {"institution": inst_id, "department": dept_id}
             logins.append(("dept_admin", f"{dept_name}科室账户", Role.DEPARTMENT_ADMIN, grant, dept_name))
-    return logins
+            logins.append((DEMO_LEARNER_ID, "张学员（演示）", Role.LEARNER, grant, dept_name))
+    order = list(Role)
+    return sorted(logins, key=lambda login: order.index(login[2]))
 
 
 async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[DemoLogin]:
@@ -112,4 +135,7 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
             logins = _demo_logins(tenant, first)
             for username, display_name, role, grant, _ in logins:
                 await _demo_account(username, display_name, grant, role)
-    return [DemoLogin(username, DEMO_PASSWORD, role, where) for username, _, role, _, where in logins]
+    return [
+        DemoLogin(username, demo_password(role, username), role, where, demo_phone(role))
+        for username, _, role, _, where in logins
+    ]

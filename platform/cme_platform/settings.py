@@ -12,6 +12,13 @@
 | ``CME_MAX_BODY_BYTES`` | ``1048576`` | largest request body the JSON API accepts |
 | ``CME_DEBUG`` | ``0`` | ``1`` shows tracebacks (never in production) |
 | ``CME_DB_POOL`` | ``1`` | keep a PostgreSQL connection pool per worker (``0``: a connection per query) |
+| ``CME_STORAGE`` | ``local`` | where uploaded files live: ``local`` (``<CME_DATA_DIR>/files``) or ``s3`` |
+| ``CME_S3_ENDPOINT_URL`` | unset (AWS) | S3-compatible endpoint (MinIO, SeaweedFS, OSS), path-style |
+| ``CME_S3_BUCKET`` | unset | the bucket (must exist) when ``CME_STORAGE=s3`` |
+| ``CME_S3_ACCESS_KEY_ID`` / ``CME_S3_SECRET_ACCESS_KEY`` | unset | S3 credentials (else boto3's own lookup) |
+| ``CME_S3_REGION`` | ``us-east-1`` | the S3 region |
+| ``CME_UPLOAD_MAX_BYTES`` | ``52428800`` (50 MB) | largest upload of any purpose (purposes may allow less) |
+| ``CME_DOWNLOAD_LINK_SECONDS`` | ``600`` | how long a signed download link stays valid |
 """
 
 from __future__ import annotations
@@ -38,6 +45,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1_048_576
     debug: bool = False
     db_pool: bool = True
+    storage: str = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = ""
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_region: str = "us-east-1"
+    upload_max_bytes: int = 52_428_800
+    download_link_seconds: int = 600
 
     @property
     def is_postgres(self) -> bool:
@@ -67,6 +82,14 @@ def _secret_key(data_dir: Path) -> str:
     return key
 
 
+def _storage_backend() -> str:
+    """``CME_STORAGE``: ``local`` or ``s3`` (anything else stops the start with a clear error)."""
+    value = os.environ.get("CME_STORAGE", "local").strip().lower()
+    if value not in ("local", "s3"):
+        raise ValueError(f"CME_STORAGE must be 'local' or 's3', not {value!r}")
+    return value
+
+
 def load_settings() -> Settings:
     """Read the settings from the environment (no caching; see :func:`get_settings`)."""
     data_dir = Path(os.environ.get("CME_DATA_DIR", "data")).resolve()
@@ -83,6 +106,14 @@ def load_settings() -> Settings:
         max_body_bytes=int(os.environ.get("CME_MAX_BODY_BYTES", "1048576")),
         debug=_env_bool("CME_DEBUG", False),
         db_pool=_env_bool("CME_DB_POOL", True),
+        storage=_storage_backend(),
+        s3_endpoint_url=os.environ.get("CME_S3_ENDPOINT_URL") or None,
+        s3_bucket=os.environ.get("CME_S3_BUCKET", ""),
+        s3_access_key_id=os.environ.get("CME_S3_ACCESS_KEY_ID") or None,
+        s3_secret_access_key=os.environ.get("CME_S3_SECRET_ACCESS_KEY") or None,
+        s3_region=os.environ.get("CME_S3_REGION", "us-east-1"),
+        upload_max_bytes=int(os.environ.get("CME_UPLOAD_MAX_BYTES", "52428800")),
+        download_link_seconds=int(os.environ.get("CME_DOWNLOAD_LINK_SECONDS", "600")),
     )
 
 

@@ -7,15 +7,18 @@ from typing import Any
 import pluggy
 from litestar.connection import ASGIConnection
 
+from cme_platform.identity.csrf import LazyCsrfToken
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS, Role
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.plugins.types import MenuEntry
 from cme_platform.tenancy.context import TenantContext
+from cme_platform.tenancy.middleware import tenant_relative_path
 from cme_platform.tenancy.scope import active_tenant_or_none
 
 CORE_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(label="首页", path="/", section="工作台", order=0, public=True),
+    MenuEntry(label="我的文件", path="/files", section="工作台", order=50),
     MenuEntry(label="区域", path="/orgs/regions", section="组织机构", roles=REGION_READERS, order=10),
     MenuEntry(
         label="单位", path="/orgs/institutions", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=20
@@ -24,11 +27,23 @@ CORE_MENU: tuple[MenuEntry, ...] = (
         label="科室", path="/orgs/departments", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=30
     ),
     MenuEntry(
+        label="账户管理", path="/accounts", section="系统管理", roles=tuple(ORG_ADMIN_ROLES), order=800
+    ),
+    MenuEntry(label="操作日志", path="/audit", section="系统管理", roles=(Role.COMMISSION_ADMIN,), order=850),
+    MenuEntry(
         label="本省参数",
         path="/province/settings",
         section="省级模块",
         roles=(Role.COMMISSION_ADMIN,),
         order=900,
+    ),
+    MenuEntry(label="我的账户", path="/account", section="个人中心", order=990),
+    MenuEntry(
+        label="API 令牌",
+        path="/account/tokens",
+        section="个人中心",
+        roles=tuple(r for r in Role if r is not Role.LEARNER),
+        order=995,
     ),
 )
 
@@ -61,7 +76,7 @@ def menu_for(
 
 
 def page_context(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
-    """Template context for the shell: ``tenant``, ``principal``, ``menu`` and ``url()``.
+    """Template context for the shell: ``tenant``, ``principal``, ``menu``, ``url()`` and ``csrf_token``.
 
     Uses the principal already loaded for this request (see ``principal_of``); never queries.
     """
@@ -72,5 +87,6 @@ def page_context(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, An
         "principal": principal,
         "menu": menu_for(connection.app.state.plugin_manager, tenant, principal) if tenant else [],
         "url": lambda path: tenant_url(connection, path),
-        "current_path": connection.scope["path"][len(connection.scope.get("root_path", "") or "") :] or "/",
+        "csrf_token": LazyCsrfToken(connection),
+        "current_path": tenant_relative_path(connection.scope),
     }

@@ -1,9 +1,14 @@
-"""The start pages: the platform's tenant list (no tenant) and each tenant's home page."""
+"""The start pages: the platform's tenant list (no tenant) and each tenant's home page.
+
+A tenant's home page shows a signed-in account its roles (with their org units) and one card for each
+menu entry it may open, grouped by section; a visitor sees the public entries and a sign-in prompt.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cme_platform.identity.accounts import account_roles
 from cme_platform.identity.principal import principal_of
 from cme_platform.plugins.manager import plugin_info
 from cme_platform.tenancy.scope import active_tenant_or_none
@@ -29,10 +34,16 @@ async def home(request: Request[Any, Any, Any]) -> Template:
             },
         )
     principal = await principal_of(request)
-    info = plugin_info(request.app.state.plugin_manager, tenant.plugin)
+    context = page_context(request)
+    cards = [(section, [e for e in entries if e.path != "/"]) for section, entries in context["menu"]]
     return Template(
         template_name="home.html",
-        context={**page_context(request), "plugin": info, "principal": principal},
+        context={
+            **context,
+            "plugin": plugin_info(request.app.state.plugin_manager, tenant.plugin),
+            "roles": await account_roles(principal.account_id) if principal else [],
+            "cards": [(section, entries) for section, entries in cards if entries],
+        },
     )
 
 

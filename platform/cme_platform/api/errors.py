@@ -178,10 +178,12 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if wants_json(request):
         return Response(content=body, status_code=status, headers=headers)
     from cme_platform.tenancy.scope import active_tenant_or_none
-    from cme_platform.web import page_context, tenant_url
+    from cme_platform.web import page_context
 
     if status == 401 and active_tenant_or_none() is not None:
-        return Redirect(tenant_url(request, "/login"), status_code=303)
+        from cme_platform.identity.signin import login_url
+
+        return Redirect(login_url(request), status_code=303)
 
     return Template(
         template_name="error.html",

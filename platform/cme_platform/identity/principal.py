@@ -36,6 +36,8 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     must_change_password: bool
     grants: tuple[Grant, ...]
+    token_id: int | None = None
+    """The API token this request authenticated with (``None``: a signed-in session)."""
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -90,8 +92,17 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     if "cme_principal" in state:
         return state["cme_principal"]
     tenant = current_tenant()
-    account_id = session_accounts(connection).get(tenant.slug)
-    principal = await load_principal_by_id(int(account_id)) if account_id else None
+    # A request with ``Authorization: Bearer`` never uses the session: tokens authenticate /api/ routes
+    # only (401 when invalid), and pages treat such a request as anonymous.
+    from cme_platform.identity.tokens import bearer_token, is_api_request, principal_from_token
+
+    token = bearer_token(connection)
+    if token is not None:
+        secret = connection.app.state.settings.secret_key
+        principal = await principal_from_token(token, secret) if is_api_request(connection) else None
+    else:
+        account_id = session_accounts(connection).get(tenant.slug)
+        principal = await load_principal_by_id(int(account_id)) if account_id else None
     state["cme_principal"] = principal
     if principal is not None:
         current_actor().bind_account(principal.account_id, principal.username)

@@ -15,6 +15,7 @@ import pluggy
 from piccolo.query.functions.aggregate import Count
 
 from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from cme_platform.audit.service import record
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.db.paging import and_all, contains
 from cme_platform.orgs import schemas as s
@@ -56,6 +57,38 @@ async def _write(action: Callable[[], Awaitable[T]], conflict: FieldError) -> T:
         if is_unique_violation(exc):
             raise Conflict(conflict.message, [conflict]) from exc
         raise
+
+
+async def _record_create(kind: str, label: str, row: Any, fields: dict[str, Any]) -> int:
+    """Record ``orgs.<kind>.create`` for a saved ``row`` (inside the write's transaction)."""
+    await record(
+        f"orgs.{kind}.create",
+        object_type=kind,
+        object_id=row.id,
+        summary=f"新建{label}：{row.name}",
+        after=fields,
+    )
+    return int(row.id)
+
+
+async def _update_recorded(
+    table: Any, kind: str, label: str, object_id: int, changes: dict[str, Any]
+) -> None:
+    """Apply ``changes`` to one row and record ``orgs.<kind>.update`` with the changed fields only."""
+    fields = [name for name in changes if name != "updated_at"]
+    columns = (table.name, *(getattr(table, f) for f in fields))
+    old = await table.select(*columns).where(table.id == object_id).first()
+    await table.update(changes).where(table.id == object_id)
+    before = {f: old[f] for f in fields if old[f] != changes[f]}
+    if before:
+        await record(
+            f"orgs.{kind}.update",
+            object_type=kind,
+            object_id=object_id,
+            summary=f"修改{label}：{old['name']}",
+            before=before,
+            after={f: changes[f] for f in before},
+        )
 
 
 # -- regions -----------------------------------------------------------------------------------------
@@ -114,9 +147,10 @@ async def create_region(access: OrgAccess, data: s.RegionIn) -> s.RegionOut:
         raise Forbidden("只有管理用户可以维护区域")
 
     async def insert() -> int:
-        row = Region(name=data.name.strip(), code=data.code, kind=data.kind)
+        fields = {"name": data.name.strip(), "code": data.code, "kind": data.kind}
+        row = Region(None, **fields)
         await row.save()
-        return int(row.id)
+        return await _record_create("region", "区域", row, fields)
 
     return await get_region(access, await _write(insert, _REGION_CODE_TAKEN))
 
@@ -131,7 +165,7 @@ async def update_region(access: OrgAccess, region_id: int, patch: s.RegionPatch)
         changes["updated_at"] = datetime.now(UTC)
 
         async def update() -> None:
-            await Region.update(changes).where(Region.id == region_id)
+            await _update_recorded(Region, "region", "区域", region_id, changes)
 
         await _write(update, _REGION_CODE_TAKEN)
     return await get_region(access, region_id)
@@ -233,16 +267,17 @@ async def create_institution(access: OrgAccess, data: s.InstitutionIn, levels: l
         raise Forbidden("没有权限在该区域添加单位")
 
     async def insert() -> int:
-        row = Institution(
-            name=data.name.strip(),
-            code=data.code,
-            region=data.region_id,
-            level=data.level,
-            category=data.category,
-            staff_count=data.staff_count,
-        )
+        fields = {
+            "name": data.name.strip(),
+            "code": data.code,
+            "region": data.region_id,
+            "level": data.level,
+            "category": data.category,
+            "staff_count": data.staff_count,
+        }
+        row = Institution(None, **fields)
         await row.save()
-        return int(row.id)
+        return await _record_create("institution", "单位", row, fields)
 
     return await get_institution(access, await _write(insert, _INSTITUTION_CODE_TAKEN))
 
@@ -266,7 +301,7 @@ async def update_institution(
         changes["updated_at"] = datetime.now(UTC)
 
         async def update() -> None:
-            await Institution.update(changes).where(Institution.id == institution_id)
+            await _update_recorded(Institution, "institution", "单位", institution_id, changes)
 
         await _write(update, _INSTITUTION_CODE_TAKEN)
     return await get_institution(access, institution_id)
@@ -355,9 +390,10 @@ async def create_department(access: OrgAccess, data: s.DepartmentIn) -> s.Depart
         raise Forbidden("没有权限在该单位添加科室")
 
     async def insert() -> int:
-        row = Department(institution=data.institution_id, name=data.name.strip(), code=data.code)
+        fields = {"institution": data.institution_id, "name": data.name.strip(), "code": data.code}
+        row = Department(None, **fields)
         await row.save()
-        return int(row.id)
+        return await _record_create("department", "科室", row, fields)
 
     return await get_department(access, await _write(insert, _DEPARTMENT_NAME_TAKEN))
 
@@ -374,7 +410,7 @@ async def update_department(
         changes["updated_at"] = datetime.now(UTC)
 
         async def update() -> None:
-            await Department.update(changes).where(Department.id == department_id)
+            await _update_recorded(Department, "department", "科室", department_id, changes)
 
         await _write(update, _DEPARTMENT_NAME_TAKEN)
     return await get_department(access, department_id)

@@ -99,3 +99,15 @@ def cme_demo_organisation(tenant: Any) -> DemoOrganisation | None:
     (regions → institutions → department names, using the plugin's own institution levels), or ``None``
     for no demo data. Loading is idempotent: existing codes and names are kept, never overwritten.
     """
+
+
+@hookspec(firstresult=True)
+def cme_sms_gateway(tenant: Any) -> Any:
+    """Give the gateway that sends a tenant's text messages (SMS sign-in and password recovery codes).
+
+    Called through the tenant's hooks each time a code is sent. Receives ``tenant`` (a
+    ``TenantContext``). Returns an object with ``async def send(phone: str, text: str) -> None`` (the
+    :class:`~cme_platform.identity.sms_gateway.SmsGateway` protocol; raise when the message could not be
+    handed over), or ``None`` to use the core's console gateway, which only writes the message to the
+    ``cme.sms`` log.
+    """

@@ -41,6 +41,15 @@ async def resolve_tenant(scope: Scope, directory: TenantDirectory) -> TenantCont
     return await directory.by_host(host) if host else None
 
 
+def tenant_relative_path(scope: Scope) -> str:
+    """The request path inside its tenant: without the ``/t/<slug>`` prefix kept in ``root_path``."""
+    root = scope.get("root_path", "") or ""
+    path: str = scope["path"]
+    if root and (path == root or path.startswith(root + "/")):
+        return path[len(root) :] or "/"
+    return path
+
+
 class TenantRequiredMiddleware(ASGIMiddleware):
     """Answer 404 for an unknown ``/t/<slug>``, and for tenant routes reached without a tenant."""
 

@@ -13,6 +13,13 @@ A tenant file::
     [settings]          # validated against the plugin's cme_settings_schema()
     audit_sample_rate = 0.05
 
+    [auth]              # optional: sign-in options (see docs/identity-tokens-sso.md)
+    sso_only = false
+    [auth.oidc]
+    issuer = "https://sso.example.gov.cn"
+    client_id = "cme"
+    client_secret_env = "CME_OIDC_BEIJING_SECRET"
+
 The slug is the file name. Every file is validated before anything is written; one bad file fails the
 whole sync with messages naming the file and the field.
 """
@@ -22,7 +29,8 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 import pluggy
@@ -46,6 +54,54 @@ class Branding(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     logo_text: str = ""
 
 
+ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class OidcSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``[auth.oidc]``: single sign-on with the province's OpenID provider (the secret comes from the env)."""
+
+    issuer: str
+    client_id: str
+    client_secret_env: str
+    claim: str = "preferred_username"
+    match: Literal["username", "sso_subject"] = "username"
+    scopes: str = "openid profile"
+    label: str = "统一身份认证登录"
+
+
+class AuthSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """``[auth]``: how the tenant's accounts sign in (empty: passwords only)."""
+
+    sso_only: bool = False
+    oidc: OidcSection | None = None
+
+
+def auth_problems(auth: AuthSection) -> list[str]:
+    """What is wrong with a syntactically valid ``[auth]`` section (empty when it is usable)."""
+    problems: list[str] = []
+    if auth.sso_only and auth.oidc is None:
+        problems.append("sso_only = true needs an [auth.oidc] section")
+    if auth.oidc is None:
+        return problems
+    oidc = auth.oidc
+    issuer = urlsplit(oidc.issuer)
+    secure = issuer.scheme == "https" or (issuer.scheme == "http" and issuer.hostname in LOOPBACK_HOSTS)
+    if not issuer.hostname or not secure:
+        problems.append("[auth.oidc] issuer must be an https:// URL (http only for 127.0.0.1/localhost)")
+    if issuer.query or issuer.fragment:
+        problems.append("[auth.oidc] issuer must not have a query or fragment")
+    if not oidc.client_id.strip():
+        problems.append("[auth.oidc] client_id must not be empty")
+    if not ENV_NAME_RE.match(oidc.client_secret_env):
+        problems.append("[auth.oidc] client_secret_env must name an environment variable (A-Z, 0-9, _)")
+    if not oidc.claim.strip():
+        problems.append("[auth.oidc] claim must not be empty")
+    if "openid" not in oidc.scopes.split():
+        problems.append("[auth.oidc] scopes must include openid")
+    return problems
+
+
 class TenantFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The contents of one ``tenants/<slug>.toml`` file."""
 
@@ -55,6 +111,7 @@ class TenantFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     active: bool = True
     branding: Branding = msgspec.field(default_factory=Branding)
     settings: dict[str, Any] = msgspec.field(default_factory=dict)
+    auth: AuthSection = msgspec.field(default_factory=AuthSection)
 
 
 class TenantSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,6 +124,7 @@ class TenantSpec(msgspec.Struct, frozen=True, kw_only=True):
     active: bool
     branding: dict[str, Any]
     settings: dict[str, Any]
+    auth: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 def parse_tenant_file(path: Path, pm: pluggy.PluginManager) -> TenantSpec:
@@ -93,6 +151,9 @@ def parse_tenant_file(path: Path, pm: pluggy.PluginManager) -> TenantSpec:
             raise TenantFileError(f"{path.name}: [settings] {exc}") from exc
     elif data.settings:
         raise TenantFileError(f"{path.name}: plugin {data.plugin!r} takes no [settings]")
+    problems = auth_problems(data.auth)
+    if problems:
+        raise TenantFileError(f"{path.name}: " + "; ".join(problems))
     return TenantSpec(
         slug=slug,
         name=data.name,
@@ -101,6 +162,7 @@ def parse_tenant_file(path: Path, pm: pluggy.PluginManager) -> TenantSpec:
         active=data.active,
         branding=msgspec.to_builtins(data.branding),
         settings=settings,
+        auth=msgspec.to_builtins(data.auth),
     )
 
 
@@ -140,6 +202,7 @@ async def sync_tenants(specs: list[TenantSpec]) -> dict[str, str]:
                 Tenant.hosts: spec.hosts,
                 Tenant.branding: spec.branding,
                 Tenant.settings: spec.settings,
+                Tenant.auth: spec.auth,
                 Tenant.active: spec.active,
             }
             row = existing.get(spec.slug)
@@ -154,6 +217,7 @@ async def sync_tenants(specs: list[TenantSpec]) -> dict[str, str]:
                 "hosts": list(loaded.hosts),
                 "branding": loaded.branding,
                 "settings": loaded.settings,
+                "auth": loaded.auth,
                 "active": loaded.active,
             }
             wanted = {c._meta.name: v for c, v in values.items()}

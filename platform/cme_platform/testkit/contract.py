@@ -17,9 +17,10 @@ is a hook implementation of a hook in ``hookspecs``; the settings schema (defaul
 ``cme tenants sync`` stores it, unknown keys rejected, every field described); menu entries (well
 formed, every page under ``/p/<name>/`` answers 200 to its own tenant, visitors for public entries and a
 signed-in account for the others, and 404 to a tenant of the other province, even to its commission
-administrator); template directories; institution levels; and the demo organisation (consistent with
-the levels and the core's vocabularies, loaded twice by ``cme demo``'s loader with nothing new the
-second time and nothing written to another tenant).
+administrator); template directories; institution levels; the SMS gateway (an async ``send``, and the
+console for other provinces); and the demo organisation (consistent with the levels and the core's
+vocabularies, loaded twice by ``cme demo``'s loader with nothing new the second time and nothing written
+to another tenant).
 """
 
 from __future__ import annotations
@@ -302,6 +303,21 @@ class PluginContract:
         limit = Institution.level.length
         too_long = [v for v in levels if limit is not None and len(v) > limit]
         assert not too_long, f"levels longer than {limit} characters (the column's length): {too_long}"
+
+    async def test_sms_gateway_sends_asynchronously_and_only_for_its_own_tenants(
+        self, contract_pm: pluggy.PluginManager, own_tenant: TenantContext, other_tenant: TenantContext
+    ) -> None:
+        """A gateway, if given, has ``async def send(phone, text)``; other provinces keep the console."""
+        import inspect
+
+        from cme_platform.identity.sms_gateway import ConsoleGateway, SmsGateway, gateway_for
+
+        assert isinstance(gateway_for(contract_pm, other_tenant), ConsoleGateway)
+        gateway = tenant_hooks(contract_pm, self.plugin_name).cme_sms_gateway(tenant=own_tenant)
+        if gateway is None:
+            return
+        assert isinstance(gateway, SmsGateway), f"the gateway has no send(phone, text): {gateway!r}"
+        assert inspect.iscoroutinefunction(gateway.send), "the gateway's send must be ``async def``"
 
     async def test_demo_organisation_loads_idempotently(
         self, contract_pm: pluggy.PluginManager, own_tenant: TenantContext, other_tenant: TenantContext

@@ -7,7 +7,9 @@ Fixtures:
 - ``cme_client``: an ``httpx``-style ``AsyncTestClient`` for ``cme_app`` (lifespan run).
 - ``tenant_factory``: ``await tenant_factory(slug="a", plugin="beijing")`` → ``TenantContext``.
 - ``account_factory``: ``await account_factory(tenant, "name", grants=[(Role.X, {"institution": 1})])``.
-- ``login``: ``await login(client, tenant, username)`` signs the client in to the tenant.
+- ``login``: ``await login(client, tenant, username)`` signs the client in to the tenant through the
+  sign-in form (captcha solved from the database) and sets ``client.headers["X-CSRF-Token"]``, so later
+  JSON and form posts of the client pass the CSRF check.
 - ``cme_scope``: the ``scope(tenant)`` context manager, for direct queries in tests.
 - ``cme_db``: a clean database for the test (every tenant-owned and tenant row removed).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,6 +32,7 @@ from typing import Any
 import pytest
 
 TEST_PASSWORD = "Test@2026pw"
+CSRF_HEADER = "X-CSRF-Token"
 DB_FIXTURES = {"cme_db", "tenant_factory", "account_factory", "cme_client", "login"}
 
 
@@ -105,17 +109,20 @@ def _cme_migrated() -> None:
 async def _clean_database() -> None:
     from piccolo.conf.apps import Finder
 
+    from cme_platform.audit.append_only import install_triggers, remove_triggers
     from cme_platform.tenancy.scope import scopes_disabled
     from cme_platform.tenancy.tables import Tenant
 
     tables = [t for t in Finder().get_table_classes()]
     with scopes_disabled():
+        await remove_triggers()  # the audit logs are append-only; the tests alone may empty them
         if Tenant._meta.db.engine_type == "postgres":
             names = ", ".join(t._meta.tablename for t in tables)
             await Tenant.raw(f"TRUNCATE {names} CASCADE")
         else:
             for table in reversed(tables):
                 await Tenant.raw(f"DELETE FROM {table._meta.tablename}")
+        await install_triggers()
     from cme_platform.tenancy.registry import tenants_changed
 
     tenants_changed()
@@ -198,16 +205,55 @@ def login(cme_db: None) -> Callable[..., Awaitable[None]]:
     """Sign a client in: ``await login(client, tenant, username)`` (uses the path prefix ``/t/<slug>``)."""
 
     async def sign_in(client: Any, tenant: Any, username: str, password: str = TEST_PASSWORD) -> None:
-        response = await client.post(
-            f"/t/{tenant.slug}/login",
-            data={"username": username, "password": password},
-            follow_redirects=False,
-        )
+        response = await submit_login(client, tenant, username, password)
         assert response.status_code == 303, (
             f"login as {username} failed: {response.status_code} {response.text[:200]}"
         )
+        landing = await client.get(response.headers["location"])
+        match = re.search(r'<meta name="csrf-token" content="([^"]+)"', landing.text)
+        assert match, f"no CSRF token on the page after signing in as {username}"
+        client.headers[CSRF_HEADER] = match.group(1)
 
     return sign_in
+
+
+async def submit_login(
+    client: Any, tenant: Any, username: str, password: str = TEST_PASSWORD, *, captcha: str | None = None
+) -> Any:
+    """Open the tenant's sign-in form and submit it (captcha solved unless ``captcha`` is given).
+
+    Returns the response without following redirects (303 on success).
+    """
+    client.headers.pop(CSRF_HEADER, None)
+    form = await client.get(f"/t/{tenant.slug}/login")
+    token = form_value(form.text, "captcha_token")
+    return await client.post(
+        f"/t/{tenant.slug}/login",
+        data={
+            "username": username,
+            "password": password,
+            "_csrf": form_value(form.text, "_csrf"),
+            "captcha_token": token,
+            "captcha": await captcha_answer(token) if captcha is None else captcha,
+        },
+        follow_redirects=False,
+    )
+
+
+def form_value(html: str, name: str) -> str:
+    """The value of the (hidden) input ``name`` in a rendered form (fails the test when absent)."""
+    match = re.search(rf'<input type="hidden" name="{re.escape(name)}" value="([^"]*)"', html)
+    assert match, f"the page has no hidden input {name!r}"
+    return match.group(1)
+
+
+async def captcha_answer(token: str) -> str:
+    """The answer of a live captcha challenge, read from the database as only a test may."""
+    from cme_platform.identity.tables import Captcha
+
+    row = await Captcha.select(Captcha.answer).where(Captcha.token == token).first()
+    assert row is not None, f"captcha {token!r} is not live"
+    return str(row["answer"])
 
 
 @pytest.fixture

@@ -1,0 +1,262 @@
+"""SMS codes for signing in and for password recovery: issuing, rate limits and checking.
+
+A code is six random digits, kept only as an HMAC-SHA256 (key: the platform's secret key), valid for
+:data:`CODE_TTL`, usable once and dead after :data:`MAX_ATTEMPTS` wrong guesses; only the newest code of
+a phone and purpose counts. Sending is limited per phone (one per :data:`RESEND_AFTER`,
+:data:`PHONE_DAILY_LIMIT` a day) and per client address (:data:`IP_HOURLY_LIMIT` an hour). Codes go only
+to phones of active accounts, but the answer and the rate limits are the same for unknown phones, so
+nobody learns which phones are registered. Callers check the image captcha before :func:`send_code`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pluggy
+
+from cme_platform.audit.context import current_actor
+from cme_platform.audit.service import record
+from cme_platform.identity import throttle
+from cme_platform.identity.passwords import hash_password
+from cme_platform.identity.sms_gateway import gateway_for, logger
+from cme_platform.identity.tables import Account, SmsCode
+from cme_platform.settings import get_settings
+from cme_platform.tenancy.scope import current_tenant
+
+LOGIN = "login"
+RESET = "reset"
+PURPOSE_LABELS = {LOGIN: "登录", RESET: "找回密码"}
+CODE_LENGTH = 6
+CODE_TTL = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+RESEND_AFTER = timedelta(seconds=60)
+PHONE_DAILY_LIMIT = 10
+IP_HOURLY_LIMIT = 20
+SENT = "如该手机号已登记，验证码已发送，5 分钟内有效"
+"""The answer to every accepted send request, registered phone or not."""
+BAD_PHONE = "请输入正确的 11 位手机号码"
+BAD_CODE = "短信验证码错误或已过期，请重新获取"
+CODE_EXHAUSTED = "短信验证码错误次数过多，请重新获取"
+SEND_FAILED = "短信发送失败，请稍后再试"
+NEED_USERNAME = "该手机号登记了多个账号，请填写用户名"
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class SmsRefused(Exception):
+    """A refused request: ``message`` (Chinese) is shown, ``status`` is the HTTP status of the page."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A right code for ``account_id``, not yet used up (see :func:`use_claim`)."""
+
+    code_id: int
+    account_id: int
+    username: str
+
+
+def normalize_phone(raw: str) -> str:
+    """The 11-digit mainland mobile number in ``raw`` (spaces, dashes and ``+86`` allowed), else refused."""
+    phone = re.sub(r"[\s-]", "", raw or "")
+    phone = phone.removeprefix("+86")
+    if not _PHONE_RE.match(phone):
+        raise SmsRefused(BAD_PHONE)
+    return phone
+
+
+def mask_phone(phone: str) -> str:
+    """``13800138000`` → ``138****8000`` (for audit records and pages)."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
+def code_digest(phone: str, purpose: str, code: str) -> str:
+    """The stored HMAC-SHA256 of a code, bound to the tenant, phone and purpose."""
+    message = f"{current_tenant().id}:{phone}:{purpose}:{code}".encode()
+    return hmac.new(get_settings().secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+async def active_accounts(phone: str) -> list[Account]:
+    """The active accounts of the current tenant registered with ``phone`` (oldest first)."""
+    return await (
+        Account.objects().where((Account.phone == phone) & (Account.active.eq(True))).order_by(Account.id)
+    )
+
+
+def _wait(seconds: float, unit: int, name: str) -> str:
+    return f"{max(1, math.ceil(seconds / unit))} {name}"
+
+
+async def _check_rate_limits(phone: str, ip: str, now: datetime) -> None:
+    """Refuse with 429 (saying when to retry) when ``phone`` or ``ip`` has had too many codes."""
+    recent = await (
+        SmsCode.select(SmsCode.created_at)
+        .where((SmsCode.phone == phone) & (SmsCode.created_at > now - timedelta(days=1)))
+        .order_by(SmsCode.created_at, ascending=False)
+    )
+    if recent and now - recent[0]["created_at"] < RESEND_AFTER:
+        left = (recent[0]["created_at"] + RESEND_AFTER - now).total_seconds()
+        raise SmsRefused(f"发送过于频繁，请 {_wait(left, 1, '秒')}后再获取验证码", 429)
+    if len(recent) >= PHONE_DAILY_LIMIT:
+        left = (recent[PHONE_DAILY_LIMIT - 1]["created_at"] + timedelta(days=1) - now).total_seconds()
+        raise SmsRefused(f"该手机号今日获取验证码次数已达上限，请 {_wait(left, 3600, '小时')}后再试", 429)
+    if not ip:
+        return
+    from_ip = await (
+        SmsCode.select(SmsCode.created_at)
+        .where((SmsCode.ip == ip) & (SmsCode.created_at > now - timedelta(hours=1)))
+        .order_by(SmsCode.created_at, ascending=False)
+    )
+    if len(from_ip) >= IP_HOURLY_LIMIT:
+        left = (from_ip[IP_HOURLY_LIMIT - 1]["created_at"] + timedelta(hours=1) - now).total_seconds()
+        raise SmsRefused(f"获取验证码过于频繁，请 {_wait(left, 60, '分钟')}后再试", 429)
+
+
+async def send_code(pm: pluggy.PluginManager, raw_phone: str, purpose: str, ip: str) -> str:
+    """Issue a code for ``purpose`` and text it to ``raw_phone`` if an active account has that phone.
+
+    Returns the normalised phone. Raises :class:`SmsRefused` for a malformed phone (400), a rate limit
+    (429) or a gateway failure (503, nothing kept). Unknown phones get a row too (a code nobody receives),
+    so they count for the rate limits exactly like registered ones.
+    """
+    if purpose not in PURPOSE_LABELS:
+        raise ValueError(f"unknown SMS code purpose {purpose!r}")
+    phone = normalize_phone(raw_phone)
+    ip = (ip or "")[:45]
+    now = datetime.now(UTC)
+    await _check_rate_limits(phone, ip, now)
+    tenant = current_tenant()
+    code = "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
+    accounts = await active_accounts(phone)
+    row = SmsCode(
+        phone=phone,
+        purpose=purpose,
+        code_hash=code_digest(phone, purpose, code),
+        ip=ip,
+        created_at=now,
+        expires_at=now + CODE_TTL,
+    )
+    async with SmsCode._meta.db.transaction():
+        await row.save()
+        if accounts:
+            await record(
+                "auth.sms_sent",
+                object_type="account",
+                object_id=accounts[0].id if len(accounts) == 1 else None,
+                summary=f"发送{PURPOSE_LABELS[purpose]}短信验证码至 {mask_phone(phone)}",
+                after={"phone": mask_phone(phone), "purpose": purpose},
+            )
+            text = (
+                f"【{tenant.name}】您的{PURPOSE_LABELS[purpose]}验证码为 {code}，"
+                f"{int(CODE_TTL.total_seconds() // 60)} 分钟内有效，请勿泄露给他人。"
+            )
+            try:
+                await gateway_for(pm, tenant).send(phone, text)
+            except Exception as error:  # any gateway failure: roll the code back, ask to retry later
+                logger.error("SMS to %s failed: %r", mask_phone(phone), error)
+                raise SmsRefused(SEND_FAILED, 503) from error
+    return phone
+
+
+async def _record_wrong_code(phone: str, purpose: str, reason: str) -> None:
+    if purpose == LOGIN:
+        await record(
+            "auth.login_failed",
+            object_type="account",
+            object_id=None,
+            summary=f"短信验证码登录失败（{reason}）：{mask_phone(phone)}",
+            after={"reason": reason, "method": "sms", "phone": mask_phone(phone)},
+        )
+
+
+async def claim_code(raw_phone: str, purpose: str, code: str, username: str = "") -> Claim:
+    """Check ``code`` against the newest live code of the phone and purpose and find its account.
+
+    A wrong code counts an attempt (and is recorded as ``auth.login_failed`` for sign-in); after
+    :data:`MAX_ATTEMPTS` the code is dead. When several active accounts share the phone, ``username``
+    picks one (:data:`NEED_USERNAME` otherwise, without counting an attempt). The code is not used up
+    yet: call :func:`use_claim` in the transaction of what it unlocks.
+    """
+    phone = normalize_phone(raw_phone)
+    now = datetime.now(UTC)
+    row = await (
+        SmsCode.objects()
+        .where((SmsCode.phone == phone) & (SmsCode.purpose == purpose))
+        .order_by(SmsCode.created_at, ascending=False)
+        .order_by(SmsCode.id, ascending=False)
+        .first()
+    )
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        await _record_wrong_code(phone, purpose, "expired")
+        raise SmsRefused(BAD_CODE)
+    # count the attempt before comparing, atomically, so that parallel guesses cannot exceed the limit
+    counted = await (
+        SmsCode.update({SmsCode.attempts: SmsCode.attempts + 1})
+        .where((SmsCode.id == row.id) & (SmsCode.attempts < MAX_ATTEMPTS))
+        .returning(SmsCode.attempts)
+    )
+    if not counted:
+        await _record_wrong_code(phone, purpose, "exhausted")
+        raise SmsRefused(CODE_EXHAUSTED)
+    accounts = await active_accounts(phone)
+    code = (code or "").strip()
+    if not accounts or not hmac.compare_digest(row.code_hash, code_digest(phone, purpose, code)):
+        await _record_wrong_code(phone, purpose, "bad_code")
+        left = MAX_ATTEMPTS - int(counted[0]["attempts"])
+        raise SmsRefused(f"短信验证码错误，还可尝试 {left} 次" if left > 0 else CODE_EXHAUSTED)
+    # the right code: its attempt does not count (asking for the username or a stronger password)
+    await SmsCode.update({SmsCode.attempts: SmsCode.attempts - 1}).where(SmsCode.id == row.id)
+    if len(accounts) > 1:
+        chosen = [a for a in accounts if a.username == (username or "").strip()]
+        if not chosen:
+            raise SmsRefused(NEED_USERNAME)
+        accounts = chosen
+    return Claim(code_id=int(row.id), account_id=int(accounts[0].id), username=accounts[0].username)
+
+
+async def use_claim(claim: Claim) -> None:
+    """Use up the claimed code (once: a concurrent second use is refused with :data:`BAD_CODE`)."""
+    used = await (
+        SmsCode.update({SmsCode.used_at: datetime.now(UTC)})
+        .where((SmsCode.id == claim.code_id) & SmsCode.used_at.is_null())
+        .returning(SmsCode.id)
+    )
+    if not used:
+        raise SmsRefused(BAD_CODE)
+
+
+async def recover_password(claim: Claim, password: str) -> None:
+    """Use up a recovery code and set the account's new password (already checked against the rule).
+
+    Clears the forced password change and the username's sign-in lock-out, and records
+    ``auth.password_reset``. Raises :class:`SmsRefused` when the code was used meanwhile (nothing written).
+    """
+    now = datetime.now(UTC)
+    current_actor().bind_account(claim.account_id, claim.username)
+    async with SmsCode._meta.db.transaction():
+        await use_claim(claim)
+        await Account.update(
+            {
+                Account.password_hash: hash_password(password),
+                Account.must_change_password: False,
+                Account.password_changed_at: now,
+            }
+        ).where(Account.id == claim.account_id)
+        await throttle.clear(throttle.ACCOUNT, claim.username)
+        await record(
+            "auth.password_reset",
+            object_type="account",
+            object_id=claim.account_id,
+            summary="通过短信验证码找回密码",
+            after={"method": "sms"},
+        )

@@ -1,0 +1,40 @@
+"""Sending text messages: the :class:`SmsGateway` protocol, the console gateway and the gateway choice.
+
+A province plugin supplies its real gateway through the ``cme_sms_gateway(tenant)`` hook; without one
+the :class:`ConsoleGateway` writes every message (code included) to the ``cme.sms`` log at WARNING level,
+so it shows in the output of ``cme serve`` during development and demos.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol, runtime_checkable
+
+import pluggy
+
+from cme_platform.plugins.manager import tenant_hooks
+
+logger = logging.getLogger("cme.sms")
+
+
+@runtime_checkable
+class SmsGateway(Protocol):
+    """Something that delivers a text message to a mainland mobile number."""
+
+    async def send(self, phone: str, text: str) -> None:
+        """Deliver ``text`` to ``phone`` (11 digits); raise when the message could not be handed over."""
+        ...
+
+
+class ConsoleGateway:
+    """The default gateway: logs ``SMS to <phone>: <text>`` on ``cme.sms`` instead of sending."""
+
+    async def send(self, phone: str, text: str) -> None:
+        """Write the message to the log."""
+        logger.warning("SMS to %s: %s", phone, text)
+
+
+def gateway_for(pm: pluggy.PluginManager, tenant: Any) -> SmsGateway:
+    """The tenant's gateway: its province plugin's ``cme_sms_gateway`` answer, else the console gateway."""
+    gateway = tenant_hooks(pm, tenant.plugin).cme_sms_gateway(tenant=tenant)
+    return gateway if gateway is not None else ConsoleGateway()

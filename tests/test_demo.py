@@ -1,0 +1,92 @@
+"""The demo: one account for every role in every tenant; a home page that shows only what each role may do."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cme_platform.demo import DEMO_LEARNER_ID, DEMO_PASSWORD, load_demo
+from cme_platform.identity.id_number import is_id_number
+from cme_platform.identity.passwords import hash_password, verify_password
+from cme_platform.identity.principal import load_principal_by_id
+from cme_platform.identity.roles import Role
+from cme_platform.identity.tables import Account, RoleGrant
+from cme_platform.tenancy.scope import scope
+from cme_platform.web import menu_for
+
+CARD_RE = re.compile(r'<li class="card"><a href="([^"]+)">')
+
+
+async def _demo_tenant(cme_app: Any, tenant_factory: Any) -> tuple[Any, list[Any]]:
+    tenant = await tenant_factory(slug="zj", plugin="zhejiang", name="演示省继教委")
+    return tenant, await load_demo(cme_app.state.plugin_manager, tenant)
+
+
+async def test_demo_has_one_account_for_every_role_and_is_idempotent(cme_app, tenant_factory):
+    tenant, logins = await _demo_tenant(cme_app, tenant_factory)
+    assert [login.role for login in logins] == list(Role)
+    learner = next(login for login in logins if login.role is Role.LEARNER)
+    assert learner.username == DEMO_LEARNER_ID and is_id_number(DEMO_LEARNER_ID)
+    assert learner.password == DEMO_LEARNER_ID[-6:]
+    with scope(tenant):
+        accounts = {a.username: a for a in await Account.objects()}
+        assert len(accounts) == len(Role)
+        for login in logins:
+            account = accounts[login.username]
+            assert verify_password(account.password_hash, login.password)
+            assert account.must_change_password is (login.role is Role.LEARNER)
+        await Account.update({Account.password_hash: hash_password("Changed@2026")}).where(
+            Account.username == "admin"
+        )
+        grants = await RoleGrant.count()
+    await load_demo(cme_app.state.plugin_manager, tenant)
+    with scope(tenant):
+        assert await Account.count() == len(Role) and await RoleGrant.count() == grants
+        admin = await Account.objects().where(Account.username == "admin").first()
+        assert verify_password(admin.password_hash, "Changed@2026")
+        assert not verify_password(admin.password_hash, DEMO_PASSWORD)
+
+
+def _cards(html: str) -> set[str]:
+    return set(CARD_RE.findall(html))
+
+
+async def test_home_page_shows_each_role_only_its_own_entries(cme_app, cme_client, tenant_factory, login):
+    tenant, logins = await _demo_tenant(cme_app, tenant_factory)
+    pm = cme_app.state.plugin_manager
+    prefix = f"/t/{tenant.slug}"
+    with scope(tenant):
+        # The forced first-login change of the learner is tested elsewhere; here it is done already.
+        await Account.update({Account.must_change_password: False}).where(Account.username == DEMO_LEARNER_ID)
+        ids = {a["username"]: a["id"] for a in await Account.select(Account.username, Account.id)}
+        expected: dict[Role, set[str]] = {}
+        for demo in logins:
+            principal = await load_principal_by_id(ids[demo.username])
+            entries = [e for _, section in menu_for(pm, tenant, principal) for e in section if e.path != "/"]
+            expected[demo.role] = {prefix + e.path for e in entries}
+    every = set().union(*expected.values())
+    assert expected[Role.LEARNER] != expected[Role.COMMISSION_ADMIN]
+    assert f"{prefix}/accounts" in expected[Role.DEPARTMENT_ADMIN] - expected[Role.LEARNER]
+    for demo in logins:
+        cme_client.cookies.clear()
+        await login(cme_client, tenant, demo.username, demo.password)
+        page = await cme_client.get(f"{prefix}/")
+        assert page.status_code == 200
+        assert _cards(page.text) == expected[demo.role], demo.role
+        for other in every - expected[demo.role]:
+            assert f'href="{other}"' not in page.text, (demo.role, other)
+        assert demo.role.label in page.text
+
+    cme_client.cookies.clear()
+    visitor = await cme_client.get(f"{prefix}/")
+    public = {prefix + e.path for _, s in menu_for(pm, tenant, None) for e in s if e.path != "/"}
+    assert _cards(visitor.text) == public
+    assert f'href="{prefix}/login"' in visitor.text
+
+
+async def test_home_page_names_the_org_units_of_the_roles(cme_app, cme_client, tenant_factory, login):
+    tenant, logins = await _demo_tenant(cme_app, tenant_factory)
+    dept_admin = next(d for d in logins if d.role is Role.DEPARTMENT_ADMIN)
+    await login(cme_client, tenant, dept_admin.username, dept_admin.password)
+    page = await cme_client.get(f"/t/{tenant.slug}/")
+    assert dept_admin.scope in page.text and Role.DEPARTMENT_ADMIN.label in page.text

@@ -71,12 +71,21 @@ def test_demo_setup_is_idempotent(fresh_env, tmp_path):
         with sqlite3.connect(database) as db:
             return {
                 t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("tenant", "org_region", "org_institution", "org_department", "identity_account")
+                for t in (
+                    "tenant",
+                    "org_region",
+                    "org_institution",
+                    "org_department",
+                    "identity_account",
+                    "personnel_person",
+                )
             }
 
     before = counts()
     assert before["tenant"] == 3 and before["org_institution"] >= 6
-    assert before["identity_account"] == 3 * len(Role)
+    # the role accounts, and a learner account for every registered person (the demo learner is one)
+    assert before["personnel_person"] > 3 * 6
+    assert before["identity_account"] == 3 * (len(Role) - 1) + before["personnel_person"]
     with sqlite3.connect(database) as db:
         db.execute("UPDATE org_institution SET staff_count = 4242 WHERE id = 1")
     second = _run(["demo", "--no-serve"], fresh_env)

@@ -7,10 +7,13 @@ from typing import Any
 
 from cme_platform.demo import DEMO_LEARNER_ID, DEMO_PASSWORD, load_demo
 from cme_platform.identity.id_number import is_id_number
+from cme_platform.identity.password_login import password_matches
 from cme_platform.identity.passwords import hash_password, verify_password
 from cme_platform.identity.principal import load_principal_by_id
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account, RoleGrant
+from cme_platform.personnel.account_link import find_login_account
+from cme_platform.personnel.tables import Person
 from cme_platform.tenancy.scope import scope
 from cme_platform.web import menu_for
 
@@ -30,10 +33,13 @@ async def test_demo_has_one_account_for_every_role_and_is_idempotent(cme_app, te
     assert learner.password == DEMO_LEARNER_ID[-6:]
     with scope(tenant):
         accounts = {a.username: a for a in await Account.objects()}
-        assert len(accounts) == len(Role)
+        people = await Person.count()
+        # one account per role, and every other registered person has a learner account of its own
+        assert len(accounts) == len(Role) - 1 + people
+        assert await Person.count().where(Person.account.is_null()) == 0
         for login in logins:
-            account = accounts[login.username]
-            assert verify_password(account.password_hash, login.password)
+            account = accounts.get(login.username) or await find_login_account(login.username)
+            assert await password_matches(account, login.password)
             assert account.must_change_password is (login.role is Role.LEARNER)
         await Account.update({Account.password_hash: hash_password("Changed@2026")}).where(
             Account.username == "admin"
@@ -41,7 +47,8 @@ async def test_demo_has_one_account_for_every_role_and_is_idempotent(cme_app, te
         grants = await RoleGrant.count()
     await load_demo(cme_app.state.plugin_manager, tenant)
     with scope(tenant):
-        assert await Account.count() == len(Role) and await RoleGrant.count() == grants
+        assert await Account.count() == len(accounts) and await RoleGrant.count() == grants
+        assert await Person.count() == people
         admin = await Account.objects().where(Account.username == "admin").first()
         assert verify_password(admin.password_hash, "Changed@2026")
         assert not verify_password(admin.password_hash, DEMO_PASSWORD)
@@ -57,8 +64,10 @@ async def test_home_page_shows_each_role_only_its_own_entries(cme_app, cme_clien
     prefix = f"/t/{tenant.slug}"
     with scope(tenant):
         # The forced first-login change of the learner is tested elsewhere; here it is done already.
-        await Account.update({Account.must_change_password: False}).where(Account.username == DEMO_LEARNER_ID)
+        learner_account = await find_login_account(DEMO_LEARNER_ID)
+        await Account.update({Account.must_change_password: False}).where(Account.id == learner_account.id)
         ids = {a["username"]: a["id"] for a in await Account.select(Account.username, Account.id)}
+        ids[DEMO_LEARNER_ID] = learner_account.id
         expected: dict[Role, set[str]] = {}
         for demo in logins:
             principal = await load_principal_by_id(ids[demo.username])

@@ -20,6 +20,9 @@ from cme_platform.identity import throttle
 from cme_platform.identity.setup_links import issue_setup_link
 from cme_platform.identity.tables import Account, ApiToken, LoginThrottle, RoleGrant, SetupLink, SmsCode
 from cme_platform.orgs.tables import Department, Institution, Region
+from cme_platform.personnel.numbers import reserve_person_numbers
+from cme_platform.personnel.service import document_columns
+from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
 from cme_platform.settings import get_settings
 from cme_platform.tenancy.scope import scope
 from cme_platform.tenancy.tables import TENANT_OWNED_TABLES
@@ -40,6 +43,10 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         ApiToken: [A_TOKEN_ID],  # see _seed_api_token
         StoredFile: [FILE_IDS[0]],  # see _seed_files
         AuditEvent: [],  # see _seed_audit
+        Person: [PERSON_IDS[0]],  # see _seed_people
+        PersonYear: [YEAR_IDS[0]],
+        PersonNumberCounter: [],
+        PersonImport: [IMPORT_IDS[0]],  # see _seed_imports
     }
 
 
@@ -89,6 +96,40 @@ async def _seed_audit(world: Any) -> None:
         await record("orgs.region.update", object_type="region", object_id=world.region_id, summary="甲省")
 
 
+PERSON_IDS = (900_201, 900_202)
+YEAR_IDS = (900_301, 900_302)
+"""Fixed ids of one person (with a year's entry) in tenant A and one in tenant B."""
+
+
+async def _seed_people(*worlds: Any) -> None:
+    for world, person_id, year_id in zip(worlds, PERSON_IDS, YEAR_IDS, strict=False):
+        with scope(world.tenant):
+            number = (await reserve_person_numbers(1))[0]
+            await Person.insert(
+                Person(
+                    id=person_id,
+                    name="甲省人员",
+                    gender="男",
+                    person_number=number,
+                    institution=world.institution_id,
+                    **document_columns(f"E{person_id}"),
+                )
+            )
+            await PersonYear.insert(
+                PersonYear(id=year_id, person=person_id, year=2024, institution=world.institution_id)
+            )
+
+
+IMPORT_IDS = (900_401, 900_402)
+"""Fixed ids of one people import in tenant A and one in tenant B."""
+
+
+async def _seed_imports(*worlds: Any) -> None:
+    for world, import_id in zip(worlds, IMPORT_IDS, strict=False):
+        with scope(world.tenant):
+            await PersonImport.insert(PersonImport(id=import_id, file_name="人员.xlsx", status="done"))
+
+
 def _download_token(world: Any) -> str:
     """A valid signed download link for tenant A's file (tenant B must answer it with 404)."""
     claims = LinkClaims(tenant_id=world.tenant.id, file_id=FILE_IDS[0], expires_at=2**40)
@@ -110,6 +151,8 @@ async def test_every_tenant_owned_table_is_isolated(world, other_world):
     await _seed_api_token(world)
     await _seed_files(world)
     await _seed_audit(world)
+    await _seed_people(world)
+    await _seed_imports(world)
     known = _ids_by_table(world)
     assert set(TENANT_OWNED_TABLES) <= set(known), (
         f"tables without an isolation case: {set(TENANT_OWNED_TABLES) - set(known)}"
@@ -161,10 +204,28 @@ CREATE_BODIES = {
         "role": "learner",
         "institution_id": w.institution_id,
     },
+    "/api/personnel/people": lambda w: {
+        "institution_id": w.institution_id,
+        "id_type": "护照",
+        "id_number": "E900201",
+        "name": "越权人员",
+        "gender": "男",
+        "title": "医师",
+        "specialty": "内科学",
+        "phone": "13900000000",
+    },
+    "/api/personnel/people/batch": lambda w: {"ids": [PERSON_IDS[0]], "status": "退休"},
+    "/api/personnel/people/{person_id:int}/years": lambda w: {"year": 2020},
+    "/api/personnel/imports": None,  # an upload (multipart); a named institution of A: test_personnel_import
 }
 OWN_ACCOUNT_ROUTES = {"/api/account"}
 # Bodies for edit routes whose schema has no ``name`` (a valid body, so only the ID decides).
-PATCH_BODIES = {"/api/identity/accounts/{account_id:int}": {"display_name": "越权修改"}}
+PATCH_BODIES = {
+    "/api/identity/accounts/{account_id:int}": {"display_name": "越权修改"},
+    "/api/personnel/people/{person_id:int}/years/{year_id:int}": {"note": "越权修改"},
+}
+# The learner's own record: no id to guess, and tenant B's commission admin is no learner.
+LEARNER_ROUTES = {"/api/profile"}
 PARAM_IDS = {
     "region_id": lambda w: w.region_id,
     "institution_id": lambda w: w.institution_id,
@@ -177,6 +238,9 @@ PARAM_IDS = {
     "token": _download_token,
     "object_type": lambda w: "region",
     "object_id": lambda w: w.region_id,
+    "person_id": lambda w: PERSON_IDS[0],
+    "year_id": lambda w: YEAR_IDS[0],
+    "import_id": lambda w: IMPORT_IDS[0],
 }
 # Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).
 EMPTY_HISTORY_ROUTES = {"/api/audit/objects/{object_type:str}/{object_id:str}"}
@@ -186,6 +250,8 @@ LIST_IDS = {
     "/api/orgs/departments": lambda w: {w.department_id, w.other_department_id},
     "/api/identity/accounts": lambda w: set(w.accounts.values()),
     "/api/files": lambda w: {FILE_IDS[0]},
+    "/api/personnel/people": lambda w: {PERSON_IDS[0]},
+    "/api/personnel/imports": lambda w: {IMPORT_IDS[0]},
 }
 PAGE_KIND_IDS = {
     "regions": lambda w: w.region_id,
@@ -209,6 +275,8 @@ async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world,
     await _seed_api_token(world)
     await _seed_files(world, other_world)
     await _seed_audit(world)
+    await _seed_people(world, other_world)
+    await _seed_imports(world, other_world)
     before = await _snapshot(world)
     await login(cme_client, other_world.tenant, "commission")
     prefix = f"/t/{other_world.tenant.slug}"
@@ -225,7 +293,10 @@ async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world,
                 assert name in PARAM_IDS, f"{method} {path}: no isolation case for path parameter {name}"
                 value = PARAM_IDS[name](world)
             url = PARAM_RE.sub(str(value), url, count=1)
-        if method == "GET" and path in EMPTY_HISTORY_ROUTES:
+        if path in LEARNER_ROUTES:
+            response = await cme_client.request(method, prefix + url, json={"phone": "13900000001"})
+            assert response.status_code == 403, f"{method} {path}: {response.status_code}"
+        elif method == "GET" and path in EMPTY_HISTORY_ROUTES:
             response = await cme_client.get(prefix + url)
             assert response.status_code == 200 and response.json()["total"] == 0, f"GET {path} shows A's log"
         elif method == "GET" and params:

@@ -14,6 +14,9 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import account, accounts, auth, home, orgs, platform, province, setup, sso, tokens
     from cme_admin_ui.pages import audit as audit_pages
     from cme_admin_ui.pages import files as file_pages
+    from cme_admin_ui.pages import personnel as personnel_pages
+    from cme_admin_ui.pages import personnel_import as personnel_import_pages
+    from cme_admin_ui.pages import profile as profile_pages
     from cme_admin_ui.pages import sms as sms_pages
 
     return [
@@ -21,6 +24,9 @@ def ui_routes() -> list[Any]:
         *auth.routes,
         *account.routes,
         *orgs.routes,
+        *personnel_import_pages.routes,
+        *personnel_pages.routes,
+        *profile_pages.routes,
         *province.routes,
         *accounts.routes,
         *setup.routes,

@@ -99,6 +99,12 @@ async def _start_database(app: Litestar) -> None:
         await start(max_size=10)
 
 
+async def _fail_abandoned_imports(app: Litestar) -> None:
+    from cme_platform.personnel.jobs import fail_abandoned_imports
+
+    await fail_abandoned_imports()
+
+
 async def _stop_database(app: Litestar) -> None:
     from cme_platform.tenancy.tables import Tenant
 
@@ -119,12 +125,16 @@ def create_app(
     from cme_platform.identity.profile_api import profile_api_routes
     from cme_platform.identity.token_api import token_api_routes
     from cme_platform.orgs.api import org_api_routes
+    from cme_platform.personnel.api import personnel_api_routes
+    from cme_platform.personnel.import_api import person_import_api_routes
 
     settings = settings or get_settings()
     pm = plugin_manager or get_plugin_manager()
     app = CMEApp(
         route_handlers=[
             *org_api_routes(),
+            *personnel_api_routes(),
+            *person_import_api_routes(),
             *profile_api_routes(),
             *token_api_routes(),
             *account_api_routes(),
@@ -158,7 +168,7 @@ def create_app(
         ),
         exception_handlers={Exception: handle_exception},
         request_max_body_size=settings.max_body_bytes,
-        on_startup=[_start_database],
+        on_startup=[_start_database, _fail_abandoned_imports],
         on_shutdown=[_stop_database],
         debug=settings.debug,
     )

@@ -179,6 +179,42 @@ def audit_verify(slug: str | None) -> None:
     sys.exit(1 if broken else 0)
 
 
+@main.group()
+def personnel() -> None:
+    """Import people from Excel; write the import template."""
+
+
+@personnel.command("template")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def personnel_template(out: Path) -> None:
+    """Write the import template (xlsx) to OUT."""
+    from cme_platform.personnel.excel_template import template_workbook
+
+    out.write_bytes(template_workbook())
+    click.echo(f"template written to {out}")
+
+
+@personnel.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option(
+    "--mode",
+    type=click.Choice(["all", "valid"]),
+    default="all",
+    show_default=True,
+    help="all: write nothing when any row has an error; valid: write the valid rows.",
+)
+@click.option("--institution", "code", default=None, help="Institution code for rows without 单位编码.")
+def personnel_import(file: Path, slug: str, mode: str, code: str | None) -> None:
+    """Import the people of FILE (the template's sheet) in the foreground, with a progress line.
+
+    Exits with status 1 when nothing was written because of errors, 2 for an unknown tenant or institution.
+    """
+    from cme_platform.personnel.jobs import run_cli_import
+
+    sys.exit(int(_run(run_cli_import(file, slug, mode, code, click.echo))))  # type: ignore[call-overload]
+
+
 @main.command()
 @click.option("--serve/--no-serve", default=True, help="Start the server afterwards (default: yes).")
 def demo(serve: bool) -> None:

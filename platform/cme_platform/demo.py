@@ -19,13 +19,17 @@ from cme_platform.identity.passwords import hash_password
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account, RoleGrant
 from cme_platform.orgs.tables import Department, Institution, Region
+from cme_platform.personnel.demo import ensure_demo_learner, load_demo_people
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.tenancy.context import TenantContext
 from cme_platform.tenancy.scope import scope
 
 DEMO_PASSWORD = "Demo@2026"
 DEMO_LEARNER_ID = "110105199003071239"
-"""The demo learner's username: a well-formed ID number (GB 11643 check character) of nobody real."""
+"""The demo learner's sign-in name: a well-formed ID number (GB 11643 check character) of nobody real.
+
+The learner is a registered person (with demo colleagues in every institution); the account's stored
+username is the person number, and the ID number signs in through the person's keyed hash."""
 
 
 class DemoLogin(msgspec.Struct, frozen=True):
@@ -106,6 +110,7 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
     with scope(tenant):
         async with Region._meta.db.transaction():
             first: dict[str, tuple[int, str]] = {}
+            places: list[tuple[int, list[int]]] = []
             for region in organisation.regions:
                 region_id = await _get_or_create(
                     Region, Region.code == region.code, code=region.code, name=region.name, kind=region.kind
@@ -123,6 +128,7 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
                         staff_count=inst.staff_count,
                     )
                     first.setdefault("institution", (inst_id, inst.name))
+                    places.append((inst_id, []))
                     for name in inst.departments:
                         dept_id = await _get_or_create(
                             Department,
@@ -130,11 +136,18 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
                             institution=inst_id,
                             name=name,
                         )
+                        places[-1][1].append(dept_id)
                         if first["institution"][0] == inst_id:
                             first.setdefault("department", (dept_id, f"{inst.name} {name}"))
+            await load_demo_people(places)
             logins = _demo_logins(tenant, first)
             for username, display_name, role, grant, _ in logins:
-                await _demo_account(username, display_name, grant, role)
+                if role is Role.LEARNER:
+                    await ensure_demo_learner(
+                        username, display_name, demo_phone(role), grant["institution"], grant["department"]
+                    )
+                else:
+                    await _demo_account(username, display_name, grant, role)
     return [
         DemoLogin(username, demo_password(role, username), role, where, demo_phone(role))
         for username, _, role, _, where in logins

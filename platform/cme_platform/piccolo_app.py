@@ -18,6 +18,7 @@ from cme_platform.identity.tables import (
     SmsCode,
 )
 from cme_platform.orgs.tables import Department, Institution, Region
+from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
 from cme_platform.tenancy.tables import Tenant
 
 APP_CONFIG = AppConfig(
@@ -40,6 +41,10 @@ APP_CONFIG = AppConfig(
         AuditEvent,
         PlatformAuditEvent,
         StoredFile,
+        Person,
+        PersonYear,
+        PersonNumberCounter,
+        PersonImport,
     ],
     migration_dependencies=[],
     commands=[],

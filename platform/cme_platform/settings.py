@@ -5,6 +5,7 @@
 | ``CME_DATA_DIR`` | ``./data`` | where the embedded database and local files live |
 | ``CME_DATABASE_URL`` | ``sqlite:///<CME_DATA_DIR>/cme.sqlite3`` | ``sqlite:///path`` or ``postgresql://…`` |
 | ``CME_SECRET_KEY`` | generated once into ``<CME_DATA_DIR>/secret_key`` | signs sessions and tokens |
+| ``CME_PII_KEY`` | generated once into ``<CME_DATA_DIR>/pii_key`` | encrypts and hashes ID numbers at rest |
 | ``CME_TENANTS_DIR`` | ``./tenants`` | the declarative tenant files synced by ``cme tenants sync`` |
 | ``CME_BASE_DOMAIN`` | ``localhost`` | ``<slug>.<base domain>`` resolves a tenant by host |
 | ``CME_HOST`` / ``CME_PORT`` | ``127.0.0.1`` / ``8000`` | where ``cme serve`` listens |
@@ -37,6 +38,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: Path
     database_url: str
     secret_key: str
+    pii_key: str
     tenants_dir: Path
     base_domain: str = "localhost"
     host: str = "127.0.0.1"
@@ -67,12 +69,12 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key(data_dir: Path) -> str:
-    """The secret from ``CME_SECRET_KEY``, else one generated once and kept in the data directory."""
-    configured = os.environ.get("CME_SECRET_KEY")
+def _secret_key(data_dir: Path, variable: str = "CME_SECRET_KEY", file_name: str = "secret_key") -> str:
+    """The secret from ``variable``, else one generated once and kept in the data directory."""
+    configured = os.environ.get(variable)
     if configured:
         return configured
-    key_file = data_dir / "secret_key"
+    key_file = data_dir / file_name
     if key_file.exists():
         return key_file.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -98,6 +100,7 @@ def load_settings() -> Settings:
         data_dir=data_dir,
         database_url=database_url,
         secret_key=_secret_key(data_dir),
+        pii_key=_secret_key(data_dir, "CME_PII_KEY", "pii_key"),
         tenants_dir=Path(os.environ.get("CME_TENANTS_DIR", "tenants")).resolve(),
         base_domain=os.environ.get("CME_BASE_DOMAIN", "localhost").lower(),
         host=os.environ.get("CME_HOST", "127.0.0.1"),

@@ -27,6 +27,16 @@ CORE_MENU: tuple[MenuEntry, ...] = (
         label="科室", path="/orgs/departments", section="组织机构", roles=tuple(ORG_ADMIN_ROLES), order=30
     ),
     MenuEntry(
+        label="人员信息", path="/personnel", section="人员管理", roles=tuple(ORG_ADMIN_ROLES), order=100
+    ),
+    MenuEntry(
+        label="人员导入",
+        path="/personnel/imports",
+        section="人员管理",
+        roles=tuple(ORG_ADMIN_ROLES),
+        order=110,
+    ),
+    MenuEntry(
         label="账户管理", path="/accounts", section="系统管理", roles=tuple(ORG_ADMIN_ROLES), order=800
     ),
     MenuEntry(label="操作日志", path="/audit", section="系统管理", roles=(Role.COMMISSION_ADMIN,), order=850),
@@ -37,6 +47,7 @@ CORE_MENU: tuple[MenuEntry, ...] = (
         roles=(Role.COMMISSION_ADMIN,),
         order=900,
     ),
+    MenuEntry(label="个人资料", path="/profile", section="个人中心", roles=(Role.LEARNER,), order=980),
     MenuEntry(label="我的账户", path="/account", section="个人中心", order=990),
     MenuEntry(
         label="API 令牌",

@@ -29,6 +29,16 @@ ACTION_LABELS: dict[str, str] = {
     "orgs.institution.update": "修改单位",
     "orgs.department.create": "新建科室",
     "orgs.department.update": "修改科室",
+    "personnel.person.create": "添加人员",
+    "personnel.person.update": "修改人员信息",
+    "personnel.person.batch_update": "批量修改人员状态/职称",
+    "personnel.person.reveal": "查看完整证件号码",
+    "personnel.year.create": "添加年度职称/状态",
+    "personnel.year.update": "修改年度职称/状态",
+    "personnel.year.delete": "删除年度职称/状态",
+    "personnel.profile.update": "学员修改个人资料",
+    "personnel.import.finish": "人员导入",
+    "personnel.export": "导出人员名单",
     "audit.export": "导出操作日志",
     "operator.login": "运维人员登录",
     "operator.login_failed": "运维人员登录失败",
@@ -47,6 +57,9 @@ OBJECT_LABELS: dict[str, str] = {
     "audit_event": "操作日志",
     "tenant": "租户",
     "operator": "运维人员",
+    "person": "人员",
+    "person_list": "人员名单",
+    "personnel_import": "人员导入",
 }
 """Chinese names of the usual object types (others are shown as stored)."""
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
@@ -73,26 +75,28 @@ def _clip(value: str | None, length: int) -> str:
     return (value or "")[:length]
 
 
+def _chain_transaction(table: type[Table]) -> Any:
+    db = table._meta.db
+    if isinstance(db, SQLiteEngine) and not db.transaction_exists():
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+async def _chain_head(table: type[Table], tenant_id: int | None) -> tuple[int, str]:
+    """Lock the log for appending (PostgreSQL) and return its last ``seq`` and ``hash``."""
+    if not isinstance(table._meta.db, SQLiteEngine):
+        lock = _LOCK_TENANT_LOG if tenant_id is not None else _LOCK_PLATFORM_LOG
+        await table.raw("SELECT pg_advisory_xact_lock({}, {})", lock, tenant_id or 0)
+    last = await table.select(table.seq, table.hash).order_by(table.seq, ascending=False).first()  # type: ignore[attr-defined]
+    return (int(last["seq"]), last["hash"]) if last else (0, GENESIS_HASH)
+
+
 async def _append(
     table: type[Table], tenant_id: int | None, fields: dict[str, Any], extra: dict[str, Any]
 ) -> int:
-    db = table._meta.db
-    nested = db.transaction_exists()
-    if isinstance(db, SQLiteEngine) and not nested:
-        transaction = db.transaction(transaction_type=TransactionType.immediate)
-    else:
-        transaction = db.transaction()
-    async with transaction:
-        if not isinstance(db, SQLiteEngine):
-            lock = _LOCK_TENANT_LOG if tenant_id is not None else _LOCK_PLATFORM_LOG
-            await table.raw("SELECT pg_advisory_xact_lock({}, {})", lock, tenant_id or 0)
-        last = await table.select(table.seq, table.hash).order_by(table.seq, ascending=False).first()  # type: ignore[attr-defined]
-        row = {
-            **fields,
-            "seq": (last["seq"] + 1) if last else 1,
-            "at": datetime.now(UTC),
-            "prev_hash": last["hash"] if last else GENESIS_HASH,
-        }
+    async with _chain_transaction(table):
+        seq, prev_hash = await _chain_head(table, tenant_id)
+        row = {**fields, "seq": seq + 1, "at": datetime.now(UTC), "prev_hash": prev_hash}
         row["hash"] = record_hash(row, tenant_id if tenant_id is not None else extra.get("tenant_id"))
         await table.insert(table(**row, **extra))
     return int(row["seq"])
@@ -157,3 +161,53 @@ async def record_platform(
     """Append a record to the operators' log (``tenant_id``: the tenant the action touched, if any)."""
     fields = _fields(actor or current_actor(), action, object_type, object_id, summary, before, after)
     return await _append(PlatformAuditEvent, None, fields, {"tenant_id": tenant_id})
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One record for :func:`record_many` (the keyword arguments of :func:`record`)."""
+
+    action: str
+    object_type: str = ""
+    object_id: str | int | None = None
+    summary: str = ""
+    before: Any = None
+    after: Any = None
+
+
+BulkInsert = Callable[[list[dict[str, Any]]], Awaitable[None]]
+"""Inserts audit rows (column → value dicts, ``before``/``after`` as JSON text) in the open transaction."""
+
+_BULK_CHUNK = 1_000
+
+
+async def _insert_chunks(rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), _BULK_CHUNK):
+        await AuditEvent.insert(*(AuditEvent(**row) for row in rows[start : start + _BULK_CHUNK]))
+
+
+async def record_many(
+    entries: Sequence[AuditEntry], *, actor: Actor | None = None, insert: BulkInsert | None = None
+) -> int:
+    """Append ``entries`` to the active tenant's log in order, as :func:`record` would one by one.
+
+    The chain is extended exactly as by :func:`record` (same lock, same hash; one timestamp for the
+    batch). ``insert`` may replace the default chunked insert with a faster one (e.g. ``COPY``); it gets
+    the complete rows. Returns the sequence number of the last record (0 when there were none).
+    """
+    if not entries:
+        return 0
+    tenant = current_tenant()
+    who = actor or current_actor()
+    at = datetime.now(UTC)
+    async with _chain_transaction(AuditEvent):
+        seq, prev_hash = await _chain_head(AuditEvent, tenant.id)
+        rows = []
+        for entry in entries:
+            seq += 1
+            e = entry
+            fields = _fields(who, e.action, e.object_type, e.object_id, e.summary, e.before, e.after)
+            row = {**fields, "seq": seq, "at": at, "prev_hash": prev_hash, "tenant": tenant.id}
+            row["hash"] = prev_hash = record_hash(row, tenant.id)
+            rows.append(row)
+        await (insert or _insert_chunks)(rows)
+    return seq

@@ -11,6 +11,12 @@ def like_pattern(keyword: str) -> str:
     return f"%{cleaned}%"
 
 
+def starts_with(column: Any, keyword: str) -> Any:
+    """A "begins with" condition (``LIKE 'keyword%'``) that a btree index with pattern ops can serve."""
+    cleaned = keyword.replace("%", "").replace("_", "").strip()
+    return column.like(f"{cleaned}%")
+
+
 def and_all(*clauses: Any) -> Any:
     """Combine Piccolo where-clauses with AND, skipping ``None``."""
     result = None

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from cme_platform.keys import derive_key
+
 _KEY_LABEL = b"cme.files.download-link.v1"
 
 
@@ -41,7 +43,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _signature(secret_key: str, payload: str) -> str:
-    key = hmac.new(secret_key.encode(), _KEY_LABEL, hashlib.sha256).digest()
+    key = derive_key(secret_key, _KEY_LABEL)
     return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest())
 
 

@@ -16,8 +16,9 @@ from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInpu
 from cme_platform.audit.service import record
 from cme_platform.audit.tables import AuditEvent
 from cme_platform.identity import profile_schemas as s
+from cme_platform.identity.password_login import password_matches
 from cme_platform.identity.password_policy import strength_problems
-from cme_platform.identity.passwords import hash_password, verify_password
+from cme_platform.identity.passwords import hash_password
 from cme_platform.identity.principal import Grant, Principal
 from cme_platform.identity.tables import Account
 from cme_platform.orgs.tables import Department, Institution, Region
@@ -146,7 +147,7 @@ async def change_password(account_id: int, change: s.PasswordChange) -> None:
         raise Forbidden(SSO_ONLY_PASSWORD)
     account = await _account(account_id)
     errors: list[FieldError] = []
-    if not verify_password(account.password_hash, change.current_password):
+    if not await password_matches(account, change.current_password):
         errors.append(FieldError("current_password", "当前密码不正确"))
     problems = strength_problems(
         change.new_password, username=account.username, old_password=change.current_password

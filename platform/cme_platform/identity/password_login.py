@@ -12,6 +12,7 @@ from cme_platform.audit.service import record
 from cme_platform.identity import throttle
 from cme_platform.identity.passwords import hash_password, verify_password
 from cme_platform.identity.tables import Account
+from cme_platform.personnel.account_link import find_login_account, matches_initial_password
 
 BAD_CREDENTIALS = "用户名或密码错误"
 INACTIVE = "账户已停用，请联系管理员"
@@ -62,6 +63,14 @@ def _refusal(lock: datetime | None, message: str = BAD_CREDENTIALS) -> LoginRefu
     return LoginRefused(throttle.wait_message(lock), 429) if lock is not None else LoginRefused(message)
 
 
+async def password_matches(account: Account, password: str) -> bool:
+    """The password check; an account without a hash accepts only its person's default password."""
+    if account.password_hash:
+        return verify_password(account.password_hash, password)
+    verify_password(_DUMMY_HASH, password)
+    return await matches_initial_password(int(account.id), password)
+
+
 async def authenticate(username: str, password: str, ip: str) -> int:
     """The id of the active account ``username`` whose password is ``password``; else :class:`LoginRefused`.
 
@@ -73,11 +82,11 @@ async def authenticate(username: str, password: str, ip: str) -> int:
     if until is not None:
         await _failed(username, ip, None, "locked", count=False)
         raise _refusal(until)
-    account = await Account.objects().where(Account.username == username).first()
+    account = await find_login_account(username)
     if account is None:
         verify_password(_DUMMY_HASH, password)
         raise _refusal(await _failed(username, ip, None, "unknown_user"))
-    if not verify_password(account.password_hash, password):
+    if not await password_matches(account, password):
         raise _refusal(await _failed(username, ip, int(account.id), "bad_password"))
     if not account.active:
         await _failed(username, ip, int(account.id), "inactive", count=False)

@@ -9,8 +9,6 @@ account limits its tokens too. Pages never accept tokens.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -26,6 +24,7 @@ from cme_platform.audit.service import record
 from cme_platform.identity.principal import Principal, load_principal_by_id
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import ApiToken
+from cme_platform.keys import derive_key
 from cme_platform.tenancy.middleware import tenant_relative_path
 from cme_platform.tenancy.scope import current_tenant
 
@@ -84,7 +83,7 @@ class CreatedToken(msgspec.Struct, kw_only=True):
 
 def signing_key(secret: str) -> OctKey:
     """The HS256 key of API tokens, derived from the platform secret (separate from the session key)."""
-    return OctKey.import_key(hmac.new(secret.encode(), b"cme-api-token", hashlib.sha256).digest())
+    return OctKey.import_key(derive_key(secret, b"cme-api-token"))
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:

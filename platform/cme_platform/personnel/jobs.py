@@ -1,0 +1,317 @@
+"""Import jobs: the ``PersonImport`` row, running an import with progress, background tasks, recovery.
+
+An upload creates a job row (``queued``) and starts :func:`start_job`, an asyncio task in the server
+process that fetches the stored file, reads it, validates every row and writes the people. Progress and
+the outcome are saved in short transactions of their own, separate from the data transaction, so the
+page can poll them while the import runs. The CLI runs the same :func:`run_job` in the foreground.
+
+A server that stops mid-import leaves its jobs ``queued`` or ``running``; :func:`fail_abandoned_imports`
+marks them failed when the application starts (the data transaction itself was rolled back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+
+from cme_platform.api.errors import DomainError, NotFound
+from cme_platform.audit.context import Actor, acting_as
+from cme_platform.db.errors import is_unique_violation
+from cme_platform.files.storage import Storage
+from cme_platform.orgs.access import OrgAccess
+from cme_platform.orgs.tables import Institution
+from cme_platform.personnel.access import PersonAccess
+from cme_platform.personnel.import_reader import read_workbook
+from cme_platform.personnel.importer import ImportOutcome, import_people
+from cme_platform.personnel.schemas import ImportRowError, PersonImportOut, PersonImportPage
+from cme_platform.personnel.tables import PersonImport
+from cme_platform.tenancy.context import TenantContext
+from cme_platform.tenancy.registry import load_tenants
+from cme_platform.tenancy.scope import scope, scopes_disabled
+
+log = logging.getLogger("cme.personnel.import")
+
+ACTIVE_STATUSES = ("queued", "running")
+ABANDONED_MESSAGE = "服务器在导入过程中重启，本次导入未完成，未写入任何数据，请重新上传"
+INTERNAL_ERROR = "导入时发生内部错误，未写入任何数据"
+CONCURRENT_CHANGE = "导入期间有相同证件号码的人员被其他操作登记，未写入任何数据，请重新上传"
+STATUS_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
+"""Job statuses and how the pages name them."""
+
+_tasks: set[asyncio.Task[Any]] = set()
+
+Report = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def create_job(
+    *,
+    file_name: str,
+    mode: str,
+    institution_id: int | None,
+    account_id: int | None,
+    file_id: int | None = None,
+    file_sha256: str = "",
+) -> int:
+    """A new ``queued`` job row of the active tenant; returns its id."""
+    job = PersonImport(
+        file=file_id,
+        file_name=file_name[:255],
+        file_sha256=file_sha256,
+        mode=mode,
+        institution=institution_id,
+        created_by=account_id,
+    )
+    await job.save()
+    return int(job.id)
+
+
+async def _save(job_id: int, **values: Any) -> None:
+    """Update the job row in a short transaction of its own."""
+    async with PersonImport._meta.db.transaction():
+        await PersonImport.update(values).where(PersonImport.id == job_id)
+
+
+async def run_job(
+    job_id: int, path: Path, access: PersonAccess, *, report: Report | None = None
+) -> ImportOutcome | None:
+    """Run the import of job ``job_id`` from the workbook at ``path`` (inside the tenant's scope).
+
+    Saves progress after every batch and the outcome at the end; ``report`` also gets every saved
+    change (the CLI prints it). Returns ``None`` when the file was refused or the import broke off.
+    """
+    job = await PersonImport.select().where(PersonImport.id == job_id).first()
+    if job is None:
+        raise LookupError(f"import job {job_id} not found")
+
+    async def save(**values: Any) -> None:
+        await _save(job_id, **values)
+        if report is not None:
+            await report(values)
+
+    await save(status="running", message="正在读取表格")
+    try:
+        rows = await anyio.to_thread.run_sync(
+            lambda: read_workbook(path, need_institution=job["institution"] is None)
+        )
+        await save(total_rows=len(rows), message="正在校验")
+
+        async def progress(done: int) -> None:
+            message = "正在写入" if done == len(rows) else "正在校验"
+            await save(processed_rows=done, message=message)
+
+        outcome = await import_people(
+            rows,
+            access=access,
+            mode=job["mode"],
+            institution_id=job["institution"],
+            job_id=job_id,
+            file_name=job["file_name"],
+            progress=progress,
+        )
+    except DomainError as exc:
+        await save(status="failed", message=exc.message[:500], finished_at=datetime.now(UTC))
+        return None
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            log.exception("personnel import %s failed", job_id)
+        message = CONCURRENT_CHANGE if is_unique_violation(exc) else INTERNAL_ERROR
+        await save(status="failed", message=message, finished_at=datetime.now(UTC))
+        return None
+    await save(**_final_values(outcome, job["mode"]))
+    return outcome
+
+
+def _final_values(outcome: ImportOutcome, mode: str) -> dict[str, Any]:
+    if outcome.written:
+        message = f"已导入：新增 {outcome.created} 人，更新 {outcome.updated} 人"
+        if outcome.error_count:
+            message += f"；{outcome.error_count} 处错误的行未导入"
+    elif outcome.error_count and mode == "all":
+        message = (
+            f"发现 {outcome.error_count} 处错误，未导入任何数据；请改正后重新上传，或选择“只导入正确的行”"
+        )
+    elif outcome.error_count:
+        message = f"发现 {outcome.error_count} 处错误，没有可导入的行"
+    else:
+        message = "表格中没有数据行"
+    return {
+        "status": "done" if outcome.written or not outcome.error_count else "failed",
+        "processed_rows": outcome.total,
+        "created_count": outcome.created,
+        "updated_count": outcome.updated,
+        "error_count": outcome.error_count,
+        "errors": outcome.errors,
+        "message": message,
+        "finished_at": datetime.now(UTC),
+    }
+
+
+async def _fetch(storage: Storage, key: str, tmp_dir: Path) -> Path:
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(prefix="import-", suffix=".xlsx", dir=tmp_dir, delete=False)  # noqa: SIM115
+    with handle:
+        async for chunk in storage.read(key):
+            handle.write(chunk)
+    return Path(handle.name)
+
+
+async def _background(
+    tenant: TenantContext,
+    actor: Actor,
+    job_id: int,
+    storage: Storage,
+    key: str,
+    tmp_dir: Path,
+    access: PersonAccess,
+) -> None:
+    with scope(tenant), acting_as(actor):
+        try:
+            path = await _fetch(storage, key, tmp_dir)
+        except Exception:
+            log.exception("personnel import %s: stored file unreadable", job_id)
+            await _save(job_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
+            return
+        try:
+            await run_job(job_id, path, access)
+        finally:
+            path.unlink(missing_ok=True)
+
+
+def start_job(
+    tenant: TenantContext,
+    actor: Actor,
+    job_id: int,
+    *,
+    storage: Storage,
+    key: str,
+    tmp_dir: Path,
+    access: PersonAccess,
+) -> None:
+    """Run job ``job_id`` on the stored file ``key`` as a background task of this process."""
+    task = asyncio.get_running_loop().create_task(
+        _background(tenant, actor, job_id, storage, key, tmp_dir, access), name=f"personnel-import-{job_id}"
+    )
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+async def fail_abandoned_imports() -> int:
+    """Mark every tenant's ``queued``/``running`` jobs failed (called at start-up); returns how many."""
+    with scopes_disabled():
+        rows = await (
+            PersonImport.update(
+                {
+                    PersonImport.status: "failed",
+                    PersonImport.message: ABANDONED_MESSAGE,
+                    PersonImport.finished_at: datetime.now(UTC),
+                }
+            )
+            .where(PersonImport.status.is_in(list(ACTIVE_STATUSES)))
+            .returning(PersonImport.id)
+        )
+    return len(rows)
+
+
+def _visible(access: PersonAccess, account_id: int) -> Any:
+    """Imports the caller sees: all for the commission, else the ones the account started."""
+    return None if access.org.tenant_wide else PersonImport.created_by == account_id
+
+
+def import_out(row: dict[str, Any], *, with_errors: bool = True) -> PersonImportOut:
+    """The API shape of a job row (``errors`` already loaded from JSON)."""
+    errors = row.get("errors") if with_errors else None
+    return PersonImportOut(
+        id=row["id"],
+        file_name=row["file_name"],
+        mode=row["mode"],
+        institution_id=row["institution"],
+        status=row["status"],
+        status_label=STATUS_LABELS.get(row["status"], row["status"]),
+        total_rows=row["total_rows"],
+        processed_rows=row["processed_rows"],
+        created_count=row["created_count"],
+        updated_count=row["updated_count"],
+        error_count=row["error_count"],
+        errors=[ImportRowError(**e) for e in errors or []],
+        message=row["message"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+async def list_imports(
+    access: PersonAccess, account_id: int, *, page: int = 1, page_size: int = 20
+) -> PersonImportPage:
+    """A page of the imports the caller sees, newest first (without row errors)."""
+    where = _visible(access, account_id)
+    columns = PersonImport.all_columns(exclude=[PersonImport.errors])
+    query = PersonImport.select(*columns).order_by(PersonImport.id, ascending=False)
+    query = query.limit(page_size).offset((page - 1) * page_size)
+    total = PersonImport.count()
+    if where is not None:
+        query, total = query.where(where), total.where(where)
+    rows = await query
+    items = [import_out(r, with_errors=False) for r in rows]
+    return PersonImportPage(items=items, total=await total, page=page, page_size=page_size)
+
+
+async def get_import(access: PersonAccess, account_id: int, job_id: int) -> PersonImportOut:
+    """One import the caller sees, with its row errors (404 otherwise)."""
+    where = PersonImport.id == job_id
+    visible = _visible(access, account_id)
+    if visible is not None:
+        where = where & visible
+    row = await PersonImport.select().where(where).output(load_json=True).first()
+    if row is None:
+        raise NotFound("导入记录不存在")
+    return import_out(row)
+
+
+CLI_ERRORS_SHOWN = 20
+
+
+async def run_cli_import(path: Path, slug: str, mode: str, code: str | None, echo: Callable[..., Any]) -> int:
+    """``cme personnel import``: run an import in the foreground as the commission; the exit status.
+
+    0 when the import wrote people (or found nothing to write and no errors), 1 when errors kept it
+    from writing anything, 2 for an unknown tenant or institution code.
+    """
+    tenant = next((t for t in await load_tenants() if t.slug == slug), None)
+    if tenant is None:
+        echo(f"tenant {slug} does not exist", err=True)
+        return 2
+    with scope(tenant), acting_as(Actor(kind="system", name="cme personnel import")):
+        institution_id = None
+        if code:
+            row = await Institution.select(Institution.id).where(Institution.code == code).first()
+            if row is None:
+                echo(f"单位编码 {code} 不存在", err=True)
+                return 2
+            institution_id = row["id"]
+        job_id = await create_job(
+            file_name=path.name, mode=mode, institution_id=institution_id, account_id=None
+        )
+        state: dict[str, Any] = {"total_rows": 0, "processed_rows": 0}
+
+        async def report(values: dict[str, Any]) -> None:
+            state.update(values)
+            echo(f"\r{state.get('message', '')} {state['processed_rows']}/{state['total_rows']} 行", nl=False)
+
+        outcome = await run_job(job_id, path, PersonAccess(org=OrgAccess(tenant_wide=True)), report=report)
+    echo("")
+    echo(state.get("message", ""))
+    if outcome is None:
+        return 1
+    for error in outcome.errors[:CLI_ERRORS_SHOWN]:
+        echo(f"  第 {error['row']} 行 [{error['field']}] {error['message']}")
+    if outcome.error_count > CLI_ERRORS_SHOWN:
+        echo(f"  …… 共 {outcome.error_count} 处错误")
+    return 1 if outcome.error_count and not outcome.written else 0

@@ -216,6 +216,7 @@ CREATE_BODIES = {
     },
     "/api/personnel/people/batch": lambda w: {"ids": [PERSON_IDS[0]], "status": "退休"},
     "/api/personnel/people/{person_id:int}/years": lambda w: {"year": 2020},
+    "/api/standards/{code:str}/compute": lambda w: {"hours": "2", "project_credits": "3"},
     "/api/personnel/imports": None,  # an upload (multipart); a named institution of A: test_personnel_import
 }
 OWN_ACCOUNT_ROUTES = {"/api/account"}
@@ -241,6 +242,7 @@ PARAM_IDS = {
     "person_id": lambda w: PERSON_IDS[0],
     "year_id": lambda w: YEAR_IDS[0],
     "import_id": lambda w: IMPORT_IDS[0],
+    "code": lambda w: "bj-01",  # a standard of tenant A's province (Beijing); tenant B is Zhejiang
 }
 # Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).
 EMPTY_HISTORY_ROUTES = {"/api/audit/objects/{object_type:str}/{object_id:str}"}

@@ -18,6 +18,7 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import personnel_import as personnel_import_pages
     from cme_admin_ui.pages import profile as profile_pages
     from cme_admin_ui.pages import sms as sms_pages
+    from cme_admin_ui.pages import standards as standard_pages
 
     return [
         *home.routes,
@@ -36,4 +37,5 @@ def ui_routes() -> list[Any]:
         *file_pages.routes,
         *audit_pages.routes,
         *sms_pages.routes,
+        *standard_pages.routes,
     ]

@@ -127,6 +127,7 @@ def create_app(
     from cme_platform.orgs.api import org_api_routes
     from cme_platform.personnel.api import personnel_api_routes
     from cme_platform.personnel.import_api import person_import_api_routes
+    from cme_platform.standards.api import standard_api_routes
 
     settings = settings or get_settings()
     pm = plugin_manager or get_plugin_manager()
@@ -136,6 +137,7 @@ def create_app(
             *personnel_api_routes(),
             *person_import_api_routes(),
             *profile_api_routes(),
+            *standard_api_routes(),
             *token_api_routes(),
             *account_api_routes(),
             *file_api_routes(),

@@ -36,6 +36,7 @@ CORE_MENU: tuple[MenuEntry, ...] = (
         roles=tuple(ORG_ADMIN_ROLES),
         order=110,
     ),
+    MenuEntry(label="授分标准", path="/standards", section="学分管理", order=200),
     MenuEntry(
         label="账户管理", path="/accounts", section="系统管理", roles=tuple(ORG_ADMIN_ROLES), order=800
     ),

@@ -111,3 +111,15 @@ def cme_sms_gateway(tenant: Any) -> Any:
     handed over), or ``None`` to use the core's console gateway, which only writes the message to the
     ``cme.sms`` log.
     """
+
+
+@hookspec(firstresult=True)
+def cme_credit_standards(tenant: Any, year: int) -> list[Any] | None:
+    """Give the credit standards (授分标准) a tenant's credits are computed by in ``year``.
+
+    Called through the tenant's hooks by the standards page and API (and, later, by credit entry and
+    grants). Receives ``tenant`` (a ``TenantContext``) and the credit ``year``. Returns a list of
+    :class:`~cme_platform.standards.rules.Standard` in display order, composed from the rule primitives
+    of :mod:`cme_platform.standards.rules`; codes must be unique and stable across years, since credit
+    records keep the code they were computed by. ``None`` means the province has no standard table.
+    """

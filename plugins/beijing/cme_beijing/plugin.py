@@ -11,10 +11,12 @@ from typing import Any
 
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
+from cme_platform.standards.rules import Standard
 
 from cme_beijing import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
 from cme_beijing.pages import routes
 from cme_beijing.settings import BeijingSettings
+from cme_beijing.standards import STANDARDS
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
 
@@ -142,3 +144,9 @@ DEMO_ORGANISATION = DemoOrganisation(
 def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
     """The Beijing demo organisation: 朝阳区, 海淀区 and 东城区 with fictional hospitals."""
     return DEMO_ORGANISATION
+
+
+@hookimpl
+def cme_credit_standards(tenant: Any, year: int) -> list[Standard]:
+    """Beijing's 20-row standard table of seed 000."""
+    return list(STANDARDS)

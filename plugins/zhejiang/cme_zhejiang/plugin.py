@@ -12,10 +12,12 @@ from typing import Any
 
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
+from cme_platform.standards.rules import Standard
 
 from cme_zhejiang import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
 from cme_zhejiang.pages import routes
 from cme_zhejiang.settings import ZhejiangSettings
+from cme_zhejiang.standards import guided_standards
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
 
@@ -131,3 +133,9 @@ DEMO_ORGANISATION = DemoOrganisation(
 def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
     """The Zhejiang demo organisation: 杭州市, 宁波市 and 温州市 with fictional hospitals."""
     return DEMO_ORGANISATION
+
+
+@hookimpl
+def cme_credit_standards(tenant: Any, year: int) -> list[Standard]:
+    """The guided personal-entry table of seed 002 §5.2 (13 rows), named for ``year``."""
+    return guided_standards(year)

@@ -9,8 +9,9 @@ import pytest
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.tenancy.sync import parse_tenant_file
 from cme_platform.testkit.contract import PluginContract
-from cme_zhejiang.pages import CREDIT_CLASSES, GUIDED_RULES, effective_delay_text
+from cme_zhejiang.pages import CREDIT_CLASSES, effective_delay_text
 from cme_zhejiang.settings import ZhejiangSettings
+from cme_zhejiang.standards import guided_standards
 
 TENANT_FILE = Path(__file__).resolve().parents[3] / "tenants" / "zhejiang.toml"
 
@@ -57,7 +58,13 @@ def test_effective_delay_wording(days, text):
 def test_vocabulary_has_class_one_and_two_and_the_guided_rules():
     assert [c.name for c in CREDIT_CLASSES] == ["I类学分", "II类学分"]
     assert "省级继续医学教育项目" in CREDIT_CLASSES[0].subcategories
-    assert len(GUIDED_RULES) == 13 and "最高限分10" in GUIDED_RULES[0].rule
+    rules = guided_standards(2025)
+    assert len(rules) == 13 and rules[0].name == "2025赴外省获得学分（国家级）"
+    assert rules[0].text == "每3小时授予1分(最高限分10)"
+    assert [r.text for r in rules[11:]] == [
+        "第一作者（通讯作者）25分 第二作者15分 第三作者10分",
+        "第一作者（通讯作者）15分 第二作者10分",
+    ]
 
 
 async def test_policy_page_shows_the_tenants_settings(cme_client, tenant_factory):

@@ -1,0 +1,123 @@
+"""A tenant's standards for a year, from its province plugin, and the views the API and pages show."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+import pluggy
+
+from cme_platform.api.errors import FieldError, InvalidInput, NotFound
+from cme_platform.plugins.manager import tenant_hooks
+from cme_platform.standards.amounts import format_credits
+from cme_platform.standards.engine import Context, Inputs, StandardInputError, compute
+from cme_platform.standards.rules import ByAuthorRank, PerUnit, Standard
+from cme_platform.tenancy.context import TenantContext
+
+InputName = Literal["hours", "days", "occurrences", "author_rank", "project_credits"]
+ROLE_LABELS = {"participant": "参加者", "speaker": "主讲人"}
+_UNIT_INPUT: dict[str, InputName] = {"hour": "hours", "day": "days", "occurrence": "occurrences"}
+
+
+class StandardOut(msgspec.Struct, frozen=True, kw_only=True):
+    """One standard as the table shows it, with the inputs its rule asks for."""
+
+    code: str
+    name: str
+    text: str
+    category: str
+    subcategory: str
+    form: str
+    role: str
+    note: str
+    inputs: list[InputName]
+    author_ranks: int = 0
+
+
+class ComputeIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The activity's figures; ``project_credits`` is the project's credits for speaker standards."""
+
+    hours: Decimal | None = None
+    days: int | None = None
+    occurrences: int | None = None
+    author_rank: int | None = None
+    project_credits: Decimal | None = None
+
+
+class ComputeOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The credits (hundredths and as text) and the explanation, step by step."""
+
+    code: str
+    credits: int
+    credits_text: str
+    explanation: list[str]
+
+
+def standards_for(pm: pluggy.PluginManager, tenant: TenantContext, year: int) -> list[Standard]:
+    """The tenant's standards for ``year`` (empty when its province has none)."""
+    return list(tenant_hooks(pm, tenant.plugin).cme_credit_standards(tenant=tenant, year=year) or [])
+
+
+def inputs_of(standard: Standard) -> list[InputName]:
+    """The inputs a standard's rule needs, in form order."""
+    names: list[InputName] = []
+    rule = standard.rule
+    if isinstance(rule, PerUnit):
+        names.append(_UNIT_INPUT[rule.unit])
+        if rule.unit == "hour":
+            names.append("days")
+    if isinstance(rule, ByAuthorRank):
+        names.append("author_rank")
+    if standard.min_hours and "hours" not in names:
+        names.append("hours")
+    if standard.not_above_project:
+        names.append("project_credits")
+    return names
+
+
+def describe(standard: Standard) -> StandardOut:
+    """The table view of ``standard``."""
+    rule = standard.rule
+    return StandardOut(
+        code=standard.code,
+        name=standard.name,
+        text=standard.text,
+        category=standard.category,
+        subcategory=standard.subcategory,
+        form=standard.form,
+        role=ROLE_LABELS[standard.role],
+        note=standard.note,
+        inputs=inputs_of(standard),
+        author_ranks=len(rule.awards) if isinstance(rule, ByAuthorRank) else 0,
+    )
+
+
+def find(standards: list[Standard], code: str) -> Standard:
+    """The standard ``code`` of the list, or :class:`NotFound`."""
+    for standard in standards:
+        if standard.code == code:
+            return standard
+    raise NotFound("没有这个授分标准")
+
+
+def calculate(standard: Standard, data: ComputeIn) -> ComputeOut:
+    """The credits ``data`` earns under ``standard``; impossible figures give a 400 naming the field."""
+    project = None
+    if data.project_credits is not None:
+        if not data.project_credits.is_finite() or data.project_credits < 0:
+            raise InvalidInput("项目学分不正确", [FieldError("project_credits", "项目学分不能为负数")])
+        project = int(data.project_credits * 100)
+    inputs = Inputs(
+        hours=data.hours, days=data.days, occurrences=data.occurrences, author_rank=data.author_rank
+    )
+    try:
+        outcome = compute(standard, inputs, Context(project_credits=project))
+    except StandardInputError as exc:
+        raise InvalidInput(exc.message, [FieldError(exc.field, exc.message)]) from exc
+    return ComputeOut(
+        code=standard.code,
+        credits=outcome.credits,
+        credits_text=format_credits(outcome.credits),
+        explanation=list(outcome.explanation),
+    )

@@ -4,12 +4,13 @@ SHELL := /bin/bash
 VENV := .venv
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint clean clean-data
+.PHONY: help demo test lint bench clean clean-data
 
 help:
 	@echo "make demo        set up (system packages, uv, .venv) and serve the demo on http://127.0.0.1:8000"
 	@echo "make test        set up with test tools, then ruff + pytest on SQLite + pytest -m db on PostgreSQL"
 	@echo "make lint        ruff check and mypy"
+	@echo "make bench       province-scale personnel benchmark on a throwaway PostgreSQL database (bench/README.md)"
 	@echo "make clean       remove .venv and tool caches (keeps data/)"
 	@echo "make clean-data  also remove data/ (the demo database, files and the generated secret key)"
 
@@ -25,6 +26,20 @@ lint:
 	bash scripts/bootstrap.sh --test --no-apt
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy platform admin_ui plugins
+
+# The benchmark drops and recreates $(BENCH_DB) on $(BENCH_SERVER) (trust auth) and keeps its keys and
+# import file under bench/data.
+BENCH_SERVER ?= postgresql://postgres@127.0.0.1:5432
+BENCH_DB ?= cme_bench
+BENCH_ENV = CME_DATABASE_URL=$(BENCH_SERVER)/$(BENCH_DB) CME_DATA_DIR=bench/data CME_TENANTS_DIR=bench/tenants
+
+bench:
+	bash scripts/bootstrap.sh --test --no-apt
+	$(VENV)/bin/python bench/fresh_db.py $(BENCH_SERVER) $(BENCH_DB)
+	$(BENCH_ENV) $(VENV)/bin/cme migrate
+	$(BENCH_ENV) $(VENV)/bin/cme tenants sync
+	$(BENCH_ENV) $(VENV)/bin/python bench/generate.py
+	$(BENCH_ENV) $(VENV)/bin/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

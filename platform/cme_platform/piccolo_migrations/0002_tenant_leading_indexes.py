@@ -6,6 +6,8 @@ SQLite and PostgreSQL, which keeps one migration history for both engines.
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
+from cme_platform.db.raw_indexes import index_migration
+
 ID = "2026-11-22T05:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "tenant-leading unique indexes for codes, names and usernames"
@@ -22,21 +24,4 @@ INDEXES = (
 
 
 async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="cme_platform", description=DESCRIPTION)
-
-    async def create_indexes() -> None:
-        from cme_platform.tenancy.tables import Tenant
-
-        for statement in INDEXES:
-            await Tenant.raw(statement)
-
-    async def drop_indexes() -> None:
-        from cme_platform.tenancy.tables import Tenant
-
-        for statement in INDEXES:
-            name = statement.split(" ON ")[0].split()[-1]
-            await Tenant.raw(f"DROP INDEX IF EXISTS {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+    return index_migration(ID, DESCRIPTION, INDEXES)

@@ -2,6 +2,8 @@
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
+from cme_platform.db.raw_indexes import index_migration
+
 ID = "2026-11-22T08:14:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "tenant-leading indexes for identity security, audit log and files"
@@ -28,21 +30,4 @@ INDEXES = (
 
 
 async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="cme_platform", description=DESCRIPTION)
-
-    async def create_indexes() -> None:
-        from cme_platform.tenancy.tables import Tenant
-
-        for statement in INDEXES:
-            await Tenant.raw(statement)
-
-    async def drop_indexes() -> None:
-        from cme_platform.tenancy.tables import Tenant
-
-        for statement in INDEXES:
-            name = statement.split(" ON ")[0].split()[-1]
-            await Tenant.raw(f"DROP INDEX IF EXISTS {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+    return index_migration(ID, DESCRIPTION, INDEXES)

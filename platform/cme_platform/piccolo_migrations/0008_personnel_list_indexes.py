@@ -7,6 +7,8 @@ tenant, and a name search could not use an index. ``varchar_pattern_ops`` lets P
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
+from cme_platform.db.raw_indexes import index_migration
+
 ID = "2026-11-27T13:40:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "personnel list indexes for status/title filters and name prefix search"
@@ -21,26 +23,5 @@ POSTGRES_ONLY = (
 )
 
 
-def _statements(engine_type: str) -> tuple[str, ...]:
-    return COMMON + (POSTGRES_ONLY if engine_type == "postgres" else ())
-
-
 async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="cme_platform", description=DESCRIPTION)
-
-    async def create_indexes() -> None:
-        from cme_platform.tenancy.tables import Tenant
-
-        for statement in _statements(Tenant._meta.db.engine_type):
-            await Tenant.raw(statement)
-
-    async def drop_indexes() -> None:
-        from cme_platform.tenancy.tables import Tenant
-
-        for statement in _statements(Tenant._meta.db.engine_type):
-            name = statement.split(" ON ")[0].split()[-1]
-            await Tenant.raw(f"DROP INDEX IF EXISTS {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+    return index_migration(ID, DESCRIPTION, COMMON, POSTGRES_ONLY)

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from math import floor
 
 HUNDRED = 100
-
-
-def from_fraction(value: Fraction) -> int:
-    """``value`` credits as hundredths, rounded down."""
-    return floor(value * HUNDRED)
 
 
 def parse_credits(text: str) -> int:

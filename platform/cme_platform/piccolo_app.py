@@ -4,7 +4,10 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.audit.tables import AuditEvent, PlatformAuditEvent
+from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
+from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity.tables import (
     Account,
@@ -45,6 +48,13 @@ APP_CONFIG = AppConfig(
         PersonYear,
         PersonNumberCounter,
         PersonImport,
+        ApprovalRequest,
+        ApprovalAction,
+        CreditRecord,
+        CreditEvidence,
+        SelfEntryGrant,
+        ComplianceResult,
+        ComplianceRun,
     ],
     migration_dependencies=[],
     commands=[],

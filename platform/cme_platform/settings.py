@@ -20,6 +20,7 @@
 | ``CME_S3_REGION`` | ``us-east-1`` | the S3 region |
 | ``CME_UPLOAD_MAX_BYTES`` | ``52428800`` (50 MB) | largest upload of any purpose (purposes may allow less) |
 | ``CME_DOWNLOAD_LINK_SECONDS`` | ``600`` | how long a signed download link stays valid |
+| ``CME_CLOCK_OFFSET_DAYS`` | ``0`` | moves the clock (demos and browser tests only, never in production) |
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_region: str = "us-east-1"
     upload_max_bytes: int = 52_428_800
     download_link_seconds: int = 600
+    clock_offset_days: int = 0
 
     @property
     def is_postgres(self) -> bool:
@@ -117,6 +119,7 @@ def load_settings() -> Settings:
         s3_region=os.environ.get("CME_S3_REGION", "us-east-1"),
         upload_max_bytes=int(os.environ.get("CME_UPLOAD_MAX_BYTES", "52428800")),
         download_link_seconds=int(os.environ.get("CME_DOWNLOAD_LINK_SECONDS", "600")),
+        clock_offset_days=int(os.environ.get("CME_CLOCK_OFFSET_DAYS", "0")),
     )
 
 

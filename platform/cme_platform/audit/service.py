@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 from cme_platform.audit.context import Actor, current_actor
 from cme_platform.audit.tables import AuditEvent, PlatformAuditEvent
+from cme_platform.db.transactions import write_transaction
 from cme_platform.tenancy.scope import current_tenant
 
 GENESIS_HASH = "0" * 64
@@ -75,13 +76,6 @@ def _clip(value: str | None, length: int) -> str:
     return (value or "")[:length]
 
 
-def _chain_transaction(table: type[Table]) -> Any:
-    db = table._meta.db
-    if isinstance(db, SQLiteEngine) and not db.transaction_exists():
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
-
-
 async def _chain_head(table: type[Table], tenant_id: int | None) -> tuple[int, str]:
     """Lock the log for appending (PostgreSQL) and return its last ``seq`` and ``hash``."""
     if not isinstance(table._meta.db, SQLiteEngine):
@@ -94,7 +88,7 @@ async def _chain_head(table: type[Table], tenant_id: int | None) -> tuple[int, s
 async def _append(
     table: type[Table], tenant_id: int | None, fields: dict[str, Any], extra: dict[str, Any]
 ) -> int:
-    async with _chain_transaction(table):
+    async with write_transaction(table):
         seq, prev_hash = await _chain_head(table, tenant_id)
         row = {**fields, "seq": seq + 1, "at": datetime.now(UTC), "prev_hash": prev_hash}
         row["hash"] = record_hash(row, tenant_id if tenant_id is not None else extra.get("tenant_id"))
@@ -199,7 +193,7 @@ async def record_many(
     tenant = current_tenant()
     who = actor or current_actor()
     at = datetime.now(UTC)
-    async with _chain_transaction(AuditEvent):
+    async with write_transaction(AuditEvent):
         seq, prev_hash = await _chain_head(AuditEvent, tenant.id)
         rows = []
         for entry in entries:

@@ -123,3 +123,64 @@ def cme_credit_standards(tenant: Any, year: int) -> list[Any] | None:
     of :mod:`cme_platform.standards.rules`; codes must be unique and stable across years, since credit
     records keep the code they were computed by. ``None`` means the province has no standard table.
     """
+
+
+@hookspec(firstresult=True)
+def cme_credit_categories(tenant: Any, year: int) -> list[Any] | None:
+    """Give the credit categories (学分类别) and subcategories a tenant's credits are summed by in ``year``.
+
+    Called through the tenant's hooks by credit entry (the free form's choices), the credit and
+    compliance queries (their class totals, seed 003 图-7 and 图-9) and compliance evaluation.
+    Receives ``tenant`` (a ``TenantContext``) and the credit ``year``. Returns a list of
+    :class:`~cme_platform.credits.policy.CreditCategory` in display order; credits of any other
+    category are summed as 其他. ``None`` means the province has no categories (one total only).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_credit_entry_policy(tenant: Any) -> Any:
+    """Say how personal credits are entered in the tenant's province.
+
+    Called through the tenant's hooks by the credit entry pages and API before a form is shown or a
+    record is saved. Receives ``tenant`` (a ``TenantContext``). Returns a
+    :class:`~cme_platform.credits.policy.EntryPolicy` (may learners enter their own credits, only
+    once their institution opened the right, which entry forms exist, the 举办方式 vocabulary), or
+    ``None`` for the core's default (administrators only, both forms).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_approval_chain(tenant: Any, subject: Any) -> Any:
+    """Choose the approval chain for something submitted for review.
+
+    Called through the tenant's hooks when a subject is submitted (a personal credit record now;
+    projects and hosting applications later). Receives ``tenant`` (a ``TenantContext``) and
+    ``subject``, an :class:`~cme_platform.approvals.chains.ApprovalSubject` (its kind, the role the
+    submitter acted in and its facts). Returns a :class:`~cme_platform.approvals.chains.Chain` (steps
+    from the lowest level up), or ``None`` for the core's default chain (the institution decides).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_credit_effective_on(tenant: Any, subject: Any, approved_on: Any) -> Any:
+    """Give the date an approved credit becomes effective (counts toward compliance).
+
+    Called through the tenant's hooks when the last step of a credit's chain approves it. Receives
+    ``tenant`` (a ``TenantContext``), ``subject`` (the record's
+    :class:`~cme_platform.approvals.chains.ApprovalSubject`) and ``approved_on``, the approval date
+    (``datetime.date``, China time). Returns a ``datetime.date`` not before ``approved_on`` (Zhejiang:
+    the next day), or ``None`` for the same day.
+    """
+
+
+@hookspec(firstresult=True)
+def cme_compliance_standards(tenant: Any, year: int) -> list[Any] | None:
+    """Give the compliance standards (达标标准) a tenant's people are judged by in ``year``.
+
+    Called through the tenant's hooks by compliance evaluation (one person's page, a department's list,
+    the tenant-wide recomputation) and by the 达标标准浏览 page. Receives ``tenant`` (a
+    ``TenantContext``) and the ``year``. Returns a list of
+    :class:`~cme_platform.compliance.standards.ComplianceStandard`; a person is judged by the first
+    whose ``title_levels`` include his title level that year (an empty tuple matches every level).
+    ``None`` means the province sets no standard: nobody is judged.
+    """

@@ -23,6 +23,8 @@ class SettingRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _display(value: Any) -> str:
+    if value is None or value is msgspec.NODEFAULT:
+        return "未设置"
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)

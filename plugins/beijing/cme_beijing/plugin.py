@@ -9,13 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cme_platform.compliance.standards import ComplianceStandard
+from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
 from cme_platform.standards.rules import Standard
 
 from cme_beijing import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
-from cme_beijing.pages import routes
-from cme_beijing.settings import BeijingSettings
+from cme_beijing.compliance import compliance_standards
+from cme_beijing.credits import credit_categories
+from cme_beijing.pages import ACTIVITY_FORMS, routes
+from cme_beijing.settings import BeijingSettings, tenant_settings
 from cme_beijing.standards import STANDARDS
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
@@ -150,3 +154,28 @@ def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
 def cme_credit_standards(tenant: Any, year: int) -> list[Standard]:
     """Beijing's 20-row standard table of seed 000."""
     return list(STANDARDS)
+
+
+@hookimpl
+def cme_credit_categories(tenant: Any, year: int) -> list[CreditCategory]:
+    """The 学分类别 of the 20-row standard table, plus 有计划的自学."""
+    return credit_categories(year)
+
+
+@hookimpl
+def cme_credit_entry_policy(tenant: Any) -> EntryPolicy:
+    """Administrators enter credits through the 20-row standard table; learners never enter their own.
+
+    Beijing's credits come from projects, filed activity plans and self-study plans granted by the
+    institution (seed 000); the seed has no learner-entered credit record and no free entry form. The
+    forms are the seven creditable activity forms.
+    """
+    return EntryPolicy(
+        learner_entry="never", guided=True, free=False, forms=tuple(form.name for form in ACTIVITY_FORMS)
+    )
+
+
+@hookimpl
+def cme_compliance_standards(tenant: Any, year: int) -> list[ComplianceStandard]:
+    """Per title level: 25 credits a year (and, before 2024, national projects for 副高/正高), as set."""
+    return compliance_standards(year, tenant_settings(tenant))

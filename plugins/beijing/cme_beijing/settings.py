@@ -7,14 +7,19 @@ commission sees them on the core's 本省参数 page (``/province/settings``).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
+from cme_platform.compliance.national import ComplianceOverrides
 from cme_platform.tenancy.context import TenantContext
 
+from cme_beijing.credits import CATEGORY_NAMES
 
-class BeijingSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+
+class BeijingSettings(ComplianceOverrides, forbid_unknown_fields=True, kw_only=True, frozen=True):
     """Beijing's province settings; every field has a default, unknown keys are rejected."""
+
+    compliance_categories: ClassVar[tuple[str, ...]] = CATEGORY_NAMES
 
     credit_year_start_month: Annotated[
         int, msgspec.Meta(ge=1, le=12, description="学分年度起始月份（1 表示按自然年统计学分与达标）")

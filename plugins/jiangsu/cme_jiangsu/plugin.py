@@ -9,12 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cme_platform.compliance.standards import ComplianceStandard
+from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
 
 from cme_jiangsu import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
+from cme_jiangsu.compliance import compliance_standards
+from cme_jiangsu.credits import ENTRY_POLICY, credit_categories
 from cme_jiangsu.pages import routes
-from cme_jiangsu.settings import JiangsuSettings
+from cme_jiangsu.settings import JiangsuSettings, tenant_settings
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
 
@@ -147,3 +151,21 @@ DEMO_ORGANISATION = DemoOrganisation(
 def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
     """The Jiangsu demo organisation: 南京市, 苏州市 and 无锡市 with fictional hospitals."""
     return DEMO_ORGANISATION
+
+
+@hookimpl
+def cme_credit_categories(tenant: Any, year: int) -> list[CreditCategory]:
+    """国家级继续医学教育项目 and 省级继续医学教育项目, the two project levels of seed 004."""
+    return credit_categories(year)
+
+
+@hookimpl
+def cme_credit_entry_policy(tenant: Any) -> EntryPolicy:
+    """Administrators only, by the free form: the commission grants credits from attendee lists."""
+    return ENTRY_POLICY
+
+
+@hookimpl
+def cme_compliance_standards(tenant: Any, year: int) -> list[ComplianceStandard]:
+    """Per title level: 25 credits a year (and, before 2024, national projects for 副高/正高), as set."""
+    return compliance_standards(year, tenant_settings(tenant))

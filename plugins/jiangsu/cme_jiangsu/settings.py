@@ -7,14 +7,19 @@ commission sees them on the core's 本省参数 page (``/province/settings``).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
+from cme_platform.compliance.national import ComplianceOverrides
 from cme_platform.tenancy.context import TenantContext
 
+from cme_jiangsu.credits import CATEGORY_NAMES
 
-class JiangsuSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+
+class JiangsuSettings(ComplianceOverrides, forbid_unknown_fields=True, kw_only=True, frozen=True):
     """Jiangsu's province settings; every field has a default, unknown keys are rejected."""
+
+    compliance_categories: ClassVar[tuple[str, ...]] = CATEGORY_NAMES
 
     attendee_list_deadline_days: Annotated[
         int,

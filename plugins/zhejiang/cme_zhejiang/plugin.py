@@ -1,22 +1,30 @@
 """Zhejiang's hook implementations (entry point ``zhejiang`` in the ``cme.plugins`` group).
 
 Zhejiang sums credits as class I and class II, lets learners enter personal credits through a guided
-rule table once their institution grants it, runs internal training with QR attendance and a two-stage
+rule table once their institution grants it (reviewed by department, institution and, for credits from
+another province, the higher administration), runs internal training with QR attendance and a two-stage
 write-off, and makes approved credits effective the next day (seeds 002 and 003).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cme_platform.approvals.chains import ApprovalSubject, Chain
+from cme_platform.compliance.standards import ComplianceStandard
+from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
 from cme_platform.standards.rules import Standard
 
 from cme_zhejiang import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
+from cme_zhejiang.chains import effective_on, personal_credit_chain
+from cme_zhejiang.compliance import compliance_standards
+from cme_zhejiang.credits import credit_categories, entry_policy
 from cme_zhejiang.pages import routes
-from cme_zhejiang.settings import ZhejiangSettings
+from cme_zhejiang.settings import ZhejiangSettings, tenant_settings
 from cme_zhejiang.standards import guided_standards
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
@@ -139,3 +147,33 @@ def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
 def cme_credit_standards(tenant: Any, year: int) -> list[Standard]:
     """The guided personal-entry table of seed 002 §5.2 (13 rows), named for ``year``."""
     return guided_standards(year)
+
+
+@hookimpl
+def cme_credit_categories(tenant: Any, year: int) -> list[CreditCategory]:
+    """I类学分 and II类学分 with the subcategories of 图-9 and of the guided-entry table."""
+    return credit_categories(year)
+
+
+@hookimpl
+def cme_credit_entry_policy(tenant: Any) -> EntryPolicy:
+    """Learners enter their own credits, guided or free, once granted (unless the setting is off)."""
+    return entry_policy(tenant_settings(tenant).learner_self_entry_requires_grant)
+
+
+@hookimpl
+def cme_approval_chain(tenant: Any, subject: ApprovalSubject) -> Chain | None:
+    """科室审核 → 单位审核 (→ 上级管理部门审核 for out-of-province credits) for personal credits."""
+    return personal_credit_chain(subject, tenant_settings(tenant))
+
+
+@hookimpl
+def cme_credit_effective_on(tenant: Any, subject: ApprovalSubject, approved_on: date) -> date | None:
+    """Approved personal credits become effective the next day (``credit_effective_delay_days``)."""
+    return effective_on(subject, approved_on, tenant_settings(tenant))
+
+
+@hookimpl
+def cme_compliance_standards(tenant: Any, year: int) -> list[ComplianceStandard]:
+    """Per title level: the national rule's 25 credits with I类/II类 bounds, as the tenant file sets."""
+    return compliance_standards(year, tenant_settings(tenant))

@@ -7,14 +7,21 @@ commission sees them on the core's 本省参数 page (``/province/settings``).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
+from cme_platform.compliance.national import ComplianceOverrides
 from cme_platform.tenancy.context import TenantContext
 
+from cme_zhejiang.credits import CREDIT_CATEGORIES
 
-class ZhejiangSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+_CATEGORY_NAMES = tuple(c.name for c in CREDIT_CATEGORIES)
+
+
+class ZhejiangSettings(ComplianceOverrides, forbid_unknown_fields=True, kw_only=True, frozen=True):
     """Zhejiang's province settings; every field has a default, unknown keys are rejected."""
+
+    compliance_categories: ClassVar[tuple[str, ...]] = _CATEGORY_NAMES
 
     credit_effective_delay_days: Annotated[
         int, msgspec.Meta(ge=0, le=30, description="审核通过的个人学分在几天后生效（浙江为次日生效：1）")

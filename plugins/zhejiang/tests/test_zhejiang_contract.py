@@ -9,7 +9,8 @@ import pytest
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.tenancy.sync import parse_tenant_file
 from cme_platform.testkit.contract import PluginContract
-from cme_zhejiang.pages import CREDIT_CLASSES, effective_delay_text
+from cme_zhejiang.credits import CREDIT_CATEGORIES
+from cme_zhejiang.pages import effective_delay_text
 from cme_zhejiang.settings import ZhejiangSettings
 from cme_zhejiang.standards import guided_standards
 
@@ -56,8 +57,8 @@ def test_effective_delay_wording(days, text):
 
 
 def test_vocabulary_has_class_one_and_two_and_the_guided_rules():
-    assert [c.name for c in CREDIT_CLASSES] == ["I类学分", "II类学分"]
-    assert "省级继续医学教育项目" in CREDIT_CLASSES[0].subcategories
+    assert [c.name for c in CREDIT_CATEGORIES] == ["I类学分", "II类学分"]
+    assert "省级继续医学教育项目" in CREDIT_CATEGORIES[0].subcategories
     rules = guided_standards(2025)
     assert len(rules) == 13 and rules[0].name == "2025赴外省获得学分（国家级）"
     assert rules[0].text == "每3小时授予1分(最高限分10)"
@@ -77,3 +78,4 @@ async def test_policy_page_shows_the_tenants_settings(cme_client, tenant_factory
     assert page.status_code == 200
     assert "审核通过的个人学分当日生效" in page.text and "无需单位另行开通权限" in page.text
     assert "II类学分" in page.text and "赴国（境）外进修或培训满三个月" in page.text
+    assert "年度学分不少于25分；I类学分不少于5分" in page.text

@@ -1,0 +1,42 @@
+"""Today's date in China (UTC+8), the one clock that credit effectiveness and compliance read.
+
+Credits become effective on a date (Zhejiang: the day after approval), so every "is it effective yet"
+question asks :func:`today`. Tests move the clock with :func:`frozen_today`; a demo or a browser test
+that runs the server in another process moves it with ``CME_CLOCK_OFFSET_DAYS`` (never set in
+production).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from cme_platform.settings import get_settings
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+_frozen: ContextVar[date | None] = ContextVar("cme_frozen_today", default=None)
+
+
+def now() -> datetime:
+    """The current moment (UTC), moved by the same offset as :func:`today`."""
+    return datetime.now(UTC) + timedelta(days=get_settings().clock_offset_days)
+
+
+def today() -> date:
+    """Today's date in China, or the date a test froze with :func:`frozen_today`."""
+    frozen = _frozen.get()
+    if frozen is not None:
+        return frozen
+    return now().astimezone(CHINA).date()
+
+
+@contextmanager
+def frozen_today(day: date) -> Iterator[None]:
+    """Make :func:`today` return ``day`` inside the ``with`` block (tests)."""
+    token = _frozen.set(day)
+    try:
+        yield
+    finally:
+        _frozen.reset(token)

@@ -1,0 +1,193 @@
+"""The approval-chain engine on its own: step resolution, scope of the inbox, decisions and races."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from cme_platform.api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from cme_platform.approvals import engine
+from cme_platform.approvals.access import inbox_clause
+from cme_platform.approvals.chains import Chain, ChainStep
+from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
+from cme_platform.identity.principal import load_principal_by_id
+from cme_platform.plugins.manager import get_plugin_manager
+from cme_platform.tenancy.scope import scope
+
+TWO_STEPS = Chain(
+    code="test.two",
+    name="科室、单位审核",
+    steps=(
+        ChainStep(role="department_admin", label="科室审核"),
+        ChainStep(role="institution_admin", label="单位审核", when_missing="escalate"),
+    ),
+)
+
+
+def _roles(steps: list[dict[str, str]]) -> list[str]:
+    return [s["role"] for s in steps]
+
+
+def test_steps_without_a_unit_are_skipped_or_escalated():
+    assert _roles(engine.resolve_steps(TWO_STEPS, department_id=3, region_id=None)) == [
+        "department_admin",
+        "institution_admin",
+    ]
+    assert _roles(engine.resolve_steps(TWO_STEPS, department_id=None, region_id=None)) == [
+        "institution_admin"
+    ]
+    upper = Chain(
+        code="test.upper",
+        name="上级审核",
+        steps=(
+            ChainStep(role="institution_admin", label="单位审核"),
+            ChainStep(role="region_admin", label="上级管理部门审核", when_missing="escalate"),
+        ),
+    )
+    assert _roles(engine.resolve_steps(upper, department_id=None, region_id=7)) == [
+        "institution_admin",
+        "region_admin",
+    ]
+    escalated = engine.resolve_steps(upper, department_id=None, region_id=None)
+    assert _roles(escalated) == ["institution_admin", "commission_admin"]
+    assert escalated[1]["label"] == "上级管理部门审核"
+
+
+def test_escalated_steps_that_meet_the_next_one_are_merged():
+    chain = Chain(
+        code="test.merge",
+        name="合并",
+        steps=(
+            ChainStep(role="region_admin", label="区县审核", when_missing="escalate"),
+            ChainStep(role="commission_admin", label="省级审核"),
+        ),
+    )
+    assert _roles(engine.resolve_steps(chain, department_id=None, region_id=None)) == ["commission_admin"]
+
+
+def test_a_chain_with_nothing_left_is_an_error():
+    only_department = Chain(
+        code="test.dept", name="科室", steps=(ChainStep(role="department_admin", label="科室审核"),)
+    )
+    with pytest.raises(ValueError, match="no step"):
+        engine.resolve_steps(only_department, department_id=None, region_id=None)
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, str, str]] = []
+
+    async def decided(self, pm: Any, request: Any, outcome: Any, comment: str, principal: Any) -> None:
+        self.calls.append((request.id, outcome, comment))
+
+
+@pytest.fixture
+def recorder() -> Any:
+    handler = _Recorder()
+    engine.register_subject("test", handler)
+    yield handler
+    engine.HANDLERS.pop("test", None)
+
+
+async def _open(world: Any, subject_id: int) -> engine.RequestRow:
+    submitter = await load_principal_by_id(world.accounts["learner"])
+    assert submitter is not None
+    return await engine.open_request(
+        subject_type="test",
+        subject_id=subject_id,
+        chain=TWO_STEPS,
+        title=f"事项{subject_id}",
+        institution_id=world.institution_id,
+        department_id=world.department_id,
+        region_id=world.region_id,
+        principal=submitter,
+    )
+
+
+async def _principal(world: Any, name: str) -> Any:
+    principal = await load_principal_by_id(world.accounts[name])
+    assert principal is not None
+    return principal
+
+
+async def test_a_request_walks_its_chain_and_tells_its_subject(world, recorder):
+    pm = get_plugin_manager()
+    with scope(world.tenant):
+        request = await _open(world, 1)
+        department = await _principal(world, "department")
+        institution = await _principal(world, "institution")
+        with pytest.raises(Forbidden):
+            await engine.decide(pm, institution, request.id, "approve")
+        row, outcome = await engine.decide(pm, department, request.id, "approve", "同意")
+        assert outcome == "advanced" and row.waiting_role == "institution_admin" and row.step == 1
+        row, outcome = await engine.decide(pm, institution, request.id, "approve")
+        assert outcome == "approved" and row.status == engine.APPROVED and row.decided_at is not None
+        with pytest.raises(Conflict):
+            await engine.decide(pm, institution, request.id, "approve")
+        actions = [a.action for a in await engine.history(request.id)]
+    assert actions == ["submit", "approve", "approve"]
+    assert recorder.calls == [(request.id, "advanced", "同意"), (request.id, "approved", "")]
+
+
+async def test_return_and_reject_need_a_reason(world, recorder):
+    pm = get_plugin_manager()
+    with scope(world.tenant):
+        request = await _open(world, 2)
+        department = await _principal(world, "department")
+        for action in ("return", "reject"):
+            with pytest.raises(InvalidInput):
+                await engine.decide(pm, department, request.id, action, "  ")
+        row, outcome = await engine.decide(pm, department, request.id, "return", "证明材料不清晰")
+    assert outcome == "returned" and row.status == engine.RETURNED
+    assert recorder.calls == [(request.id, "returned", "证明材料不清晰")]
+
+
+async def test_a_stale_version_never_moves_a_request_twice(world, recorder):
+    pm = get_plugin_manager()
+    with scope(world.tenant):
+        request = await _open(world, 3)
+        department = await _principal(world, "department")
+        await engine.decide(pm, department, request.id, "approve", version=request.version)
+        with pytest.raises(Conflict):
+            await engine.decide(pm, department, request.id, "approve", version=request.version)
+        outcome = await engine.decide_many(
+            pm,
+            await _principal(world, "institution"),
+            [engine.BatchItem(id=request.id, version=request.version), engine.BatchItem(id=999_999)],
+            "approve",
+        )
+        approvals = await ApprovalAction.count().where(
+            (ApprovalAction.request == request.id) & (ApprovalAction.action == "approve")
+        )
+    assert outcome.done == [] and [s.id for s in outcome.skipped] == [request.id, 999_999]
+    assert approvals == 1
+    assert [c[1] for c in recorder.calls] == ["advanced"]
+
+
+async def test_the_inbox_holds_only_the_steps_that_wait_for_me(world, recorder):
+    pm = get_plugin_manager()
+    with scope(world.tenant):
+        mine = await _open(world, 4)
+        other = await engine.open_request(
+            subject_type="test",
+            subject_id=5,
+            chain=TWO_STEPS,
+            title="别的科室",
+            institution_id=world.other_institution_id,
+            department_id=world.other_department_id,
+            region_id=world.other_region_id,
+            principal=await _principal(world, "learner"),
+        )
+        department = await _principal(world, "department")
+        waiting = await ApprovalRequest.select(ApprovalRequest.id).where(inbox_clause(department))
+        assert [r["id"] for r in waiting] == [mine.id]
+        institution = await _principal(world, "institution")
+        assert not await ApprovalRequest.select(ApprovalRequest.id).where(inbox_clause(institution))
+        with pytest.raises(NotFound):
+            await engine.get_request(department, other.id)
+        await engine.decide(pm, department, mine.id, "approve")
+        waiting = await ApprovalRequest.select(ApprovalRequest.id).where(inbox_clause(institution))
+        assert [r["id"] for r in waiting] == [mine.id]
+        commission = await _principal(world, "commission")
+        assert await engine.get_request(commission, other.id)
+        assert not await ApprovalRequest.select(ApprovalRequest.id).where(inbox_clause(commission))

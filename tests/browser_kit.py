@@ -82,19 +82,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_demo_server(data_dir: Path) -> DemoServer:
-    """Set up the demo data in ``data_dir`` and serve it on a free port."""
-    port = free_port()
+def _server_env(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CME_", "PICCOLO_"))}
-    env.update(CME_DATA_DIR=str(data_dir), CME_TENANTS_DIR=str(ROOT / "tenants"), CME_PORT=str(port))
-    cme = [sys.executable, "-m", "cme_platform.cli"]
-    setup = subprocess.run(
-        [*cme, "demo", "--no-serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    env.update(CME_DATA_DIR=str(data_dir), CME_TENANTS_DIR=str(ROOT / "tenants"), CME_PORT=str(port), **extra)
+    return env
+
+
+def serve(data_dir: Path, *, log_name: str = "server.log", **extra_env: str) -> DemoServer:
+    """``cme serve`` on ``data_dir`` (already set up) on a free port, with ``extra_env`` variables."""
+    port = free_port()
+    log_path = data_dir / log_name
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cme_platform.cli", "serve"],
+        cwd=ROOT,
+        env=_server_env(data_dir, port, **extra_env),
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
     )
-    assert setup.returncode == 0, setup.stderr
-    log_path = data_dir / "server.log"
-    log_file = log_path.open("wb")
-    process = subprocess.Popen([*cme, "serve"], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -108,6 +112,20 @@ def start_demo_server(data_dir: Path) -> DemoServer:
                 raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}") from None
             time.sleep(0.2)
     return DemoServer(base=base, data_dir=data_dir, log_path=log_path, process=process)
+
+
+def start_demo_server(data_dir: Path) -> DemoServer:
+    """Set up the demo data in ``data_dir`` and serve it on a free port."""
+    setup = subprocess.run(
+        [sys.executable, "-m", "cme_platform.cli", "demo", "--no-serve"],
+        cwd=ROOT,
+        env=_server_env(data_dir, free_port()),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert setup.returncode == 0, setup.stderr
+    return serve(data_dir)
 
 
 def stop_demo_server(server: DemoServer) -> None:

@@ -12,8 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.audit.service import record
 from cme_platform.audit.tables import AppendOnlyError, AuditEvent
+from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
+from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
 from cme_platform.files.links import LinkClaims, issue_token
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity import throttle
@@ -47,6 +50,13 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         PersonYear: [YEAR_IDS[0]],
         PersonNumberCounter: [],
         PersonImport: [IMPORT_IDS[0]],  # see _seed_imports
+        ApprovalRequest: [REQUEST_IDS[0]],  # see _seed_credits
+        ApprovalAction: [REQUEST_IDS[0]],
+        CreditRecord: [CREDIT_IDS[0]],
+        CreditEvidence: [CREDIT_IDS[0]],
+        SelfEntryGrant: [ENTRY_GRANT_IDS[0]],
+        ComplianceResult: [CREDIT_IDS[0]],
+        ComplianceRun: [RUN_IDS[0]],
     }
 
 
@@ -130,6 +140,57 @@ async def _seed_imports(*worlds: Any) -> None:
             await PersonImport.insert(PersonImport(id=import_id, file_name="人员.xlsx", status="done"))
 
 
+CREDIT_IDS = (900_501, 900_502)
+REQUEST_IDS = (900_601, 900_602)
+ENTRY_GRANT_IDS = (900_701, 900_702)
+RUN_IDS = (900_801, 900_802)
+"""Fixed ids of one credit record (under review, with evidence), its approval request, a self-entry grant,
+a compliance result and a recomputation run in tenant A and in tenant B (call after ``_seed_people`` and
+``_seed_files``)."""
+
+
+async def _seed_credits(*worlds: Any) -> None:
+    for index, world in enumerate(worlds):
+        person_id, credit_id, request_id = PERSON_IDS[index], CREDIT_IDS[index], REQUEST_IDS[index]
+        with scope(world.tenant):
+            await ApprovalRequest.insert(
+                ApprovalRequest(
+                    id=request_id,
+                    subject_type="credit",
+                    subject_id=credit_id,
+                    chain="default",
+                    steps=[{"role": "institution_admin", "label": "单位审核"}],
+                    waiting_role="institution_admin",
+                    title="甲省学分",
+                    institution=world.institution_id,
+                    region=world.region_id,
+                )
+            )
+            await ApprovalAction.insert(ApprovalAction(id=request_id, request=request_id, action="submit"))
+            await CreditRecord.insert(
+                CreditRecord(
+                    id=credit_id,
+                    person=person_id,
+                    institution=world.institution_id,
+                    year=2024,
+                    activity_date=datetime(2024, 5, 18).date(),
+                    activity_name="甲省学分",
+                    category="I类学分",
+                    credits=250,
+                    status="submitted",
+                    approval=request_id,
+                )
+            )
+            await CreditEvidence.insert(CreditEvidence(id=credit_id, record=credit_id, file=FILE_IDS[index]))
+            await SelfEntryGrant.insert(
+                SelfEntryGrant(id=ENTRY_GRANT_IDS[index], institution=world.institution_id)
+            )
+            await ComplianceResult.insert(
+                ComplianceResult(id=credit_id, person=person_id, year=2024, institution=world.institution_id)
+            )
+            await ComplianceRun.insert(ComplianceRun(id=RUN_IDS[index], year=2024, status="done"))
+
+
 def _download_token(world: Any) -> str:
     """A valid signed download link for tenant A's file (tenant B must answer it with 404)."""
     claims = LinkClaims(tenant_id=world.tenant.id, file_id=FILE_IDS[0], expires_at=2**40)
@@ -153,6 +214,7 @@ async def test_every_tenant_owned_table_is_isolated(world, other_world):
     await _seed_audit(world)
     await _seed_people(world)
     await _seed_imports(world)
+    await _seed_credits(world)
     known = _ids_by_table(world)
     assert set(TENANT_OWNED_TABLES) <= set(known), (
         f"tables without an isolation case: {set(TENANT_OWNED_TABLES) - set(known)}"
@@ -218,6 +280,28 @@ CREATE_BODIES = {
     "/api/personnel/people/{person_id:int}/years": lambda w: {"year": 2020},
     "/api/standards/{code:str}/compute": lambda w: {"hours": "2", "project_credits": "3"},
     "/api/personnel/imports": None,  # an upload (multipart); a named institution of A: test_personnel_import
+    "/api/compliance/runs": None,  # recomputes the caller's own tenant: nothing of A to point at
+    "/api/credits": lambda w: {
+        "activity_name": "越权学分",
+        "activity_date": "2024-05-18",
+        "person_id": PERSON_IDS[0],
+        "category": "I类学分",
+        "credits": "1",
+    },
+    "/api/credits/submit": lambda w: {"ids": [CREDIT_IDS[0]]},
+    "/api/credits/{record_id:int}/correction": lambda w: {"reason": "越权更正", "credits": "1"},
+    "/api/credits/self-entry-grants": lambda w: {"institution_id": w.institution_id},
+    "/api/approvals/{request_id:int}/decision": lambda w: {"action": "approve"},
+    "/api/approvals/batch": lambda w: {"action": "approve", "ids": [REQUEST_IDS[0]]},
+}
+# Bodies for replace (PUT) routes: a valid body, so only the ID decides.
+PUT_BODIES = {
+    "/api/credits/{record_id:int}": {
+        "activity_name": "越权修改",
+        "activity_date": "2024-05-18",
+        "category": "I类学分",
+        "credits": "1",
+    },
 }
 OWN_ACCOUNT_ROUTES = {"/api/account"}
 # Bodies for edit routes whose schema has no ``name`` (a valid body, so only the ID decides).
@@ -226,7 +310,7 @@ PATCH_BODIES = {
     "/api/personnel/people/{person_id:int}/years/{year_id:int}": {"note": "越权修改"},
 }
 # The learner's own record: no id to guess, and tenant B's commission admin is no learner.
-LEARNER_ROUTES = {"/api/profile"}
+LEARNER_ROUTES = {"/api/profile", "/api/my/compliance", "/api/my/compliance/export"}
 PARAM_IDS = {
     "region_id": lambda w: w.region_id,
     "institution_id": lambda w: w.institution_id,
@@ -242,6 +326,10 @@ PARAM_IDS = {
     "person_id": lambda w: PERSON_IDS[0],
     "year_id": lambda w: YEAR_IDS[0],
     "import_id": lambda w: IMPORT_IDS[0],
+    "run_id": lambda w: RUN_IDS[0],
+    "record_id": lambda w: CREDIT_IDS[0],
+    "request_id": lambda w: REQUEST_IDS[0],
+    "self_entry_grant_id": lambda w: ENTRY_GRANT_IDS[0],
     "code": lambda w: "bj-01",  # a standard of tenant A's province (Beijing); tenant B is Zhejiang
 }
 # Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).
@@ -254,6 +342,7 @@ LIST_IDS = {
     "/api/files": lambda w: {FILE_IDS[0]},
     "/api/personnel/people": lambda w: {PERSON_IDS[0]},
     "/api/personnel/imports": lambda w: {IMPORT_IDS[0]},
+    "/api/credits": lambda w: {CREDIT_IDS[0]},
 }
 PAGE_KIND_IDS = {
     "regions": lambda w: w.region_id,
@@ -279,6 +368,7 @@ async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world,
     await _seed_audit(world)
     await _seed_people(world, other_world)
     await _seed_imports(world, other_world)
+    await _seed_credits(world, other_world)
     before = await _snapshot(world)
     await login(cme_client, other_world.tenant, "commission")
     prefix = f"/t/{other_world.tenant.slug}"
@@ -323,6 +413,9 @@ async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world,
         elif method == "PATCH":
             response = await cme_client.patch(prefix + url, json=PATCH_BODIES.get(path, {"name": "越权修改"}))
             assert response.status_code == 404, f"PATCH {path}: {response.status_code}"
+        elif method == "PUT":
+            response = await cme_client.put(prefix + url, json=PUT_BODIES[path])
+            assert response.status_code == 404, f"PUT {path}: {response.status_code}"
         elif method == "DELETE":
             response = await cme_client.delete(prefix + url)
             assert response.status_code == 404, f"DELETE {path}: {response.status_code}"

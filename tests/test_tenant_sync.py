@@ -49,6 +49,8 @@ async def test_sync_creates_updates_and_reports_unchanged(tmp_path, cme_db):
         ({"Bad_Slug.toml": GOOD}, "slug"),
         ({"alpha.toml": GOOD + "\n[settings]\nno_such_setting = 1\n"}, "settings"),
         ({"alpha.toml": GOOD, "beta.toml": GOOD}, "already used"),
+        ({"alpha.toml": GOOD + '\n[disciplines]\n"中医学" = [""]\n'}, "disciplines"),
+        ({"alpha.toml": GOOD + '\n[disciplines]\n"中医学" = "中医肛肠科学"\n'}, "disciplines"),
     ],
 )
 async def test_invalid_files_write_nothing(tmp_path, cme_db, files, message):
@@ -56,3 +58,21 @@ async def test_invalid_files_write_nothing(tmp_path, cme_db, files, message):
     with pytest.raises(TenantFileError, match=message):
         read_tenant_dir(directory, get_plugin_manager())
     assert await load_tenants() == []
+
+
+async def test_a_tenant_file_extends_the_discipline_catalogue(tmp_path, cme_db):
+    from cme_platform.credits.disciplines import check_discipline, discipline_tree
+
+    extended = GOOD + '\n[disciplines]\n"中医学" = ["中医肛肠科学"]\n"医学伦理学" = ["临床伦理"]\n'
+    directory = _write(tmp_path / "tenants", {"alpha.toml": extended})
+    pm = get_plugin_manager()
+    assert await sync_tenants(read_tenant_dir(directory, pm)) == {"alpha": "created"}
+    assert await sync_tenants(read_tenant_dir(directory, pm)) == {"alpha": "unchanged"}
+    (tenant,) = await load_tenants()
+    tree = discipline_tree(tenant)
+    assert tree["中医学"][-2:] == ["中医肛肠科学", "中医学其它学科"]
+    assert list(tree)[-2:] == ["医学伦理学", "其他"]
+    assert check_discipline(tenant, "医学伦理学", "临床伦理") is None
+    assert check_discipline(
+        tenant.__class__(id=0, slug="x", name="x", plugin="beijing"), "医学伦理学", ""
+    ) == ("没有“医学伦理学”这个学科")

@@ -13,6 +13,8 @@ def ui_routes() -> list[Any]:
     """Route handlers of the core's pages."""
     from cme_admin_ui.pages import account, accounts, auth, home, orgs, platform, province, setup, sso, tokens
     from cme_admin_ui.pages import audit as audit_pages
+    from cme_admin_ui.pages import compliance as compliance_pages
+    from cme_admin_ui.pages import credits as credit_pages
     from cme_admin_ui.pages import files as file_pages
     from cme_admin_ui.pages import personnel as personnel_pages
     from cme_admin_ui.pages import personnel_import as personnel_import_pages
@@ -38,4 +40,6 @@ def ui_routes() -> list[Any]:
         *audit_pages.routes,
         *sms_pages.routes,
         *standard_pages.routes,
+        *credit_pages.routes(),
+        *compliance_pages.routes,
     ]

@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
+from cme_platform.api.blank_query import without_blank_values
 from cme_platform.api.errors import handle_exception
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.identity.cookies import SecureCookieMiddleware
@@ -38,6 +39,7 @@ class CMEApp(Litestar):
         if scope_["type"] not in ("http", "websocket"):
             await super().__call__(scope_, receive, send)
             return
+        scope_["query_string"] = without_blank_values(scope_.get("query_string", b""))
         with acting_as(request_actor(scope_)):
             tenant = await resolve_tenant(scope_, self.state.tenant_directory)
             if tenant is None:
@@ -105,6 +107,12 @@ async def _fail_abandoned_imports(app: Litestar) -> None:
     await fail_abandoned_imports()
 
 
+async def _fail_abandoned_compliance_runs(app: Litestar) -> None:
+    from cme_platform.compliance.jobs import fail_abandoned_runs
+
+    await fail_abandoned_runs()
+
+
 async def _stop_database(app: Litestar) -> None:
     from cme_platform.tenancy.tables import Tenant
 
@@ -120,6 +128,8 @@ def create_app(
     from cme_admin_ui import STATIC_DIR, ui_routes
 
     from cme_platform.audit.api import audit_api_routes
+    from cme_platform.compliance.api import compliance_api_routes
+    from cme_platform.credits.api import credit_api_routes
     from cme_platform.files.api import file_api_routes
     from cme_platform.identity.account_api import account_api_routes
     from cme_platform.identity.profile_api import profile_api_routes
@@ -138,6 +148,8 @@ def create_app(
             *person_import_api_routes(),
             *profile_api_routes(),
             *standard_api_routes(),
+            *compliance_api_routes(),
+            *credit_api_routes(),
             *token_api_routes(),
             *account_api_routes(),
             *file_api_routes(),
@@ -170,7 +182,7 @@ def create_app(
         ),
         exception_handlers={Exception: handle_exception},
         request_max_body_size=settings.max_body_bytes,
-        on_startup=[_start_database, _fail_abandoned_imports],
+        on_startup=[_start_database, _fail_abandoned_imports, _fail_abandoned_compliance_runs],
         on_shutdown=[_stop_database],
         debug=settings.debug,
     )

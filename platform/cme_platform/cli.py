@@ -215,6 +215,22 @@ def personnel_import(file: Path, slug: str, mode: str, code: str | None) -> None
     sys.exit(int(_run(run_cli_import(file, slug, mode, code, click.echo))))  # type: ignore[call-overload]
 
 
+@main.group()
+def compliance() -> None:
+    """Recompute stored compliance results."""
+
+
+@compliance.command("recompute")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The year to recompute.")
+def compliance_recompute(slug: str, year: int) -> None:
+    """Recompute a tenant-year's compliance results in the foreground (exit 1 when it failed, 2 no tenant)."""
+    from cme_platform.compliance.jobs import run_cli
+    from cme_platform.plugins.manager import get_plugin_manager
+
+    sys.exit(int(_run(run_cli(get_plugin_manager(), slug, year, click.echo))))  # type: ignore[call-overload]
+
+
 @main.command()
 @click.option("--serve/--no-serve", default=True, help="Start the server afterwards (default: yes).")
 def demo(serve: bool) -> None:

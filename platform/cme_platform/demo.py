@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import msgspec
 import pluggy
 
+from cme_platform.credits.demo import load_demo_credits
 from cme_platform.identity.password_policy import default_password
 from cme_platform.identity.passwords import hash_password
 from cme_platform.identity.roles import Role
@@ -148,6 +149,7 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
                     )
                 else:
                     await _demo_account(username, display_name, grant, role)
+            await load_demo_credits(pm, tenant, [place[0] for place in places], DEMO_LEARNER_ID)
     return [
         DemoLogin(username, demo_password(role, username), role, where, demo_phone(role))
         for username, _, role, _, where in logins

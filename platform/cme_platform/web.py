@@ -38,6 +38,60 @@ CORE_MENU: tuple[MenuEntry, ...] = (
     ),
     MenuEntry(label="授分标准", path="/standards", section="学分管理", order=200),
     MenuEntry(
+        label="学分录入（向导）",
+        path="/credits/new/guided",
+        section="学分管理",
+        roles=(Role.LEARNER, *sorted(ORG_ADMIN_ROLES)),
+        order=210,
+    ),
+    MenuEntry(
+        label="学分录入（非向导）",
+        path="/credits/new/free",
+        section="学分管理",
+        roles=(Role.LEARNER, *sorted(ORG_ADMIN_ROLES)),
+        order=215,
+    ),
+    MenuEntry(label="录入学分查询管理", path="/credits", section="学分管理", order=220),
+    MenuEntry(
+        label="审核学员录入学分",
+        path="/approvals",
+        section="学分管理",
+        roles=tuple(ORG_ADMIN_ROLES),
+        order=230,
+    ),
+    MenuEntry(
+        label="录入权限",
+        path="/credits/grants",
+        section="学分管理",
+        roles=(Role.COMMISSION_ADMIN, Role.REGION_ADMIN, Role.INSTITUTION_ADMIN),
+        order=240,
+    ),
+    MenuEntry(label="达标标准浏览", path="/compliance/standards", section="学分管理", order=290),
+    MenuEntry(
+        label="达标情况查询", path="/my/compliance", section="统计查询", roles=(Role.LEARNER,), order=310
+    ),
+    MenuEntry(
+        label="人员达标情况查询",
+        path="/compliance",
+        section="统计查询",
+        roles=tuple(ORG_ADMIN_ROLES),
+        order=320,
+    ),
+    MenuEntry(
+        label="学分完成情况统计",
+        path="/compliance/statistics",
+        section="统计查询",
+        roles=tuple(ORG_ADMIN_ROLES),
+        order=330,
+    ),
+    MenuEntry(
+        label="达标重算",
+        path="/compliance/runs",
+        section="统计查询",
+        roles=(Role.COMMISSION_ADMIN,),
+        order=340,
+    ),
+    MenuEntry(
         label="账户管理", path="/accounts", section="系统管理", roles=tuple(ORG_ADMIN_ROLES), order=800
     ),
     MenuEntry(label="操作日志", path="/audit", section="系统管理", roles=(Role.COMMISSION_ADMIN,), order=850),

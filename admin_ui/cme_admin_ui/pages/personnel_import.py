@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from cme_platform.api.errors import DomainError
 from cme_platform.api.params import PageNumber
 from cme_platform.audit.query import CHINA_TIME
+from cme_platform.background import ACTIVE_STATUSES
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import Principal, principal_of
@@ -89,7 +90,7 @@ async def import_page(request: Request[Any, Any, Any], import_id: FromPath[int])
             **page_context(request),
             "job": job,
             "modes": MODES,
-            "running": job.status in jobs.ACTIVE_STATUSES,
+            "running": job.status in ACTIVE_STATUSES,
         },
     )
 

@@ -11,7 +11,6 @@ marks them failed when the application starts (the data transaction itself was r
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,7 @@ import anyio.to_thread
 
 from cme_platform.api.errors import DomainError, NotFound
 from cme_platform.audit.context import Actor, acting_as
+from cme_platform.background import fail_abandoned, spawn
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.files.storage import Storage
 from cme_platform.orgs.access import OrgAccess
@@ -34,18 +34,15 @@ from cme_platform.personnel.schemas import ImportRowError, PersonImportOut, Pers
 from cme_platform.personnel.tables import PersonImport
 from cme_platform.tenancy.context import TenantContext
 from cme_platform.tenancy.registry import load_tenants
-from cme_platform.tenancy.scope import scope, scopes_disabled
+from cme_platform.tenancy.scope import scope
 
 log = logging.getLogger("cme.personnel.import")
 
-ACTIVE_STATUSES = ("queued", "running")
 ABANDONED_MESSAGE = "服务器在导入过程中重启，本次导入未完成，未写入任何数据，请重新上传"
 INTERNAL_ERROR = "导入时发生内部错误，未写入任何数据"
 CONCURRENT_CHANGE = "导入期间有相同证件号码的人员被其他操作登记，未写入任何数据，请重新上传"
 STATUS_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 """Job statuses and how the pages name them."""
-
-_tasks: set[asyncio.Task[Any]] = set()
 
 Report = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -162,26 +159,19 @@ async def _fetch(storage: Storage, key: str, tmp_dir: Path) -> Path:
     return Path(handle.name)
 
 
-async def _background(
-    tenant: TenantContext,
-    actor: Actor,
-    job_id: int,
-    storage: Storage,
-    key: str,
-    tmp_dir: Path,
-    access: PersonAccess,
+async def _fetch_and_run(
+    job_id: int, storage: Storage, key: str, tmp_dir: Path, access: PersonAccess
 ) -> None:
-    with scope(tenant), acting_as(actor):
-        try:
-            path = await _fetch(storage, key, tmp_dir)
-        except Exception:
-            log.exception("personnel import %s: stored file unreadable", job_id)
-            await _save(job_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
-            return
-        try:
-            await run_job(job_id, path, access)
-        finally:
-            path.unlink(missing_ok=True)
+    try:
+        path = await _fetch(storage, key, tmp_dir)
+    except Exception:
+        log.exception("personnel import %s: stored file unreadable", job_id)
+        await _save(job_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
+        return
+    try:
+        await run_job(job_id, path, access)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def start_job(
@@ -195,28 +185,17 @@ def start_job(
     access: PersonAccess,
 ) -> None:
     """Run job ``job_id`` on the stored file ``key`` as a background task of this process."""
-    task = asyncio.get_running_loop().create_task(
-        _background(tenant, actor, job_id, storage, key, tmp_dir, access), name=f"personnel-import-{job_id}"
+    spawn(
+        tenant,
+        actor,
+        _fetch_and_run(job_id, storage, key, tmp_dir, access),
+        name=f"personnel-import-{job_id}",
     )
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
 
 
 async def fail_abandoned_imports() -> int:
     """Mark every tenant's ``queued``/``running`` jobs failed (called at start-up); returns how many."""
-    with scopes_disabled():
-        rows = await (
-            PersonImport.update(
-                {
-                    PersonImport.status: "failed",
-                    PersonImport.message: ABANDONED_MESSAGE,
-                    PersonImport.finished_at: datetime.now(UTC),
-                }
-            )
-            .where(PersonImport.status.is_in(list(ACTIVE_STATUSES)))
-            .returning(PersonImport.id)
-        )
-    return len(rows)
+    return await fail_abandoned(PersonImport, ABANDONED_MESSAGE)
 
 
 def _visible(access: PersonAccess, account_id: int) -> Any:

@@ -18,6 +18,8 @@ class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
     branding: dict[str, Any] = msgspec.field(default_factory=dict)
     settings: dict[str, Any] = msgspec.field(default_factory=dict)
     auth: dict[str, Any] = msgspec.field(default_factory=dict)
+    disciplines: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    """The tenant file's additions to the discipline catalogue (二级学科 → [三级学科])."""
     active: bool = True
 
     @property

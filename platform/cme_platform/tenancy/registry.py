@@ -41,6 +41,7 @@ def tenant_from_row(row: dict[str, Any]) -> TenantContext:
         branding=_decode(row["branding"], {}),
         settings=_decode(row["settings"], {}),
         auth=_decode(row.get("auth"), {}),
+        disciplines=_decode(row.get("disciplines"), {}),
         active=bool(row["active"]),
     )
 

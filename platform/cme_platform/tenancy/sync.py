@@ -13,6 +13,9 @@ A tenant file::
     [settings]          # validated against the plugin's cme_settings_schema()
     audit_sample_rate = 0.05
 
+    [disciplines]       # optional: additions to the discipline catalogue (二级学科 = [三级学科, …])
+    "中医学" = ["中医肛肠科学"]
+
     [auth]              # optional: sign-in options (see docs/identity-tokens-sso.md)
     sso_only = false
     [auth.oidc]
@@ -29,7 +32,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import msgspec
@@ -40,6 +43,8 @@ from cme_platform.tenancy.registry import tenant_from_row, tenants_changed
 from cme_platform.tenancy.tables import Tenant
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+DisciplineName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"\S")]
+"""A 二级学科 or 三级学科 name in a tenant file (what a credit record's discipline column holds)."""
 
 
 class TenantFileError(ValueError):
@@ -112,6 +117,7 @@ class TenantFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     branding: Branding = msgspec.field(default_factory=Branding)
     settings: dict[str, Any] = msgspec.field(default_factory=dict)
     auth: AuthSection = msgspec.field(default_factory=AuthSection)
+    disciplines: dict[DisciplineName, list[DisciplineName]] = msgspec.field(default_factory=dict)
 
 
 class TenantSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -125,6 +131,7 @@ class TenantSpec(msgspec.Struct, frozen=True, kw_only=True):
     branding: dict[str, Any]
     settings: dict[str, Any]
     auth: dict[str, Any] = msgspec.field(default_factory=dict)
+    disciplines: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
 
 def parse_tenant_file(path: Path, pm: pluggy.PluginManager) -> TenantSpec:
@@ -163,6 +170,7 @@ def parse_tenant_file(path: Path, pm: pluggy.PluginManager) -> TenantSpec:
         branding=msgspec.to_builtins(data.branding),
         settings=settings,
         auth=msgspec.to_builtins(data.auth),
+        disciplines={name: list(dict.fromkeys(children)) for name, children in data.disciplines.items()},
     )
 
 
@@ -203,6 +211,7 @@ async def sync_tenants(specs: list[TenantSpec]) -> dict[str, str]:
                 Tenant.branding: spec.branding,
                 Tenant.settings: spec.settings,
                 Tenant.auth: spec.auth,
+                Tenant.disciplines: spec.disciplines,
                 Tenant.active: spec.active,
             }
             row = existing.get(spec.slug)
@@ -218,6 +227,7 @@ async def sync_tenants(specs: list[TenantSpec]) -> dict[str, str]:
                 "branding": loaded.branding,
                 "settings": loaded.settings,
                 "auth": loaded.auth,
+                "disciplines": loaded.disciplines,
                 "active": loaded.active,
             }
             wanted = {c._meta.name: v for c, v in values.items()}

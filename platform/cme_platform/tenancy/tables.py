@@ -33,6 +33,7 @@ class Tenant(Table, tablename="tenant"):
     branding = JSON(default={})
     settings = JSON(default={})
     auth = JSON(default={})
+    disciplines = JSON(default={})
     active = Boolean(default=True, null=False)
     synced_at = Timestamptz(default=TimestamptzNow())
 

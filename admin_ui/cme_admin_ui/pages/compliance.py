@@ -1,0 +1,191 @@
+"""Pages of compliance (达标): the learner's 达标情况查询, the admins' 人员达标情况查询 and 学分完成情况统计,
+达标标准浏览 for everyone and the commission's 达标重算 (seed 003 §4.2, 002 §6.2, §6.3, §7.1).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from cme_platform import clock
+from cme_platform.api.errors import DomainError
+from cme_platform.api.params import PageNumber
+from cme_platform.background import ACTIVE_STATUSES
+from cme_platform.compliance import jobs, service
+from cme_platform.compliance import schemas as s
+from cme_platform.compliance.api import MAX_YEAR, MIN_YEAR, provide_result_filter, rules_for, start_recompute
+from cme_platform.compliance.evaluate import Selection
+from cme_platform.identity.guards import requires_login, requires_role
+from cme_platform.identity.principal import principal_of
+from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
+from cme_platform.personnel.access import PersonAccess
+from cme_platform.personnel.vocab import TITLE_LEVELS
+from cme_platform.web import page_context, tenant_url
+from litestar import Request, Router, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, Parameter, QueryParameter
+from litestar.response import Redirect, Template
+
+PAGE_SIZE = 20
+YEARS_SHOWN = 6
+Year = Annotated[int | None, Parameter(ge=MIN_YEAR, le=MAX_YEAR)]
+ADMIN_GUARDS = [requires_role(*ORG_ADMIN_ROLES)]
+
+
+def _years() -> list[int]:
+    this = clock.today().year
+    return list(range(this, this - YEARS_SHOWN, -1))
+
+
+async def _access(request: Request[Any, Any, Any]) -> PersonAccess:
+    principal = await principal_of(request)
+    assert principal is not None  # the guards admit signed-in accounts only
+    return PersonAccess.of(principal)
+
+
+@get("/my/compliance", name="my_compliance", guards=[requires_role(Role.LEARNER)])
+async def my_page(request: Request[Any, Any, Any], year: Year = None) -> Template:
+    """达标情况查询: the learner's verdict, explanation, records and summary for a year."""
+    principal = await principal_of(request)
+    assert principal is not None
+    person_id = await service.own_person_id(principal.account_id)
+    item = await service.person_year(rules_for(request, year), Selection(tenant_wide=True), person_id)
+    return Template(
+        template_name="compliance/my.html",
+        context={**page_context(request), "item": item, "years": _years()},
+    )
+
+
+@get(
+    "/compliance",
+    name="compliance_people",
+    guards=ADMIN_GUARDS,
+    dependencies={"filters": Provide(provide_result_filter, sync_to_thread=False)},
+)
+async def list_page(
+    request: Request[Any, Any, Any],
+    filters: NamedDependency[s.ResultFilter],
+    year: Year = None,
+    page: PageNumber = 1,
+) -> Template:
+    """人员达标情况查询: the people within reach with their totals and verdicts."""
+    access = await _access(request)
+    rules = rules_for(request, year)
+    result = await service.list_results(rules, access, filters, page=page, page_size=PAGE_SIZE)
+    query = {k: "" if v is None else v for k, v in msgspec.to_builtins(filters).items()}
+    query["met"] = {True: "true", False: "false"}.get(filters.met, "")  # type: ignore[arg-type]
+    query["year"] = rules.year
+    return Template(
+        template_name="compliance/list.html",
+        context={
+            **page_context(request),
+            "result": result,
+            "query": query,
+            "years": _years(),
+            "levels": TITLE_LEVELS,
+            "pages": max(1, -(-result.total // PAGE_SIZE)),
+            "not_computed": service.NOT_COMPUTED
+            if result.source == "stored" and not result.computed_at
+            else "",
+        },
+    )
+
+
+@get("/compliance/people/{person_id:int}", name="compliance_person", guards=ADMIN_GUARDS)
+async def person_page(
+    request: Request[Any, Any, Any], person_id: FromPath[int], year: Year = None
+) -> Template:
+    """One person's year, as the learner sees it."""
+    access = await _access(request)
+    item = await service.person_year(rules_for(request, year), service.selection_of(access), person_id)
+    return Template(
+        template_name="compliance/person.html",
+        context={**page_context(request), "item": item, "years": _years()},
+    )
+
+
+@get("/compliance/statistics", name="compliance_statistics", guards=ADMIN_GUARDS)
+async def statistics_page(
+    request: Request[Any, Any, Any],
+    year: Year = None,
+    by: Annotated[s.StatisticsDimension, QueryParameter()] = "title_level",
+) -> Template:
+    """学分完成情况统计 with a bar chart of the rates."""
+    access = await _access(request)
+    stats = await service.statistics(rules_for(request, year), access, by)
+    return Template(
+        template_name="compliance/statistics.html",
+        context={
+            **page_context(request),
+            "stats": stats,
+            "years": _years(),
+            "dimensions": s.DIMENSION_LABELS,
+            "not_computed": service.NOT_COMPUTED
+            if stats.source == "stored" and not stats.computed_at
+            else "",
+        },
+    )
+
+
+@get("/compliance/standards", name="compliance_standards", guards=[requires_login])
+async def standards_page(request: Request[Any, Any, Any], year: Year = None) -> Template:
+    """达标标准浏览: the standards per title level."""
+    standards = service.describe_standards(rules_for(request, year))
+    return Template(
+        template_name="compliance/standards.html",
+        context={**page_context(request), "standards": standards, "years": _years()},
+    )
+
+
+async def _runs_page(request: Request[Any, Any, Any], error: str = "", status_code: int = 200) -> Template:
+    runs = await jobs.list_runs(page=1, page_size=PAGE_SIZE)
+    return Template(
+        template_name="compliance/runs.html",
+        context={
+            **page_context(request),
+            "runs": runs,
+            "years": _years(),
+            "error": error,
+            "active": any(r.status in ACTIVE_STATUSES for r in runs.items),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/compliance/runs", name="compliance_runs", guards=[requires_role(Role.COMMISSION_ADMIN)])
+async def runs_page(request: Request[Any, Any, Any]) -> Template:
+    """达标重算: start a recomputation and follow its progress."""
+    return await _runs_page(request)
+
+
+@post("/compliance/runs", guards=[requires_role(Role.COMMISSION_ADMIN)], status_code=303)
+async def start_run(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """Start recomputing the chosen year, then show the list."""
+    form = await request.form()
+    text = str(form.get("year") or "")
+    principal = await principal_of(request)
+    assert principal is not None
+    if not text.isdigit():
+        return await _runs_page(request, "请选择年度", 400)
+    try:
+        await start_recompute(request, principal, int(text))
+    except DomainError as exc:
+        return await _runs_page(request, exc.message, 400)
+    return Redirect(tenant_url(request, "/compliance/runs"), status_code=303)
+
+
+routes = [
+    Router(
+        path="/",
+        route_handlers=[
+            my_page,
+            list_page,
+            person_page,
+            statistics_page,
+            standards_page,
+            runs_page,
+            start_run,
+        ],
+        include_in_schema=False,
+    )
+]

@@ -1,0 +1,144 @@
+"""Recomputation jobs: a :class:`ComplianceRun` row and the tenant-year's results rewritten in the background.
+
+``POST /api/compliance/runs`` creates a ``queued`` run and starts :func:`start_run`, an asyncio task in
+the server process that calls :func:`cme_platform.compliance.service.store` (one set-based statement) and
+saves the outcome. Progress is saved in short transactions of its own so the page can poll it. A server
+that stops mid-run leaves it ``queued`` or ``running``; :func:`fail_abandoned_runs` marks such runs failed
+at start-up (the data transaction was rolled back, the previous results are intact). The CLI
+``cme compliance recompute`` runs the same :func:`run` in the foreground.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pluggy
+
+from cme_platform.api.errors import NotFound
+from cme_platform.audit.context import Actor, acting_as
+from cme_platform.audit.service import record
+from cme_platform.background import fail_abandoned, spawn
+from cme_platform.compliance import schemas as s
+from cme_platform.compliance.service import YearRules, store, year_rules
+from cme_platform.compliance.tables import ComplianceRun
+from cme_platform.tenancy.context import TenantContext
+from cme_platform.tenancy.registry import load_tenants
+from cme_platform.tenancy.scope import scope
+
+log = logging.getLogger("cme.compliance")
+
+STATUS_LABELS = {"queued": "排队中", "running": "计算中", "done": "已完成", "failed": "失败"}
+ABANDONED_MESSAGE = "服务器在计算过程中重启，本次重算未完成，原有结果未改变，请重新发起"
+INTERNAL_ERROR = "重算时发生内部错误，原有结果未改变"
+
+
+async def create_run(year: int, account_id: int | None) -> int:
+    """A new ``queued`` run of the active tenant; returns its id."""
+    run_row = ComplianceRun(year=year, created_by=account_id)
+    await run_row.save()
+    return int(run_row.id)
+
+
+async def _save(run_id: int, **values: Any) -> None:
+    async with ComplianceRun._meta.db.transaction():
+        await ComplianceRun.update(values).where(ComplianceRun.id == run_id)
+
+
+async def run(run_id: int, rules: YearRules) -> bool:
+    """Recompute the run's year (inside the tenant's scope); saves the outcome, True when it succeeded."""
+    await _save(run_id, status="running", message="正在计算")
+    started = time.monotonic()
+    try:
+        people, met = await store(rules)
+    except Exception:
+        log.exception("compliance run %s failed", run_id)
+        await _save(run_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
+        return False
+    seconds = round(time.monotonic() - started)
+    message = f"已完成：{people} 人，达标 {met} 人"
+    await _save(
+        run_id,
+        status="done",
+        people=people,
+        met=met,
+        seconds=seconds,
+        message=message,
+        finished_at=datetime.now(UTC),
+    )
+    await record(
+        "compliance.recompute",
+        object_type="compliance_run",
+        object_id=run_id,
+        summary=f"{rules.year}年度达标重算：{people} 人，达标 {met} 人",
+        after={"year": rules.year, "people": people, "met": met, "seconds": seconds},
+    )
+    return True
+
+
+def start_run(tenant: TenantContext, actor: Actor, run_id: int, rules: YearRules) -> None:
+    """Run ``run_id`` as a background task of this process."""
+    spawn(tenant, actor, run(run_id, rules), name=f"compliance-run-{run_id}")
+
+
+async def fail_abandoned_runs() -> int:
+    """Mark every tenant's ``queued``/``running`` runs failed (called at start-up); returns how many."""
+    return await fail_abandoned(ComplianceRun, ABANDONED_MESSAGE)
+
+
+def run_out(row: dict[str, Any]) -> s.RunOut:
+    """The API shape of a run row."""
+    return s.RunOut(
+        id=row["id"],
+        year=row["year"],
+        status=row["status"],
+        status_label=STATUS_LABELS.get(row["status"], row["status"]),
+        people=row["people"],
+        met=row["met"],
+        seconds=row["seconds"],
+        message=row["message"],
+        created_at=row["created_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+async def list_runs(*, page: int = 1, page_size: int = 20) -> s.RunPage:
+    """A page of the tenant's runs, newest first."""
+    rows = await (
+        ComplianceRun.select()
+        .order_by(ComplianceRun.id, ascending=False)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return s.RunPage(
+        items=[run_out(r) for r in rows], total=await ComplianceRun.count(), page=page, page_size=page_size
+    )
+
+
+async def get_run(run_id: int) -> s.RunOut:
+    """One run of the tenant (404 otherwise)."""
+    row = await ComplianceRun.select().where(ComplianceRun.id == run_id).first()
+    if row is None:
+        raise NotFound("重算记录不存在")
+    return run_out(row)
+
+
+async def run_cli(pm: pluggy.PluginManager, slug: str, year: int, echo: Callable[..., Any]) -> int:
+    """``cme compliance recompute``: recompute a tenant-year in the foreground; the exit status.
+
+    0 when done, 1 when the run failed, 2 for an unknown tenant.
+    """
+    tenant = next((t for t in await load_tenants() if t.slug == slug), None)
+    if tenant is None:
+        echo(f"tenant {slug} does not exist", err=True)
+        return 2
+    with scope(tenant), acting_as(Actor(kind="system", name="cme compliance recompute")):
+        rules = year_rules(pm, tenant, year)
+        run_id = await create_run(year, None)
+        ok = await run(run_id, rules)
+        outcome = await get_run(run_id)
+    echo(outcome.message)
+    return 0 if ok else 1

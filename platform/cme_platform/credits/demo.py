@@ -1,0 +1,168 @@
+"""Demo credits: the self-entry right for every demo institution and a year of the demo learner's credits.
+
+Only for provinces whose learners enter their own credits once granted (Zhejiang): the demo learner gets
+three effective credits of this year, one waiting for review (his department first) and one draft, so
+the portal's lists, totals and the approvers' inboxes show something at once. A second load changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from PIL import Image, ImageDraw
+
+from cme_platform import clock, pii
+from cme_platform.credits import province, status
+from cme_platform.credits.policy import OTHER_CATEGORY, CreditCategory
+from cme_platform.credits.queries import record_row
+from cme_platform.credits.review import open_review
+from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
+from cme_platform.files.storage import storage_for
+from cme_platform.files.tables import StoredFile
+from cme_platform.identity.principal import load_principal_by_id
+from cme_platform.personnel.tables import Person
+from cme_platform.settings import get_settings
+from cme_platform.tenancy.context import TenantContext
+from cme_platform.tenancy.scope import current_tenant
+
+_EFFECTIVE: tuple[tuple[int, str, str, int, int, str], ...] = (
+    (0, "全国心血管疾病诊治进展学习班", "学术会议", 600, 1800, "中华医学会"),
+    (1, "科室业务学习：心电图判读", "单位、科室组织的活动", 100, 200, ""),
+    (1, "医学继续教育自学笔记", "个人活动", 200, 600, ""),
+)
+"""(category index, activity, 举办方式, credits, hours, issuer) of the effective demo credits."""
+
+
+def _pick(categories: list[CreditCategory], index: int) -> tuple[str, str]:
+    if not categories:
+        return OTHER_CATEGORY, ""
+    category = categories[min(index, len(categories) - 1)]
+    return category.name, category.subcategories[0] if category.subcategories else ""
+
+
+async def _open_grants(institution_ids: list[int]) -> None:
+    for institution_id in institution_ids:
+        exists = await SelfEntryGrant.exists().where(
+            (SelfEntryGrant.institution == institution_id) & SelfEntryGrant.department.is_null()
+        )
+        if not exists:
+            await SelfEntryGrant(institution=institution_id).save()
+
+
+def _certificate_scan(path: Path) -> None:
+    image = Image.new("RGB", (640, 420), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((16, 16, 623, 403), outline="#00796b", width=6)
+    draw.text((60, 190), "CME credit certificate (demo scan)", fill="#263238")
+    image.save(path, "PNG")
+
+
+async def _demo_evidence(uploaded_by: int | None) -> int:
+    """A stored scan of a certificate, as the learner would have uploaded it; returns its file id."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "scan.png"
+        _certificate_scan(path)
+        content = path.read_bytes()
+        key = f"t{current_tenant().id}/{uuid.uuid4().hex}"
+        await storage_for(get_settings()).save(key, path, "image/png")
+    row = StoredFile(
+        key=key,
+        purpose="evidence",
+        original_name="学分证书（演示）.png",
+        content_type="image/png",
+        extension="png",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=uploaded_by,
+    )
+    await row.save()
+    return int(row.id)
+
+
+async def load_demo_credits(
+    pm: pluggy.PluginManager, tenant: TenantContext, institution_ids: list[int], learner_id_number: str
+) -> int:
+    """Open self-entry for the demo institutions and enter the demo learner's credits; returns how many.
+
+    Runs in the active scope of ``tenant``; does nothing where learners never enter their own credits,
+    and enters no credits when the learner (ID number ``learner_id_number``) already has some.
+    """
+    if province.entry_policy(pm, tenant).learner_entry != "granted":
+        return 0
+    await _open_grants(institution_ids)
+    person = (
+        await Person.select(Person.id, Person.institution, Person.department, Person.account)
+        .where(Person.id_hash == pii.lookup_hash(learner_id_number))
+        .first()
+    )
+    if person is None or await CreditRecord.exists().where(CreditRecord.person == person["id"]):
+        return 0
+    today = clock.today()
+    categories = province.categories(pm, tenant, today.year)
+    common: dict[str, Any] = {
+        "person": person["id"],
+        "institution": person["institution"],
+        "department": person["department"],
+        "year": today.year,
+        "source": "personal",
+        "entry_mode": "free",
+        "entered_by": person["account"],
+        "entered_as": "learner",
+    }
+    start = date(today.year, 1, 1)
+    for number, (index, name, form, credits, hours, issuer) in enumerate(_EFFECTIVE):
+        category, subcategory = _pick(categories, index)
+        activity = max(start, today - timedelta(days=60 - number * 15))
+        await CreditRecord(
+            **common,
+            activity_date=activity,
+            activity_name=name,
+            category=category,
+            subcategory=subcategory,
+            form=form,
+            credits=credits,
+            hours=hours,
+            issuer=issuer,
+            status=status.APPROVED,
+            effective_on=min(activity + timedelta(days=3), today - timedelta(days=1)),
+            submitted_at=datetime.now(UTC),
+            decided_at=datetime.now(UTC),
+        ).save()
+    category, subcategory = _pick(categories, 1)
+    waiting = CreditRecord(
+        **common,
+        activity_date=max(start, today - timedelta(days=7)),
+        activity_name="院内疑难病例讨论会",
+        category=category,
+        subcategory=subcategory,
+        form="单位、科室组织的活动",
+        credits=50,
+        hours=200,
+        status=status.DRAFT,
+    )
+    await waiting.save()
+    await CreditEvidence(record=waiting.id, file=await _demo_evidence(person["account"])).save()
+    draft = CreditRecord(
+        **common,
+        activity_date=max(start, today - timedelta(days=2)),
+        activity_name="社区慢病管理培训（待补充证明）",
+        category=category,
+        subcategory=subcategory,
+        form="培训班",
+        credits=100,
+        hours=300,
+        status=status.DRAFT,
+    )
+    await draft.save()
+    principal = await load_principal_by_id(person["account"]) if person["account"] else None
+    row = await record_row(int(waiting.id))
+    if principal is not None and row is not None:
+        await open_review(pm, principal, row, "learner")
+    return len(_EFFECTIVE) + 2

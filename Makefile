@@ -10,7 +10,7 @@ help:
 	@echo "make demo        set up (system packages, uv, .venv) and serve the demo on http://127.0.0.1:8000"
 	@echo "make test        set up with test tools, then ruff + pytest on SQLite + pytest -m db on PostgreSQL"
 	@echo "make lint        ruff check and mypy"
-	@echo "make bench       province-scale personnel benchmark on a throwaway PostgreSQL database (bench/README.md)"
+	@echo "make bench       province-scale benchmark of the registry, credits and compliance on a throwaway database (bench/README.md)"
 	@echo "make clean       remove .venv and tool caches (keeps data/)"
 	@echo "make clean-data  also remove data/ (the demo database, files and the generated secret key)"
 

@@ -1,13 +1,16 @@
-"""Fill the bench tenant with a province-sized personnel registry and write the import file to measure.
+"""Fill the bench tenant with a province-sized personnel registry and its credits; write the import file.
 
     CME_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/cme_bench .venv/bin/python bench/generate.py
 
 Creates regions, institutions (with departments) and people with their learner accounts, role grants
-and year rows in the tenant ``--tenant`` (default ``bench``), which must exist (``cme tenants sync``)
-and hold no institutions yet. ID numbers are sealed and hashed through :mod:`cme_platform.pii`, person
-numbers come from the tenant's counter; rows are written with PostgreSQL COPY. This is only the data
-set: the import that is measured is the real importer, run by ``bench/run.py`` on ``--xlsx``, a file
-of ``--import-rows`` new people (valid rows, in the import template's columns).
+and year rows, then ``--credits-per-person`` credit records of every person for ``--credit-year``, in
+the tenant ``--tenant`` (default ``bench``), which must exist (``cme tenants sync``) and hold no
+institutions yet. The credit categories are those the tenant's plugin gives for the year. ID numbers
+are sealed and hashed through :mod:`cme_platform.pii`, person numbers come from the tenant's counter;
+rows are written with PostgreSQL COPY (the credit records streamed in batches of ``--credit-batch``
+people, so memory does not grow with them). This is only the data set: the import that is measured
+is the real importer, run by ``bench/run.py`` on ``--xlsx``, a file of ``--import-rows`` new people
+(valid rows, in the import template's columns).
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from typing import Any
 
 import asyncpg
 import synth
-from cme_platform import pii
+from cme_platform import clock, pii
+from cme_platform.credits.policy import OTHER_CATEGORY
 from cme_platform.personnel import account_link
 from cme_platform.personnel.excel_template import COLUMNS, SHEET_NAME
 from cme_platform.personnel.numbers import reserve_person_numbers
 from cme_platform.personnel.validation import LABELS
+from cme_platform.plugins.manager import get_plugin_manager, tenant_hooks
 from cme_platform.settings import get_settings
 from cme_platform.tenancy.context import TenantContext
 from cme_platform.tenancy.registry import load_tenants
@@ -43,6 +48,7 @@ LOADED_TABLES = (
     "identity_role_grant",
     "personnel_person",
     "personnel_person_year",
+    "credits_record",
 )
 """Tables vacuumed and analyzed after the load, as autovacuum would soon do on a live system."""
 PERSON_COLUMNS = (
@@ -168,15 +174,19 @@ async def write_people(
     inst_ids: list[int],
     departments: list[dict[str, int]],
     now: datetime,
-) -> None:
-    """People with their learner accounts, learner grants and year rows (last year and this year)."""
+    years: Sequence[int],
+) -> list[tuple[int, int, int | None]]:
+    """People with their learner accounts, learner grants and a year row for each of ``years``.
+
+    Returns (person, institution, department) ids of every person, in the order of ``rows``.
+    """
     account_ids = await allocate_ids(conn, "identity_account", len(rows))
     person_ids = await allocate_ids(conn, "personnel_person", len(rows))
     accounts: list[tuple[Any, ...]] = []
     grants: list[tuple[Any, ...]] = []
     people: list[tuple[Any, ...]] = []
-    years: list[tuple[Any, ...]] = []
-    recent = (date.today().year - 1, date.today().year)
+    year_rows: list[tuple[Any, ...]] = []
+    placed: list[tuple[int, int, int | None]] = []
     for row, number, account_id, person_id in zip(rows, numbers, account_ids, person_ids, strict=True):
         institution = inst_ids[row["institution"]]
         department = departments[row["institution"]][row["department"]] if row["department"] else None
@@ -199,8 +209,9 @@ async def write_people(
             "updated_at": now,
         }
         people.append(tuple(values[column] for column in PERSON_COLUMNS))
+        placed.append((person_id, institution, department))
         history = (row["title"], row["title_level"], row["title_evaluated_on"], row["status"], institution)
-        years.extend((tenant_id, person_id, year, *history, "", now, now) for year in recent)
+        year_rows.extend((tenant_id, person_id, year, *history, "", now, now) for year in years)
     account_columns = ("id", "tenant", *account_link.account_values("", "", ""), "active", "created_at")
     await copy(conn, "identity_account", account_columns, accounts)
     await copy(
@@ -212,8 +223,63 @@ async def write_people(
         conn,
         "personnel_person_year",
         (*year_columns, "institution", "note", "created_at", "updated_at"),
-        years,
+        year_rows,
     )
+    return placed
+
+
+async def drop_secondary_indexes(conn: asyncpg.Connection, table: str) -> list[str]:
+    """Drop the indexes of ``table`` that back no constraint; their definitions, to create them again.
+
+    PostgreSQL's advice for a bulk load ("Populating a Database"): building an index once over the
+    loaded rows is much faster than updating it row by row.
+    """
+    rows = await conn.fetch(
+        "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition "
+        "FROM pg_index i WHERE i.indrelid = $1::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        table,
+    )
+    for row in rows:
+        await conn.execute(f"DROP INDEX {row['name']}")
+    return [row["definition"] for row in rows]
+
+
+def credit_categories(tenant: TenantContext, year: int) -> list[synth.CreditCategoryMix]:
+    """The categories the tenant's plugin gives for ``year`` (two made-up ones if it gives none), weighted."""
+    hooks = tenant_hooks(get_plugin_manager(), tenant.plugin)
+    categories = hooks.cme_credit_categories(tenant=tenant, year=year) or []
+    listed = [(c.name, tuple(c.subcategories)) for c in categories]
+    return synth.category_mix(listed or [("I类学分", ()), ("II类学分", ())], OTHER_CATEGORY)
+
+
+async def write_credits(
+    conn: asyncpg.Connection,
+    tenant_id: int,
+    maker: synth.CreditMaker,
+    placed: list[tuple[int, int, int | None]],
+    per_person: int,
+    batch: int,
+    step: Step,
+) -> int:
+    """``per_person`` credit records of every placed person, one COPY per ``batch`` people; the count.
+
+    The records are drawn while COPY sends them, so no more than one buffer of them is ever held.
+    """
+    written = 0
+    for start in range(0, len(placed), batch):
+        chunk = placed[start : start + batch]
+        records = (
+            record
+            for person, institution, department in chunk
+            for record in maker.records(tenant_id, person, institution, department, per_person)
+        )
+        await conn.copy_records_to_table(
+            "credits_record", records=records, columns=list(synth.CREDIT_COLUMNS)
+        )
+        written += len(chunk) * per_person
+        step.done(f"{written:,} credit records written")
+    return written
 
 
 def write_import_file(path: Path, org: synth.Organisation, rows: Iterable[dict[str, Any]]) -> int:
@@ -255,11 +321,39 @@ async def generate(args: argparse.Namespace) -> None:
         with scope(tenant):
             numbers = await reserve_person_numbers(len(rows))
         now = datetime.now(UTC)
+        today = clock.today()
+        years = sorted({today.year - 1, today.year, args.credit_year})
         async with conn.transaction():
             inst_ids, departments = await write_organisation(conn, tenant.id, org, now)
             step.done(f"{len(inst_ids):,} institutions, {sum(map(len, departments)):,} departments written")
-            await write_people(conn, tenant.id, rows, numbers, inst_ids, departments, now)
-            step.done(f"{len(rows):,} people, accounts, grants and year rows written")
+            placed = await write_people(conn, tenant.id, rows, numbers, inst_ids, departments, now, years)
+            step.done(f"{len(rows):,} people, accounts, grants and year rows ({years}) written")
+        if args.credits_per_person:
+            issuers = [inst.name for inst in org.institutions if inst.staff >= 250] or [
+                inst.name for inst in org.institutions
+            ]
+            maker = synth.CreditMaker(
+                random.Random(args.seed + 1),
+                args.credit_year,
+                today,
+                credit_categories(tenant, args.credit_year),
+                issuers,
+                now,
+            )
+            async with conn.transaction():
+                if await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
+                    # The generated references are right by construction: skip the four foreign-key
+                    # checks per record, which would triple the load time (superusers only).
+                    await conn.execute("SET LOCAL session_replication_role = replica")
+                indexes = await drop_secondary_indexes(conn, "credits_record")
+                count = await write_credits(
+                    conn, tenant.id, maker, placed, args.credits_per_person, args.credit_batch, step
+                )
+                await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                for definition in indexes:
+                    await conn.execute(definition)
+                step.done(f"{len(indexes)} indexes of the credit records built again")
+            step.done(f"{count:,} credit records of {args.credit_year} committed")
         for table in LOADED_TABLES:
             await conn.execute(f"VACUUM ANALYZE {table}")
         step.done("vacuumed and analyzed")
@@ -281,6 +375,13 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=50_000, help="rows of the import file")
     parser.add_argument("--xlsx", type=Path, default=Path("bench/data/import.xlsx"))
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--credits-per-person", type=int, default=30, help="credit records per person")
+    parser.add_argument(
+        "--credit-year", type=int, default=clock.today().year, help="year of the credit records"
+    )
+    parser.add_argument(
+        "--credit-batch", type=int, default=10_000, help="people whose credit records one COPY writes"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     asyncio.run(generate(args))

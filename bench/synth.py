@@ -4,7 +4,8 @@ Everything comes from one seeded :class:`random.Random`, so a run is reproducibl
 unique resident ID numbers (GB 11643 check character) whose area code is their city's, whose birth
 date and gender digit agree with the rest of the row, and titles, statuses and departments spread the
 way a provincial registry looks: many nurses and junior doctors, few chief physicians, most people
-active, big hospitals next to many small community health centres.
+active, big hospitals next to many small community health centres. Each person's credit records of a
+year (:class:`CreditMaker`) mix the province's categories, short and long activities and statuses.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from cme_platform.identity.id_number import check_character
 from cme_platform.personnel import vocab
@@ -302,3 +303,167 @@ def people(
                 "education": education,
                 "degree": degree,
             }
+
+
+CREDIT_VALUES: dict[int, float] = {
+    50: 30,
+    100: 30,
+    150: 10,
+    200: 12,
+    300: 8,
+    400: 4,
+    500: 3,
+    600: 1.5,
+    800: 1,
+    1000: 0.5,
+}
+"""Credits of one activity in hundredths (0.5–10) and how common each is: most are short lectures."""
+CREDIT_STATUS_WEIGHTS: dict[str, float] = {
+    "approved": 90,
+    "draft": 3,
+    "submitted": 3,
+    "returned": 2,
+    "rejected": 2,
+}
+"""Where the year's credit records stand: most approved (and in effect), the rest still moving or refused."""
+_TOPICS = (
+    "心血管疾病诊疗进展",
+    "慢性阻塞性肺疾病规范化管理",
+    "糖尿病综合管理",
+    "急危重症救治",
+    "院内感染防控",
+    "临床合理用药",
+    "围手术期护理",
+    "医学影像诊断新技术",
+    "肿瘤多学科诊疗",
+    "基层全科医学实践",
+    "儿童常见病诊治",
+    "中医药适宜技术推广",
+    "医患沟通与医学人文",
+    "临床检验质量控制",
+    "康复医学新进展",
+)
+_FORMS = ("学术会议", "培训班", "学习班", "讲座", "远程教育", "病例讨论会")
+CREDIT_COLUMNS = (
+    "tenant",
+    "person",
+    "institution",
+    "department",
+    "year",
+    "activity_date",
+    "activity_name",
+    "activity_number",
+    "category",
+    "subcategory",
+    "form",
+    "hours",
+    "credits",
+    "issuer",
+    "status",
+    "effective_on",
+    "submitted_at",
+    "decided_at",
+    "created_at",
+    "updated_at",
+)
+"""The credit-record columns :class:`CreditMaker` fills, in the order of its tuples."""
+
+
+@dataclass(frozen=True)
+class CreditCategoryMix:
+    """A credit category the generator draws, its subcategories and how common it is."""
+
+    name: str
+    subcategories: tuple[str, ...]
+    weight: float
+
+
+def category_mix(listed: list[tuple[str, tuple[str, ...]]], other: str) -> list[CreditCategoryMix]:
+    """The province's categories (name, subcategories) weighted in their order, and 5% of ``other``.
+
+    The first-listed category (the better one: I类, national projects) is the rarer: it gets 30%, the
+    others share 65%.
+    """
+    if not listed:
+        return [CreditCategoryMix(other, (), 1.0)]
+    rest = 0.65 / max(1, len(listed) - 1)
+    mix = [
+        CreditCategoryMix(name, subs, 0.30 if index == 0 and len(listed) > 1 else rest)
+        for index, (name, subs) in enumerate(listed)
+    ]
+    return [*mix, CreditCategoryMix(other, (), 0.05)]
+
+
+class CreditMaker:
+    """One year's credit records of a person: categories, amounts, dates and statuses drawn from ``rng``.
+
+    Activity dates fall between 1 January and the end of the year or ``today``, whichever is earlier;
+    approved records take effect 1–30 days after the activity, never after ``today``. Each person draws
+    an activity level (0.3–1.6) that scales their credits, so some fall short of a yearly minimum.
+    """
+
+    def __init__(
+        self,
+        rng: random.Random,
+        year: int,
+        today: date,
+        categories: list[CreditCategoryMix],
+        issuers: list[str],
+        now: datetime,
+    ) -> None:
+        self.rng = rng
+        self.year = year
+        self.today = today
+        self.first = date(year, 1, 1)
+        self.days = max(1, (min(date(year, 12, 31), today - timedelta(days=1)) - self.first).days + 1)
+        self.categories = categories
+        self.category_weights = [c.weight for c in categories]
+        self.values, self.value_weights = list(CREDIT_VALUES), list(CREDIT_VALUES.values())
+        self.statuses, self.status_weights = list(CREDIT_STATUS_WEIGHTS), list(CREDIT_STATUS_WEIGHTS.values())
+        self.issuers = issuers
+        self.now = now
+
+    def records(
+        self, tenant_id: int, person_id: int, institution_id: int, department_id: int | None, count: int
+    ) -> Iterator[tuple]:
+        """``count`` records of one person as tuples in :data:`CREDIT_COLUMNS` order."""
+        rng = self.rng
+        level = rng.uniform(0.3, 1.6)
+        for _ in range(count):
+            category = rng.choices(self.categories, self.category_weights)[0]
+            subcategory = rng.choice(category.subcategories) if category.subcategories else ""
+            base = rng.choices(self.values, self.value_weights)[0]
+            credits = min(1000, max(50, round(base * level / 50) * 50))
+            activity = self.first + timedelta(days=rng.randrange(self.days))
+            status = rng.choices(self.statuses, self.status_weights)[0]
+            effective_on = None
+            submitted_at = decided_at = None
+            if status != "draft":
+                submitted_at = datetime.combine(activity, time(9), UTC)
+            if status in ("approved", "rejected", "returned"):
+                decided = min(activity + timedelta(days=rng.randint(1, 30)), self.today)
+                decided_at = datetime.combine(decided, time(10), UTC)
+                effective_on = decided if status == "approved" else None
+            form = rng.choice(_FORMS)
+            yield (
+                tenant_id,
+                person_id,
+                institution_id,
+                department_id,
+                self.year,
+                activity,
+                f"{rng.choice(_TOPICS)}{form}",
+                f"{self.year}-{rng.randint(1, 20):02d}-{rng.randint(1, 99):02d}-{rng.randint(1, 300):03d}",
+                category.name,
+                subcategory,
+                form,
+                credits * rng.choice((2, 3, 3, 4)),
+                credits,
+                rng.choice(self.issuers),
+                status,
+                effective_on,
+                submitted_at,
+                decided_at,
+                submitted_at or self.now,
+                decided_at or submitted_at or self.now,
+            )

@@ -187,30 +187,17 @@ def _met(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
+async def _name_map(table: Any, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await table.select(table.id, table.name).where(table.id.is_in(sorted(ids)))
+    return {r["id"]: r["name"] for r in rows}
+
+
 async def _names(rows: list[dict[str, Any]]) -> tuple[dict[int, str], dict[int, str]]:
     """The names of the institutions and departments the ``rows`` name (only those)."""
-    institution_ids = sorted({r["institution"] for r in rows if r.get("institution")})
-    department_ids = sorted({r["department"] for r in rows if r.get("department")})
-    institutions = (
-        {
-            r["id"]: r["name"]
-            for r in await Institution.select(Institution.id, Institution.name).where(
-                Institution.id.is_in(institution_ids)
-            )
-        }
-        if institution_ids
-        else {}
-    )
-    departments = (
-        {
-            r["id"]: r["name"]
-            for r in await Department.select(Department.id, Department.name).where(
-                Department.id.is_in(department_ids)
-            )
-        }
-        if department_ids
-        else {}
-    )
+    institutions = await _name_map(Institution, {r["institution"] for r in rows if r.get("institution")})
+    departments = await _name_map(Department, {r["department"] for r in rows if r.get("department")})
     return institutions, departments
 
 

@@ -85,36 +85,27 @@ def acting_role(
     return None
 
 
+def _person_with_units() -> Any:
+    """A select of a person's id, name, institution, department and the institution's region."""
+    return Person.select(
+        Person.id,
+        Person.name,
+        Person.institution,
+        Person.department,
+        Person.institution.region.as_alias("region"),
+    )
+
+
 async def own_person(principal: Principal) -> dict[str, Any] | None:
     """The person linked to the learner's account, with its institution's region (``None``: none)."""
     if not principal.has_any(Role.LEARNER):
         return None
-    return await (
-        Person.select(
-            Person.id,
-            Person.name,
-            Person.institution,
-            Person.department,
-            Person.institution.region.as_alias("region"),
-        )
-        .where(Person.account == principal.account_id)
-        .first()
-    )
+    return await _person_with_units().where(Person.account == principal.account_id).first()
 
 
 async def person_for_admin(principal: Principal, person_id: int) -> tuple[dict[str, Any], Role] | None:
     """A person the account administers and the role it reaches him in (``None``: out of reach)."""
-    row = await (
-        Person.select(
-            Person.id,
-            Person.name,
-            Person.institution,
-            Person.department,
-            Person.institution.region.as_alias("region"),
-        )
-        .where(Person.id == person_id)
-        .first()
-    )
+    row = await _person_with_units().where(Person.id == person_id).first()
     if row is None:
         return None
     role = acting_role(principal, row["institution"], row["department"], row["region"])

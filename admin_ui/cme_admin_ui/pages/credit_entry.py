@@ -3,33 +3,30 @@
 Seed 003 §3 (图-3..图-5) for learners, seed 002 §5.2 (个人学分录入管理) for administrators, who use the
 same forms with a person picker (人员编号 or 证件号码, resolved within their reach).
 
-The forms are ``multipart/form-data`` with one optional evidence file (证明材料). The route reads the
-form itself (it is exempt from the CSRF middleware, which would buffer the body before the size check,
-and checks the token here), stores the file as an ``evidence`` upload through the files service, and
-only then asks the ledger to save the record. When the ledger refuses the record, the stored file's id
-comes back in a hidden field, so the person does not upload it again.
+The forms are ``multipart/form-data`` with one optional evidence file (证明材料). The route streams the
+form to disk itself (:func:`cme_platform.files.receive.receive_file`; it is exempt from the CSRF
+middleware, which would buffer the body, and checks the token here), stores the file as an ``evidence``
+upload through the files service, and only then asks the ledger to save the record. When the ledger
+refuses the record, the stored file's id comes back in a hidden field, so the person does not upload it
+again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import tempfile
-from pathlib import Path
-from typing import IO, Annotated, Any
+from dataclasses import replace
+from typing import Annotated, Any
 
-import anyio
 from cme_platform import clock
 from cme_platform.api.errors import Conflict, DomainError, Forbidden, InvalidInput
 from cme_platform.credits import service as ledger
 from cme_platform.credits.schemas import CreditIn, CreditOut, EntryOptions
 from cme_platform.files import service as files
-from cme_platform.files.checks import human_size, too_large
-from cme_platform.files.intake import UPLOAD_ROUTE_OPT
+from cme_platform.files.checks import human_size
+from cme_platform.files.intake import UPLOAD_ROUTE_OPT, check_csrf
 from cme_platform.files.purposes import KINDS, PURPOSES, size_limit
-from cme_platform.files.receive import FORM_OVERHEAD, ReceivedFile
+from cme_platform.files.receive import FormShape, ReceivedFile, receive_file
 from cme_platform.files.storage import storage_for
-from cme_platform.identity.csrf import CSRF_FIELD, CSRF_HEADER, CSRF_SESSION_KEY
+from cme_platform.identity.csrf import CSRF_FIELD
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import Principal
 from cme_platform.personnel import service as personnel
@@ -40,7 +37,6 @@ from cme_platform.standards.catalogue import StandardOut
 from cme_platform.tenancy.scope import current_tenant
 from cme_platform.web import page_context
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -161,72 +157,67 @@ async def _form(
     )
 
 
-def _check_csrf(request: Request[Any, Any, Any], form_token: object) -> None:
-    session = request.scope.get("session")
-    expected = session.get(CSRF_SESSION_KEY) if isinstance(session, dict) else None
-    given = request.headers.get(CSRF_HEADER) or (form_token if isinstance(form_token, str) else "")
-    if not (
-        isinstance(expected, str) and expected and secrets.compare_digest(expected.encode(), given.encode())
-    ):
-        raise Forbidden("页面已过期或请求来源不可信，请刷新页面后重试", code="csrf_failed")
+ENTRY_FORM = FormShape(
+    text_fields=frozenset(
+        {
+            CSRF_FIELD,
+            "action",
+            "person",
+            "activity_name",
+            "activity_number",
+            "activity_date",
+            "level",
+            "form",
+            "discipline",
+            "subdiscipline",
+            "author_rank",
+            "hours",
+            "days",
+            "occurrences",
+            "project_credits",
+            "credits",
+            "issuer",
+            "note",
+            "evidence_ids",
+        }
+    ),
+    max_text=2048,
+    max_segments=64,
+    file_required=False,
+)
+"""The entry form's fields (``evidence_ids`` repeats, one per kept file) and its optional evidence file."""
 
 
-async def _read_form(request: Request[Any, Any, Any]) -> tuple[dict[str, str], list[int], UploadFile | None]:
-    """The submitted text fields, the kept evidence ids and the new file (if one was chosen).
+async def _read_form(
+    request: Request[Any, Any, Any], principal: Principal
+) -> tuple[dict[str, str], list[int], ReceivedFile]:
+    """The submitted text fields, the kept evidence ids and the received file (``has_file``: one was chosen).
 
-    Refuses a body larger than the evidence limit before reading it, then checks the CSRF token.
+    The body is streamed to a temporary file (never held in memory) and refused as soon as the file
+    passes the evidence limit; the CSRF token is checked once the form is read. Discard the file after.
     """
-    limit = size_limit(PURPOSES[EVIDENCE], request.app.state.settings.upload_max_bytes)
-    announced = request.headers.get("content-length", "")
-    if not announced.isdigit():
-        raise InvalidInput("请求缺少长度信息，请刷新页面后重试")
-    if int(announced) > limit + FORM_OVERHEAD:
-        raise too_large(limit)
-    form = await request.form()
-    _check_csrf(request, form.get(CSRF_FIELD))
-    values = {
-        key: value.strip()
-        for key, value in form.items()
-        if isinstance(value, str) and not key.startswith("_") and key != "evidence_ids"
-    }
-    raw_ids = form.getall("evidence_ids") if "evidence_ids" in form else []
-    kept = [int(v) for v in raw_ids if isinstance(v, str) and v.isdigit()]
-    upload = form.get("file")
-    chosen = upload if isinstance(upload, UploadFile) and upload.filename else None
-    return values, kept, chosen
-
-
-def _spool(source: IO[bytes], filename: str, tmp_dir: Path) -> ReceivedFile:
-    """Copy an uploaded part into a temporary file, hashing it, as the files service expects."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    source.seek(0)
-    with tempfile.NamedTemporaryFile(prefix="upload-", dir=tmp_dir, delete=False) as target:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-            target.write(chunk)
-    return ReceivedFile(
-        fields={"purpose": EVIDENCE},
-        filename=filename,
-        path=Path(target.name),
-        size=size,
-        sha256=digest.hexdigest(),
-    )
-
-
-async def _store_evidence(request: Request[Any, Any, Any], principal: Principal, upload: UploadFile) -> int:
-    """Keep the uploaded file as evidence of the caller; returns its id (checks type and size)."""
     settings = request.app.state.settings
-    received = await anyio.to_thread.run_sync(
-        _spool, upload.file, upload.filename, settings.data_dir / "tmp" / "uploads"
+    limit = size_limit(PURPOSES[EVIDENCE], settings.upload_max_bytes)
+    received = await receive_file(
+        request, tmp_dir=settings.data_dir / "tmp" / "uploads", limit_for=lambda _: limit, shape=ENTRY_FORM
     )
     try:
-        row, _ = await files.store_upload(
-            principal, received, storage=storage_for(settings), settings=settings
-        )
-    finally:
+        check_csrf(request, principal, received.fields.get(CSRF_FIELD))
+    except Forbidden:
         received.discard()
+        raise
+    values = {k: v for k, v in received.fields.items() if not k.startswith("_") and k != "evidence_ids"}
+    kept = [int(v) for v in received.values.get("evidence_ids", []) if v.isdigit()]
+    return values, kept, received
+
+
+async def _store_evidence(
+    request: Request[Any, Any, Any], principal: Principal, received: ReceivedFile
+) -> int:
+    """Keep the received file as evidence of the caller; returns its id (checks type and size)."""
+    settings = request.app.state.settings
+    evidence = replace(received, fields={**received.fields, "purpose": EVIDENCE})
+    row, _ = await files.store_upload(principal, evidence, storage=storage_for(settings), settings=settings)
     return row.id
 
 
@@ -294,15 +285,24 @@ async def _save(
 ) -> Template | Redirect:
     """Store the evidence, then create or update the record; re-show the form with what went wrong."""
     principal = await current_principal(request)
-    values, evidence_ids, upload = await _read_form(request)
-    options = await _options(request, principal, year)
-    if not options.may_enter:
-        return _denied(request, options)
-    standard = (
-        catalogue.describe(catalogue.find(_standards(request, year), standard_code))
-        if standard_code
-        else None
-    )
+    values, evidence_ids, received = await _read_form(request, principal)
+    try:
+        options = await _options(request, principal, year)
+        if not options.may_enter:
+            return _denied(request, options)
+        standard = (
+            catalogue.describe(catalogue.find(_standards(request, year), standard_code))
+            if standard_code
+            else None
+        )
+        problem: dict[str, str] | None = None
+        if received.has_file:
+            try:
+                evidence_ids.append(await _store_evidence(request, principal, received))
+            except DomainError as exc:
+                problem = {"file": exc.message, "_": "证明材料未能上传：" + exc.message}
+    finally:
+        received.discard()
 
     async def again(errors: dict[str, str]) -> Template:
         return await _form(
@@ -317,11 +317,8 @@ async def _save(
             record=record,
         )
 
-    if upload is not None:
-        try:
-            evidence_ids.append(await _store_evidence(request, principal, upload))
-        except DomainError as exc:
-            return await again({"file": exc.message, "_": "证明材料未能上传：" + exc.message})
+    if problem is not None:
+        return await again(problem)
     try:
         if record is not None:
             person_id = record.person_id if is_admin(principal) else None

@@ -24,7 +24,8 @@ UPLOAD_ROUTE_OPT = {"csrf_exempt": True}
 """``opt`` of upload routes: this module checks the CSRF token itself, after streaming the form."""
 
 
-def _check_csrf(request: Request[Any, Any, Any], principal: Principal, form_token: str | None) -> None:
+def check_csrf(request: Request[Any, Any, Any], principal: Principal, form_token: str | None) -> None:
+    """Refuse (403) a session-authenticated form whose CSRF token (header or field) is not the session's."""
     if principal.token_id is not None:
         return
     session = request.scope.get("session")
@@ -50,7 +51,7 @@ async def accept_upload(
         limit_for=lambda name: size_limit(PURPOSES.get(name or ""), settings.upload_max_bytes),
     )
     try:
-        _check_csrf(request, principal, received.fields.get(CSRF_FIELD))
+        check_csrf(request, principal, received.fields.get(CSRF_FIELD))
         return await store_upload(
             principal,
             received,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,18 @@ class ReceivedFile:
     """An upload received into a temporary file (remove it with :meth:`discard`)."""
 
     fields: dict[str, str]
+    """Each text field's last value."""
     filename: str
     path: Path
     size: int
     sha256: str
+    values: dict[str, list[str]] = field(default_factory=dict)
+    """Every value of every text field, in order (for fields a form repeats)."""
+
+    @property
+    def has_file(self) -> bool:
+        """False when the form's file input was left empty (only possible with ``file_required=False``)."""
+        return bool(self.filename) or self.size > 0
 
     def discard(self) -> None:
         """Delete the temporary file."""
@@ -66,18 +74,38 @@ class _FilePart:
         await self.handle.write(chunk)
 
 
+@dataclass(frozen=True)
+class FormShape:
+    """What a multipart form may hold besides its one ``file``: its text fields and their sizes."""
+
+    text_fields: frozenset[str] = TEXT_FIELDS
+    max_text: int = MAX_TEXT_FIELD
+    max_segments: int = 8
+    file_required: bool = True
+
+
+UPLOAD_FORM = FormShape()
+"""The upload form: ``purpose``, ``_csrf`` and a file."""
+
+
 async def receive_file(
-    request: Request[Any, Any, Any], *, tmp_dir: Path, limit_for: Callable[[str | None], int]
+    request: Request[Any, Any, Any],
+    *,
+    tmp_dir: Path,
+    limit_for: Callable[[str | None], int],
+    shape: FormShape = UPLOAD_FORM,
 ) -> ReceivedFile:
     """Stream the request's multipart body into a temporary file under ``tmp_dir``.
 
-    ``limit_for(purpose or None)`` gives the byte limit for the file part. Raises 400 for a malformed
-    form or a missing file, and :class:`FileTooLarge` (413) as soon as the file passes its limit.
+    ``limit_for(purpose or None)`` gives the byte limit for the file part; ``shape`` the text fields the
+    form may carry. Raises 400 for a malformed form, an unknown field or a missing file (unless
+    ``shape.file_required`` is off: then an empty file input gives a :class:`ReceivedFile` whose
+    ``has_file`` is false), and :class:`FileTooLarge` (413) as soon as the file passes its limit.
     """
     content_type, options = request.content_type
     if content_type != "multipart/form-data" or not options.get("boundary"):
         raise _bad_form("请以 multipart/form-data 表单上传文件")
-    total_limit = limit_for(None) + FORM_OVERHEAD
+    total_limit = limit_for(None) + FORM_OVERHEAD + shape.max_segments * shape.max_text
     announced = request.headers.get("content-length", "")
     if announced.isdigit() and int(announced) > total_limit:
         raise too_large(limit_for(None))
@@ -86,15 +114,25 @@ async def receive_file(
     path = Path(name)
     try:
         async with await anyio.open_file(descriptor, "wb", closefd=True) as handle:
-            fields, part = await _parse(request.stream(), options["boundary"], handle, limit_for, total_limit)
+            values, part = await _parse(
+                request.stream(), options["boundary"], handle, limit_for, total_limit, shape
+            )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    if part is None:
-        path.unlink(missing_ok=True)
-        raise _bad_form("请选择要上传的文件")
+    fields = {name: texts[-1] for name, texts in values.items()}
+    if part is None or (not part.filename and part.size == 0):
+        if shape.file_required:
+            path.unlink(missing_ok=True)
+            raise _bad_form("请选择要上传的文件")
+        return ReceivedFile(fields=fields, filename="", path=path, size=0, sha256="", values=values)
     return ReceivedFile(
-        fields=fields, filename=part.filename, path=path, size=part.size, sha256=part.digest.hexdigest()
+        fields=fields,
+        filename=part.filename,
+        path=path,
+        size=part.size,
+        sha256=part.digest.hexdigest(),
+        values=values,
     )
 
 
@@ -104,14 +142,15 @@ async def _parse(
     handle: Any,
     limit_for: Callable[[str | None], int],
     total_limit: int,
-) -> tuple[dict[str, str], _FilePart | None]:
-    fields: dict[str, str] = {}
+    shape: FormShape,
+) -> tuple[dict[str, list[str]], _FilePart | None]:
+    fields: dict[str, list[str]] = {}
     part: _FilePart | None = None
     segment: MultipartSegment | None = None
     text = bytearray()
     received = 0
     try:
-        with PushMultipartParser(boundary.encode("latin-1"), max_segment_count=8) as parser:
+        with PushMultipartParser(boundary.encode("latin-1"), max_segment_count=shape.max_segments) as parser:
             async for chunk in stream:
                 if parser.closed:
                     break
@@ -124,20 +163,24 @@ async def _parse(
                         if segment.name == FILE_FIELD and segment.filename is not None:
                             if part is not None:
                                 raise _bad_form("一次只能上传一个文件")
-                            limit = limit_for(fields.get("purpose"))
+                            purposes = fields.get("purpose")
+                            limit = limit_for(purposes[-1] if purposes else None)
                             part = _FilePart(handle, segment.filename, limit)
-                        elif segment.name not in TEXT_FIELDS:
+                        elif segment.name == FILE_FIELD and not shape.file_required:
+                            pass  # a file input left empty (no file name): nothing to keep
+                        elif segment.name not in shape.text_fields:
                             raise _bad_form("表单包含不认识的字段", segment.name or "_")
                     elif event and segment is not None:
                         if part is not None and segment.name == FILE_FIELD:
                             await part.write(event)
                         else:
                             text.extend(event)
-                            if len(text) > MAX_TEXT_FIELD:
+                            if len(text) > shape.max_text:
                                 raise _bad_form("字段内容过长", segment.name or "_")
                     elif event is None and segment is not None:
-                        if segment.name in TEXT_FIELDS:
-                            fields[segment.name] = text.decode("utf-8", "replace").strip()
+                        if segment.name in shape.text_fields:
+                            value = text.decode("utf-8", "replace").strip()
+                            fields.setdefault(segment.name, []).append(value)
                         segment = None
                 if not chunk:
                     break

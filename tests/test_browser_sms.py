@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
 from browser_kit import solve_captcha
+from cme_platform.pii import mask_phone
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +42,7 @@ def test_sms_code_sign_in(demo_server, browser):
     assert "验证码已发送" in page.locator("main").inner_text()
     assert page.locator("form.sms-resend button").is_disabled(), "resending must wait 60 seconds"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
-    code = demo_server.wait_for_log(rf"SMS to {phone}: .*?验证码为 (\d{{6}})").group(1)
+    code = demo_server.wait_for_log(rf"SMS to {re.escape(mask_phone(phone))}: .*?验证码为 (\d{{6}})").group(1)
     page.fill("input[name=code]", code)
     page.click("form.sms-code button[type=submit]")
     page.wait_for_url(f"{demo_server.base}/t/beijing/")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from cme_platform.audit.tables import AuditEvent, PlatformAuditEvent
+from cme_platform.identity import throttle
 from cme_platform.identity.operators import add_operator
+from cme_platform.identity.tables import PlatformLoginThrottle
 from cme_platform.tenancy.scope import scope
 from cme_platform.testkit.pytest_plugin import captcha_answer, form_value
 
@@ -87,3 +89,45 @@ async def test_an_operator_never_gets_a_tenant_session(cme_client, world):
 async def test_operator_pages_do_not_exist_inside_a_tenant(cme_client, world):
     assert (await cme_client.get(f"/t/{world.tenant.slug}/platform/login")).status_code == 404
     assert (await cme_client.get(f"/t/{world.tenant.slug}/platform")).status_code == 404
+
+
+async def test_operators_get_the_same_lock_out(cme_client):
+    await add_operator("ops", "运维甲", PASSWORD)
+    for _ in range(throttle.ACCOUNT_LIMIT - 1):
+        response = await sign_in(cme_client, "Wrong@Pass2026")
+        assert response.status_code == 400 and "用户名或密码错误" in response.text
+    locked = await sign_in(cme_client, "Wrong@Pass2026")
+    assert locked.status_code == 429 and "账户已锁定，请 1 分钟后再试" in locked.text
+    refused = await sign_in(cme_client)  # the right password, while locked
+    assert refused.status_code == 429 and "账户已锁定" in refused.text
+    counters = await PlatformLoginThrottle.select(PlatformLoginThrottle.kind, PlatformLoginThrottle.failures)
+    assert {r["kind"]: r["failures"] for r in counters} == dict.fromkeys(
+        (throttle.NAME, throttle.ACCOUNT, throttle.IP), throttle.ACCOUNT_LIMIT
+    )
+    failed = await PlatformAuditEvent.select(PlatformAuditEvent.after).where(
+        PlatformAuditEvent.action == "operator.login_failed"
+    )
+    assert len(failed) == throttle.ACCOUNT_LIMIT + 1  # every failure is on record, the locked one too
+    # after the lock, the right password signs in and clears the operator's counter
+    await PlatformLoginThrottle.update({PlatformLoginThrottle.locked_until: None}, force=True)
+    assert (await sign_in(cme_client)).status_code == 303
+    assert not await PlatformLoginThrottle.exists().where(PlatformLoginThrottle.kind == throttle.ACCOUNT)
+
+
+async def test_an_unknown_operator_name_like_a_phone_is_masked(cme_client):
+    form = await cme_client.get("/platform/login")
+    token = form_value(form.text, "captcha_token")
+    response = await cme_client.post(
+        "/platform/login",
+        data={
+            "_csrf": form_value(form.text, "_csrf"),
+            "username": "13800138000",
+            "password": "x",
+            "captcha_token": token,
+            "captcha": await captcha_answer(token),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    (event,) = await PlatformAuditEvent.select().where(PlatformAuditEvent.action == "operator.login_failed")
+    assert "13800138000" not in repr(event) and event["object_id"] == "138****8000"

@@ -13,13 +13,16 @@ from cme_platform.audit.tables import AuditEvent
 from cme_platform.identity import sms, throttle
 from cme_platform.identity.passwords import verify_password
 from cme_platform.identity.tables import Account, LoginThrottle, SmsCode
+from cme_platform.pii import mask_phone
+from cme_platform.ratelimit import RateCounter
 from cme_platform.testkit.pytest_plugin import captcha_answer, form_value, submit_login
 
 PHONE = "13800138000"
 NEW_PASSWORD = "Recover#2026x"
 TEST_CLIENT_IP = "testclient"
 """The client address of Litestar's test client."""
-CODE_RE = re.compile(r"SMS to (\d{11}): .*?验证码为 (\d{6})")
+CODE_RE = re.compile(r"SMS to (\d{3}\*{4}\d{4}): .*?验证码为 (\d{6})")
+"""A code sent by the console gateway, which logs the phone masked (group 1) and the code (group 2)."""
 
 
 @pytest.fixture
@@ -50,7 +53,11 @@ async def send(client: Any, path: str, phone: str = PHONE, *, captcha: str | Non
 
 def last_code(caplog: pytest.LogCaptureFixture, phone: str = PHONE) -> str:
     """The code of the last message the console gateway logged for ``phone``."""
-    codes = [m.group(2) for r in caplog.records if (m := CODE_RE.search(r.getMessage())) and m[1] == phone]
+    codes = [
+        m.group(2)
+        for r in caplog.records
+        if (m := CODE_RE.search(r.getMessage())) and m[1] == mask_phone(phone)
+    ]
     assert codes, "the console gateway logged no code"
     return codes[-1]
 
@@ -87,7 +94,9 @@ async def test_a_code_is_logged_by_the_console_gateway_and_signs_in(
     page = await send(cme_client, "/t/alpha/login/sms")
     assert page.status_code == 200 and sms.SENT in page.text
     record = next(r for r in caplog.records if r.name == "cme.sms")
-    assert record.levelno == logging.WARNING and record.getMessage().startswith(f"SMS to {PHONE}: ")
+    assert record.levelno == logging.WARNING and record.getMessage().startswith(
+        f"SMS to {mask_phone(PHONE)}: "
+    )
     code = last_code(caplog)
     with cme_scope(tenant):
         row = await SmsCode.select().first()
@@ -142,33 +151,29 @@ async def test_wrong_codes_use_up_the_attempts(
     assert await actions(cme_scope, tenant, "auth.login") == []
 
 
+async def _end_windows(bucket: str) -> None:
+    """Let time pass for the ``bucket`` rate counters: their windows end now."""
+    await RateCounter.update({RateCounter.window_ends: datetime.now(UTC) - timedelta(seconds=1)}).where(
+        RateCounter.bucket == bucket
+    )
+
+
 async def test_one_code_per_phone_a_minute_and_ten_a_day(
     cme_client: Any, tenant: Any, cme_scope: Any
 ) -> None:
     assert (await send(cme_client, "/t/alpha/login/sms")).status_code == 200
     again = await send(cme_client, "/t/alpha/password/recover")  # limits count across purposes
     assert again.status_code == 429 and re.search(r"请 \d+ 秒后再获取验证码", again.text)
-    with cme_scope(tenant):
-        for hours in range(1, sms.PHONE_DAILY_LIMIT):
-            await SmsCode.insert(
-                SmsCode(
-                    phone=PHONE,
-                    purpose="login",
-                    code_hash="0" * 64,
-                    ip="10.0.0.9",
-                    created_at=datetime.now(UTC) - timedelta(hours=hours),
-                    expires_at=datetime.now(UTC),
-                )
-            )
-        await SmsCode.update({SmsCode.created_at: datetime.now(UTC) - timedelta(minutes=2)}).where(
-            SmsCode.ip != "10.0.0.9"
-        )
+    for _ in range(sms.PHONE_DAILY_LIMIT - 1):
+        await _end_windows(sms.RESEND_LIMIT.bucket)
+        assert (await send(cme_client, "/t/alpha/login/sms")).status_code == 200
+    await _end_windows(sms.RESEND_LIMIT.bucket)
     daily = await send(cme_client, "/t/alpha/login/sms")
-    assert (
-        daily.status_code == 429 and "今日获取验证码次数已达上限" in daily.text and "小时后再试" in daily.text
-    )
+    assert daily.status_code == 429 and "今日获取验证码次数已达上限，请 24 小时后再试" in daily.text
     with cme_scope(tenant):
         assert await SmsCode.count() == sms.PHONE_DAILY_LIMIT
+    await _end_windows(sms.DAILY_LIMIT.bucket)  # a day later
+    assert (await send(cme_client, "/t/alpha/login/sms")).status_code == 200
 
 
 async def test_twenty_codes_an_hour_per_address(
@@ -179,12 +184,11 @@ async def test_twenty_codes_an_hour_per_address(
         for number in range(sms.IP_HOURLY_LIMIT):  # unknown phones count like registered ones
             await sms.send_code(pm, f"139{number:08d}", sms.LOGIN, TEST_CLIENT_IP)
     refused = await send(cme_client, "/t/alpha/login/sms")
-    assert refused.status_code == 429 and re.search(r"获取验证码过于频繁，请 \d+ 分钟后再试", refused.text)
+    assert refused.status_code == 429 and re.search(r"获取验证码过于频繁，请 60 分钟后再试", refused.text)
     with cme_scope(tenant):
         assert not await SmsCode.exists().where(SmsCode.phone == PHONE)
-        await SmsCode.update({SmsCode.created_at: datetime.now(UTC) - timedelta(minutes=61)}).where(
-            SmsCode.ip == TEST_CLIENT_IP
-        )
+    # the refused request counted for none of the limits: once the hour is over, the phone may have a code
+    await _end_windows(sms.IP_LIMIT.bucket)
     assert (await send(cme_client, "/t/alpha/login/sms")).status_code == 200
 
 
@@ -195,7 +199,7 @@ async def test_an_unknown_phone_gets_the_same_answer_and_no_message(
     known = await send(cme_client, "/t/alpha/password/recover")
     assert unknown.status_code == known.status_code == 200
     assert sms.SENT in unknown.text and sms.SENT in known.text
-    assert [m[1] for r in caplog.records if (m := CODE_RE.search(r.getMessage()))] == [PHONE]
+    assert [m[1] for r in caplog.records if (m := CODE_RE.search(r.getMessage()))] == [mask_phone(PHONE)]
     assert len(await actions(cme_scope, tenant, "auth.sms_sent")) == 1
     with cme_scope(tenant):  # the unknown phone's request counts for the limits all the same
         assert await SmsCode.exists().where(SmsCode.phone == "13900001111")
@@ -220,7 +224,9 @@ async def test_recovery_sets_the_password_and_clears_the_forced_change_and_the_l
 ) -> None:
     with cme_scope(tenant):
         await Account.update({Account.must_change_password: True}).where(Account.username == "alice")
-        await throttle.register_failure(throttle.ACCOUNT, "alice")
+        alice_id = (await Account.select(Account.id).where(Account.username == "alice").first())["id"]
+        await throttle.begin("alice", alice_id, "203.0.113.9")
+        assert await LoginThrottle.count().where(LoginThrottle.kind != throttle.IP) == 2
     page = await send(cme_client, "/t/alpha/password/recover")
     assert 'name="password_confirm"' in page.text
     code = last_code(caplog)
@@ -236,7 +242,7 @@ async def test_recovery_sets_the_password_and_clears_the_forced_change_and_the_l
     assert done.status_code == 200 and "密码已重新设置" in done.text and 'href="/t/alpha/login"' in done.text
     with cme_scope(tenant):
         alice = await Account.objects().where(Account.username == "alice").first()
-        assert not await LoginThrottle.exists()
+        assert not await LoginThrottle.exists().where(LoginThrottle.kind != throttle.IP)
     assert verify_password(alice.password_hash, NEW_PASSWORD) and not alice.must_change_password
     assert alice.password_changed_at is not None
     resets = await actions(cme_scope, tenant, "auth.password_reset")
@@ -274,3 +280,31 @@ async def test_single_sign_on_tenants_have_neither_page(tenant_factory: Any, cme
         page = await cme_client.get(path)
         assert page.status_code == 403 and "统一身份认证" in page.text
         assert 'name="captcha_token"' not in page.text and 'name="phone"' not in page.text
+
+
+async def test_wrong_recovery_codes_are_recorded_and_a_flood_only_rate_limited(
+    cme_client: Any, tenant: Any, cme_scope: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = "/t/alpha/password/recover"
+    page = await send(cme_client, path)
+    wrong = f"{(int(last_code(caplog)) + 1) % 1_000_000:06d}"
+    response = await submit_code(
+        cme_client, page, wrong, path, password=NEW_PASSWORD, password_confirm=NEW_PASSWORD
+    )
+    assert response.status_code == 400
+    (guess,) = await actions(cme_scope, tenant, "auth.recovery_failed")
+    assert guess["after"] == {"reason": "bad_code", "method": "sms", "phone": "138****8000"}
+    assert PHONE not in guess["summary"]
+    # codes tried for a phone without a live code cost nothing: recorded, but rate-limited per address
+    flood = 12
+    for _ in range(flood):
+        response = await cme_client.post(
+            path,
+            data={"phone": "13900001111", "_csrf": form_value(page.text, "_csrf"), "code": "123456"},
+        )
+        assert response.status_code == 400 and sms.BAD_CODE in response.text
+    records = await actions(cme_scope, tenant, "auth.recovery_failed")
+    expired = [e for e in records if e["after"]["reason"] == "expired"]
+    assert len(records) == 1 + len(expired)
+    assert [e["after"]["count_in_window"] for e in expired] == [1, 10]
+    assert all(e["after"]["phone"] == "139****1111" and "13900001111" not in e["summary"] for e in expired)

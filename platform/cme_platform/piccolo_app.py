@@ -14,6 +14,7 @@ from cme_platform.identity.tables import (
     ApiToken,
     Captcha,
     LoginThrottle,
+    PlatformLoginThrottle,
     PlatformOperator,
     RoleGrant,
     Session,
@@ -22,6 +23,7 @@ from cme_platform.identity.tables import (
 )
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
+from cme_platform.ratelimit import RateCounter
 from cme_platform.tenancy.tables import Tenant
 
 APP_CONFIG = AppConfig(
@@ -41,6 +43,7 @@ APP_CONFIG = AppConfig(
         Captcha,
         Session,
         PlatformOperator,
+        PlatformLoginThrottle,
         AuditEvent,
         PlatformAuditEvent,
         StoredFile,
@@ -55,6 +58,7 @@ APP_CONFIG = AppConfig(
         SelfEntryGrant,
         ComplianceResult,
         ComplianceRun,
+        RateCounter,
     ],
     migration_dependencies=[],
     commands=[],

@@ -9,6 +9,9 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
+SQLITE_BUSY_TIMEOUT = 30.0
+"""Seconds a SQLite writer waits for the write lock before "database is locked" (bursts of sign-ins)."""
+
 
 class DatabaseURLError(ValueError):
     """The database URL names an engine the platform does not support."""
@@ -25,7 +28,7 @@ def engine_from_url(url: str) -> Engine:
     if scheme == "sqlite":
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteEngine(path=str(path))
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT)
     if scheme in {"postgresql", "postgres"}:
         return PostgresEngine(config={"dsn": url}, log_queries=False)
     raise DatabaseURLError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")

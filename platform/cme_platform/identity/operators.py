@@ -19,6 +19,9 @@ from cme_platform.api.errors import Conflict, FieldError, InvalidInput, NotFound
 from cme_platform.audit.context import Actor, current_actor
 from cme_platform.audit.service import record, record_platform
 from cme_platform.audit.tables import AuditEvent
+from cme_platform.db.transactions import write_transaction
+from cme_platform.identity import throttle
+from cme_platform.identity.password_login import BAD_CREDENTIALS, LoginRefused
 from cme_platform.identity.password_policy import strength_problems
 from cme_platform.identity.passwords import hash_password, verify_password
 from cme_platform.identity.tables import Account, PlatformOperator
@@ -121,8 +124,26 @@ def operator_actor(operator: Operator) -> Actor:
     )
 
 
-async def sign_in_operator(username: str, password: str) -> Operator | None:
-    """Check an operator's password; records ``operator.login`` or ``operator.login_failed``."""
+async def _login_failed(username: str, reason: str, locked_until: datetime | None = None) -> None:
+    shown = throttle.masked_login_name(username)
+    after: dict[str, str] = {"reason": reason, "username": shown}
+    if locked_until is not None:
+        after["locked_until"] = locked_until.isoformat()
+    await record_platform(
+        "operator.login_failed",
+        object_type="operator",
+        object_id=shown,
+        summary=f"运维登录失败（{reason}）",
+        after=after,
+    )
+
+
+async def sign_in_operator(username: str, password: str, ip: str = "") -> Operator:
+    """Check an operator's password, with the tenants' lock-out (per operator and per address).
+
+    Records ``operator.login`` or ``operator.login_failed`` (every failure, the login name masked when
+    it holds a phone or an ID number); raises :class:`LoginRefused` (429 while locked).
+    """
     username = username.strip()[:64]
     row = (
         await PlatformOperator.select(
@@ -134,13 +155,19 @@ async def sign_in_operator(username: str, password: str) -> Operator | None:
         .where((PlatformOperator.username == username) & PlatformOperator.active.eq(True))
         .first()
     )
-    if row is None or not verify_password(row["password_hash"], password):
-        await record_platform(
-            "operator.login_failed", object_type="operator", object_id=username, summary="运维登录失败"
-        )
-        return None
+    try:
+        attempt = await throttle.begin(username, int(row["id"]) if row else None, ip, platform=True)
+    except throttle.Locked as locked:
+        await _login_failed(username, "locked")
+        raise LoginRefused(throttle.wait_message(locked.until), 429) from None
+    if row is None or attempt.account_locked or not verify_password(row["password_hash"], password):
+        await _login_failed(username, "bad_password" if row else "unknown_user", attempt.lock)
+        if attempt.lock is not None:
+            raise LoginRefused(throttle.wait_message(attempt.lock), 429)
+        raise LoginRefused(BAD_CREDENTIALS)
+    await throttle.succeeded(attempt)
     operator = Operator(id=row["id"], username=row["username"], display_name=row["display_name"])
-    async with PlatformOperator._meta.db.transaction():
+    async with write_transaction(PlatformOperator):
         await PlatformOperator.update({PlatformOperator.last_login_at: datetime.now(UTC)}).where(
             _pk == operator.id
         )

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from cme_platform.audit.service import record
+from cme_platform.audit.tables import AuditEvent
+from cme_platform.db.transactions import write_transaction
 from cme_platform.identity import throttle
 from cme_platform.identity.passwords import hash_password, verify_password
 from cme_platform.identity.tables import Account
@@ -28,39 +28,32 @@ class LoginRefused(Exception):
         self.status = status
 
 
-async def _failed(
-    username: str, ip: str, account_id: int | None, reason: str, *, count: bool = True
-) -> datetime | None:
-    """Record the failure and, when ``count``, count it for the lock-out; the lock it starts, if any."""
-    lock = None
-    async with Account._meta.db.transaction():
-        if count:
-            ends = [await throttle.register_failure(kind, key) for kind, key in _keys(username, ip)]
-            lock = max((end for end in ends if end is not None), default=None)
+async def _record_failure(
+    shown: str, account_id: int | None, reason: str, attempt: throttle.Attempt | None = None
+) -> None:
+    """Record ``auth.login_failed`` (and ``auth.locked`` when the failed ``attempt`` started a lock)."""
+    async with write_transaction(AuditEvent):
         await record(
             "auth.login_failed",
             object_type="account",
             object_id=account_id,
-            summary=f"登录失败（{reason}）：{username}",
-            after={"reason": reason, "username": username},
+            summary=f"登录失败（{reason}）：{shown}",
+            after={"reason": reason, "username": shown},
         )
-        if lock is not None:
+        if attempt is not None and attempt.lock is not None:
             await record(
                 "auth.locked",
                 object_type="account",
                 object_id=account_id,
-                summary=f"登录已锁定：{username}",
-                after={"username": username, "ip": ip, "locked_until": lock.isoformat()},
+                summary=f"登录已锁定：{shown}",
+                after={"username": shown, "locked_until": attempt.lock.isoformat()},
             )
-    return lock
 
 
-def _keys(username: str, ip: str) -> tuple[tuple[str, str], ...]:
-    return ((throttle.ACCOUNT, username), (throttle.IP, ip))
-
-
-def _refusal(lock: datetime | None, message: str = BAD_CREDENTIALS) -> LoginRefused:
-    return LoginRefused(throttle.wait_message(lock), 429) if lock is not None else LoginRefused(message)
+def _refusal(attempt: throttle.Attempt) -> LoginRefused:
+    if attempt.lock is not None:
+        return LoginRefused(throttle.wait_message(attempt.lock), 429)
+    return LoginRefused(BAD_CREDENTIALS)
 
 
 async def password_matches(account: Account, password: str) -> bool:
@@ -74,22 +67,32 @@ async def password_matches(account: Account, password: str) -> bool:
 async def authenticate(username: str, password: str, ip: str) -> int:
     """The id of the active account ``username`` whose password is ``password``; else :class:`LoginRefused`.
 
-    Locked usernames and addresses are refused before the password is checked. Failures are counted
-    per username and per address, recorded as ``auth.login_failed`` (and ``auth.locked`` when they start
-    a lock); success clears the username's counter.
+    ``username`` may also be the ID number of the account's person; the lock-out counts per typed name,
+    per account whichever name was typed, and per address (:mod:`~cme_platform.identity.throttle`). The
+    attempt is counted before the password is checked, so parallel guesses cannot pass the limit; locked
+    attempts are refused without a check (429, or 400 like a wrong password when only the account of a
+    name that is not locked itself is). Every failure is recorded as ``auth.login_failed`` (plus
+    ``auth.locked`` when it starts a lock) with the login name masked when it holds a phone or an ID
+    number; success clears the account's counter.
     """
-    until = await throttle.locked_until(*_keys(username, ip))
-    if until is not None:
-        await _failed(username, ip, None, "locked", count=False)
-        raise _refusal(until)
     account = await find_login_account(username)
-    if account is None:
-        verify_password(_DUMMY_HASH, password)
-        raise _refusal(await _failed(username, ip, None, "unknown_user"))
+    account_id = int(account.id) if account is not None else None
+    shown = throttle.masked_login_name(account.username if account is not None else username)
+    try:
+        attempt = await throttle.begin(username, account_id, ip)
+    except throttle.Locked as locked:
+        await _record_failure(shown, account_id, "locked")
+        raise LoginRefused(throttle.wait_message(locked.until), 429) from None
+    if account is None or attempt.account_locked:
+        verify_password(_DUMMY_HASH, password)  # the same time as a checked password
+        await _record_failure(shown, account_id, "locked" if account else "unknown_user", attempt)
+        raise _refusal(attempt)
     if not await password_matches(account, password):
-        raise _refusal(await _failed(username, ip, int(account.id), "bad_password"))
+        await _record_failure(shown, account_id, "bad_password", attempt)
+        raise _refusal(attempt)
     if not account.active:
-        await _failed(username, ip, int(account.id), "inactive", count=False)
-        raise _refusal(None, INACTIVE)
-    await throttle.clear(throttle.ACCOUNT, username)
+        await throttle.released(attempt)
+        await _record_failure(shown, account_id, "inactive")
+        raise LoginRefused(INACTIVE)
+    await throttle.succeeded(attempt)
     return int(account.id)

@@ -20,12 +20,16 @@ from datetime import UTC, datetime, timedelta
 
 import pluggy
 
+from cme_platform import ratelimit
 from cme_platform.audit.context import current_actor
+from cme_platform.audit.refusals import record_refusal
 from cme_platform.audit.service import record
+from cme_platform.db.transactions import write_transaction
 from cme_platform.identity import throttle
 from cme_platform.identity.passwords import hash_password
 from cme_platform.identity.sms_gateway import gateway_for, logger
 from cme_platform.identity.tables import Account, SmsCode
+from cme_platform.ratelimit import RateCounter
 from cme_platform.settings import get_settings
 from cme_platform.tenancy.scope import current_tenant
 
@@ -93,48 +97,77 @@ async def active_accounts(phone: str) -> list[Account]:
     )
 
 
-def _wait(seconds: float, unit: int, name: str) -> str:
-    return f"{max(1, math.ceil(seconds / unit))} {name}"
+@dataclass(frozen=True)
+class _SendLimit:
+    """One limit on sending codes: ``limit`` per ``window`` per phone (or per client address)."""
+
+    bucket: str
+    limit: int
+    window: timedelta
+    message: str
+    """The refusal, with ``{}`` for the wait in ``unit_name`` (``unit`` seconds each, rounded up)."""
+    unit: int
+    unit_name: str
+
+    def refusal(self, verdict: ratelimit.Verdict) -> SmsRefused:
+        """The 429 refusal saying when to retry."""
+        wait = max(1, math.ceil(verdict.retry_after.total_seconds() / self.unit))
+        return SmsRefused(self.message.format(f"{wait} {self.unit_name}"), 429)
 
 
-async def _check_rate_limits(phone: str, ip: str, now: datetime) -> None:
-    """Refuse with 429 (saying when to retry) when ``phone`` or ``ip`` has had too many codes."""
-    recent = await (
-        SmsCode.select(SmsCode.created_at)
-        .where((SmsCode.phone == phone) & (SmsCode.created_at > now - timedelta(days=1)))
-        .order_by(SmsCode.created_at, ascending=False)
-    )
-    if recent and now - recent[0]["created_at"] < RESEND_AFTER:
-        left = (recent[0]["created_at"] + RESEND_AFTER - now).total_seconds()
-        raise SmsRefused(f"发送过于频繁，请 {_wait(left, 1, '秒')}后再获取验证码", 429)
-    if len(recent) >= PHONE_DAILY_LIMIT:
-        left = (recent[PHONE_DAILY_LIMIT - 1]["created_at"] + timedelta(days=1) - now).total_seconds()
-        raise SmsRefused(f"该手机号今日获取验证码次数已达上限，请 {_wait(left, 3600, '小时')}后再试", 429)
-    if not ip:
-        return
-    from_ip = await (
-        SmsCode.select(SmsCode.created_at)
-        .where((SmsCode.ip == ip) & (SmsCode.created_at > now - timedelta(hours=1)))
-        .order_by(SmsCode.created_at, ascending=False)
-    )
-    if len(from_ip) >= IP_HOURLY_LIMIT:
-        left = (from_ip[IP_HOURLY_LIMIT - 1]["created_at"] + timedelta(hours=1) - now).total_seconds()
-        raise SmsRefused(f"获取验证码过于频繁，请 {_wait(left, 60, '分钟')}后再试", 429)
+RESEND_LIMIT = _SendLimit("sms.phone.resend", 1, RESEND_AFTER, "发送过于频繁，请 {}后再获取验证码", 1, "秒")
+DAILY_LIMIT = _SendLimit(
+    "sms.phone.daily",
+    PHONE_DAILY_LIMIT,
+    timedelta(days=1),
+    "该手机号今日获取验证码次数已达上限，请 {}后再试",
+    3600,
+    "小时",
+)
+IP_LIMIT = _SendLimit(
+    "sms.ip.hourly", IP_HOURLY_LIMIT, timedelta(hours=1), "获取验证码过于频繁，请 {}后再试", 60, "分钟"
+)
+
+
+def _send_limits(phone: str, ip: str) -> list[tuple[_SendLimit, str]]:
+    return [(RESEND_LIMIT, phone), (DAILY_LIMIT, phone), *([(IP_LIMIT, ip)] if ip else [])]
+
+
+async def _count_send(phone: str, ip: str) -> None:
+    """Count a send against every limit at once, or refuse with 429 (saying when to retry), counting none.
+
+    The counters are atomic (:func:`cme_platform.ratelimit.hit`) and taken in one write transaction that
+    a refusal rolls back, so parallel requests can never send more codes than the limits allow.
+    """
+    async with write_transaction(RateCounter):
+        for send_limit, key in _send_limits(phone, ip):
+            verdict = await ratelimit.hit(
+                send_limit.bucket, key, limit=send_limit.limit, window=send_limit.window
+            )
+            if not verdict.allowed:
+                raise send_limit.refusal(verdict)
+
+
+async def _uncount_send(phone: str, ip: str) -> None:
+    """Take a send back from the limits (the gateway could not deliver it: the person may retry at once)."""
+    async with write_transaction(RateCounter):
+        for send_limit, key in _send_limits(phone, ip):
+            await ratelimit.release(send_limit.bucket, key)
 
 
 async def send_code(pm: pluggy.PluginManager, raw_phone: str, purpose: str, ip: str) -> str:
     """Issue a code for ``purpose`` and text it to ``raw_phone`` if an active account has that phone.
 
     Returns the normalised phone. Raises :class:`SmsRefused` for a malformed phone (400), a rate limit
-    (429) or a gateway failure (503, nothing kept). Unknown phones get a row too (a code nobody receives),
-    so they count for the rate limits exactly like registered ones.
+    (429) or a gateway failure (503: nothing kept, nothing counted). Unknown phones get a row too (a code
+    nobody receives) and count for the rate limits exactly like registered ones.
     """
     if purpose not in PURPOSE_LABELS:
         raise ValueError(f"unknown SMS code purpose {purpose!r}")
     phone = normalize_phone(raw_phone)
     ip = (ip or "")[:45]
+    await _count_send(phone, ip)
     now = datetime.now(UTC)
-    await _check_rate_limits(phone, ip, now)
     tenant = current_tenant()
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
     accounts = await active_accounts(phone)
@@ -146,43 +179,52 @@ async def send_code(pm: pluggy.PluginManager, raw_phone: str, purpose: str, ip: 
         created_at=now,
         expires_at=now + CODE_TTL,
     )
-    async with SmsCode._meta.db.transaction():
-        await row.save()
-        if accounts:
-            await record(
-                "auth.sms_sent",
-                object_type="account",
-                object_id=accounts[0].id if len(accounts) == 1 else None,
-                summary=f"发送{PURPOSE_LABELS[purpose]}短信验证码至 {mask_phone(phone)}",
-                after={"phone": mask_phone(phone), "purpose": purpose},
-            )
-            text = (
-                f"【{tenant.name}】您的{PURPOSE_LABELS[purpose]}验证码为 {code}，"
-                f"{int(CODE_TTL.total_seconds() // 60)} 分钟内有效，请勿泄露给他人。"
-            )
-            try:
-                await gateway_for(pm, tenant).send(phone, text)
-            except Exception as error:  # any gateway failure: roll the code back, ask to retry later
-                logger.error("SMS to %s failed: %r", mask_phone(phone), error)
-                raise SmsRefused(SEND_FAILED, 503) from error
+    await row.save()
+    if not accounts:
+        return phone
+    text = (
+        f"【{tenant.name}】您的{PURPOSE_LABELS[purpose]}验证码为 {code}，"
+        f"{int(CODE_TTL.total_seconds() // 60)} 分钟内有效，请勿泄露给他人。"
+    )
+    try:
+        await gateway_for(pm, tenant).send(phone, text)
+    except Exception as error:  # any gateway failure: forget the code, ask to retry later
+        logger.error("SMS to %s failed: %r", mask_phone(phone), error)
+        await row.remove()
+        await _uncount_send(phone, ip)
+        raise SmsRefused(SEND_FAILED, 503) from error
+    await record(
+        "auth.sms_sent",
+        object_type="account",
+        object_id=accounts[0].id if len(accounts) == 1 else None,
+        summary=f"发送{PURPOSE_LABELS[purpose]}短信验证码至 {mask_phone(phone)}",
+        after={"phone": mask_phone(phone), "purpose": purpose},
+    )
     return phone
 
 
 async def _record_wrong_code(phone: str, purpose: str, reason: str) -> None:
-    if purpose == LOGIN:
-        await record(
-            "auth.login_failed",
-            object_type="account",
-            object_id=None,
-            summary=f"短信验证码登录失败（{reason}）：{mask_phone(phone)}",
-            after={"reason": reason, "method": "sms", "phone": mask_phone(phone)},
-        )
+    """Record a wrong code (``auth.login_failed`` for sign-in, ``auth.recovery_failed`` for recovery).
+
+    A guess at a live code (``bad_code``) is always recorded: there are at most :data:`MAX_ATTEMPTS` per
+    code, and sending codes is limited. Codes tried when none is live (``expired``, ``exhausted``) cost
+    an attacker nothing, so they are recorded rate-limited per client address
+    (:func:`~cme_platform.audit.refusals.record_refusal`: the first of a minute, then the 10th, 100th …).
+    """
+    action = "auth.login_failed" if purpose == LOGIN else "auth.recovery_failed"
+    masked = mask_phone(phone)
+    summary = f"短信验证码{'登录' if purpose == LOGIN else '找回密码'}失败（{reason}）：{masked}"
+    detail = {"method": "sms", "phone": masked}
+    if reason == "bad_code":
+        await record(action, object_type="account", summary=summary, after={"reason": reason, **detail})
+    else:
+        await record_refusal(action, reason, summary=summary, object_type="account", detail=detail)
 
 
 async def claim_code(raw_phone: str, purpose: str, code: str, username: str = "") -> Claim:
     """Check ``code`` against the newest live code of the phone and purpose and find its account.
 
-    A wrong code counts an attempt (and is recorded as ``auth.login_failed`` for sign-in); after
+    A wrong code counts an attempt (and is recorded: :func:`_record_wrong_code`); after
     :data:`MAX_ATTEMPTS` the code is dead. When several active accounts share the phone, ``username``
     picks one (:data:`NEED_USERNAME` otherwise, without counting an attempt). The code is not used up
     yet: call :func:`use_claim` in the transaction of what it unlocks.
@@ -238,12 +280,12 @@ async def use_claim(claim: Claim) -> None:
 async def recover_password(claim: Claim, password: str) -> None:
     """Use up a recovery code and set the account's new password (already checked against the rule).
 
-    Clears the forced password change and the username's sign-in lock-out, and records
+    Clears the forced password change and the account's sign-in lock-out, and records
     ``auth.password_reset``. Raises :class:`SmsRefused` when the code was used meanwhile (nothing written).
     """
     now = datetime.now(UTC)
     current_actor().bind_account(claim.account_id, claim.username)
-    async with SmsCode._meta.db.transaction():
+    async with write_transaction(SmsCode):
         await use_claim(claim)
         await Account.update(
             {
@@ -252,7 +294,7 @@ async def recover_password(claim: Claim, password: str) -> None:
                 Account.password_changed_at: now,
             }
         ).where(Account.id == claim.account_id)
-        await throttle.clear(throttle.ACCOUNT, claim.username)
+        await throttle.clear_account(claim.account_id, claim.username)
         await record(
             "auth.password_reset",
             object_type="account",

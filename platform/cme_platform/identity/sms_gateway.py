@@ -1,8 +1,8 @@
 """Sending text messages: the :class:`SmsGateway` protocol, the console gateway and the gateway choice.
 
 A province plugin supplies its real gateway through the ``cme_sms_gateway(tenant)`` hook; without one
-the :class:`ConsoleGateway` writes every message (code included) to the ``cme.sms`` log at WARNING level,
-so it shows in the output of ``cme serve`` during development and demos.
+the :class:`ConsoleGateway` writes every message (code included, the phone masked) to the ``cme.sms`` log
+at WARNING level, so it shows in the output of ``cme serve`` during development and demos.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import pluggy
 
+from cme_platform.pii import mask_phone
 from cme_platform.plugins.manager import tenant_hooks
 
 logger = logging.getLogger("cme.sms")
@@ -27,11 +28,11 @@ class SmsGateway(Protocol):
 
 
 class ConsoleGateway:
-    """The default gateway: logs ``SMS to <phone>: <text>`` on ``cme.sms`` instead of sending."""
+    """The default gateway: logs ``SMS to 138****8000: <text>`` on ``cme.sms`` instead of sending."""
 
     async def send(self, phone: str, text: str) -> None:
         """Write the message to the log."""
-        logger.warning("SMS to %s: %s", phone, text)
+        logger.warning("SMS to %s: %s", mask_phone(phone), text)
 
 
 def gateway_for(pm: pluggy.PluginManager, tenant: Any) -> SmsGateway:

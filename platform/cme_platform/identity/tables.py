@@ -80,7 +80,8 @@ class SmsCode(TenantOwned, Table, tablename="identity_sms_code"):
 
 
 class LoginThrottle(TenantOwned, Table, tablename="identity_login_throttle"):
-    """Failure counters behind the growing lock-out delay, per ``kind`` (account, ip, …) and ``key``."""
+    """Failure counters behind the growing lock-out delay, per ``kind`` (account, ip) and ``key`` (a keyed
+    hash of the account or address, never the login name in clear); unique per tenant, kind and key."""
 
     kind = Varchar(length=16, null=False)
     key = Varchar(length=128, null=False)
@@ -89,11 +90,21 @@ class LoginThrottle(TenantOwned, Table, tablename="identity_login_throttle"):
     locked_until = Timestamptz(null=True, default=None)
 
 
+class PlatformLoginThrottle(Table, tablename="platform_login_throttle"):
+    """The platform operators' :class:`LoginThrottle` (no tenant); ``key`` (a keyed hash) is unique."""
+
+    kind = Varchar(length=16, null=False)
+    key = Varchar(length=64, null=False, unique=True)
+    failures = Integer(default=0, null=False)
+    last_failure_at = Timestamptz(null=True, default=None)
+    locked_until = Timestamptz(null=True, default=None)
+
+
 class Captcha(Table, tablename="identity_captcha"):
-    """An image captcha challenge; consumed (deleted) by its first check."""
+    """A consumed image captcha challenge, kept until it expires so that it cannot be checked twice
+    (challenges themselves are stateless: see :mod:`cme_platform.identity.captcha`)."""
 
     token = Varchar(length=64, null=False, unique=True)
-    answer = Varchar(length=16, null=False)
     expires_at = Timestamptz(null=False)
 
 

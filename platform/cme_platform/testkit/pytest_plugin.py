@@ -5,11 +5,14 @@ Fixtures:
 - ``cme_plugins``: ``None`` (every installed plugin) or ``{name: plugin}``; override it in your tests.
 - ``cme_app``: the application built with those plugins.
 - ``cme_client``: an ``httpx``-style ``AsyncTestClient`` for ``cme_app`` (lifespan run).
+- ``cme_parallel_client``: an ``httpx.AsyncClient`` running ``cme_app`` in the test's own event loop, so
+  that requests sent together (``asyncio.gather``) really run concurrently; ``cme_client`` runs them one
+  after the other.
 - ``tenant_factory``: ``await tenant_factory(slug="a", plugin="beijing")`` → ``TenantContext``.
 - ``account_factory``: ``await account_factory(tenant, "name", grants=[(Role.X, {"institution": 1})])``.
 - ``login``: ``await login(client, tenant, username)`` signs the client in to the tenant through the
-  sign-in form (captcha solved from the database) and sets ``client.headers["X-CSRF-Token"]``, so later
-  JSON and form posts of the client pass the CSRF check.
+  sign-in form (captcha solved with the platform's secret) and sets ``client.headers["X-CSRF-Token"]``,
+  so later JSON and form posts of the client pass the CSRF check.
 - ``cme_scope``: the ``scope(tenant)`` context manager, for direct queries in tests.
 - ``cme_db``: a clean database for the test (every tenant-owned and tenant row removed).
 
@@ -33,7 +36,7 @@ import pytest
 
 TEST_PASSWORD = "Test@2026pw"
 CSRF_HEADER = "X-CSRF-Token"
-DB_FIXTURES = {"cme_db", "tenant_factory", "account_factory", "cme_client", "login"}
+DB_FIXTURES = {"cme_db", "tenant_factory", "account_factory", "cme_client", "cme_parallel_client", "login"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -161,6 +164,20 @@ async def cme_client(cme_app: Any, cme_db: None) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
+async def cme_parallel_client(cme_app: Any, cme_client: Any) -> AsyncIterator[Any]:
+    """An ``httpx.AsyncClient`` for ``cme_app`` (started by ``cme_client``) in the test's event loop.
+
+    Its requests run concurrently when awaited together; the client address is ``testclient``, as for
+    ``cme_client``.
+    """
+    import httpx
+
+    transport = httpx.ASGITransport(app=cme_app, client=("testclient", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
+        yield client
+
+
+@pytest.fixture
 def tenant_factory(cme_db: None) -> Callable[..., Awaitable[Any]]:
     """Create tenants: ``await tenant_factory(slug="a", plugin="beijing", name=None, hosts=())``."""
     from cme_platform.tenancy.registry import tenant_from_row, tenants_changed
@@ -248,12 +265,10 @@ def form_value(html: str, name: str) -> str:
 
 
 async def captcha_answer(token: str) -> str:
-    """The answer of a live captcha challenge, read from the database as only a test may."""
-    from cme_platform.identity.tables import Captcha
+    """The answer of a captcha challenge, derived with the platform's secret as only a test may."""
+    from cme_platform.identity.captcha import captcha_answer_for
 
-    row = await Captcha.select(Captcha.answer).where(Captcha.token == token).first()
-    assert row is not None, f"captcha {token!r} is not live"
-    return str(row["answer"])
+    return captcha_answer_for(token)
 
 
 @pytest.fixture

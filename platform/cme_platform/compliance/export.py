@@ -1,20 +1,19 @@
 """Excel exports of compliance: one person's year (records and summary) and the people list.
 
-Workbooks are written with XlsxWriter in memory, in a worker thread. The list export is audited as
-``compliance.export`` with its filter and row count.
+Workbooks are written with the shared writer (:mod:`cme_platform.xlsx`) in memory, in a worker thread.
+The list export is audited as ``compliance.export`` with its filter and row count.
 """
 
 from __future__ import annotations
 
-import io
-from typing import Any
+from functools import partial
 
 import anyio.to_thread
 import msgspec
-import xlsxwriter
 
 from cme_platform.audit.service import record
 from cme_platform.compliance import schemas as s
+from cme_platform.xlsx import Workbook, workbook_bytes
 
 RECORD_HEADERS = (
     "活动日期",
@@ -43,25 +42,15 @@ LIST_HEADERS = (
 )
 
 
-def _book() -> tuple[io.BytesIO, Any, Any]:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    return buffer, book, book.add_format({"bold": True})
-
-
-def _person_workbook(item: s.PersonCompliance) -> bytes:
-    buffer, book, bold = _book()
-    records = book.add_worksheet("学分记录")
-    records.write_row(0, 0, RECORD_HEADERS, bold)
-    records.set_column(0, len(RECORD_HEADERS) - 1, 14)
+def _fill_person(item: s.PersonCompliance, book: Workbook) -> None:
+    records = book.sheet("学分记录")
+    records.row(0, RECORD_HEADERS, bold=True)
+    records.widths(0, len(RECORD_HEADERS) - 1, 14)
     for index, r in enumerate(item.records, start=1):
-        records.write_row(
+        records.row(
             index,
-            0,
             [
-                r.activity_date.isoformat(),
+                r.activity_date,
                 r.activity_name,
                 r.activity_number,
                 r.category,
@@ -70,43 +59,39 @@ def _person_workbook(item: s.PersonCompliance) -> bytes:
                 r.issuer,
                 r.credits / 100,
                 r.hours / 100,
-                r.effective_on.isoformat() if r.effective_on else "",
+                r.effective_on,
             ],
         )
-    summary = book.add_worksheet("学分汇总")
-    summary.set_column(0, 2, 16)
-    summary.write_row(0, 0, (f"{item.year}年度", item.name, item.person_number), bold)
-    summary.write_row(1, 0, ("达标结果", item.met_label, item.standard_text))
-    summary.write_row(3, 0, SUMMARY_HEADERS, bold)
+    summary = book.sheet("学分汇总")
+    summary.widths(0, 2, 16)
+    summary.row(0, (f"{item.year}年度", item.name, item.person_number), bold=True)
+    summary.row(1, ("达标结果", item.met_label, item.standard_text))
+    summary.row(3, SUMMARY_HEADERS, bold=True)
     row = 4
-    summary.write_row(row, 0, ("总学分", item.total_credits / 100, item.total_hours / 100), bold)
+    summary.row(row, ("总学分", item.total_credits / 100, item.total_hours / 100), bold=True)
     for line in item.summary:
         row += 1
         label = f"  {line.label}" if line.level else line.label
-        summary.write_row(row, 0, (label, line.credits / 100, line.hours / 100))
+        summary.row(row, (label, line.credits / 100, line.hours / 100))
     row += 2
     for line_text in item.explanation:
-        summary.write(row, 0, line_text)
+        summary.cell(row, 0, line_text)
         row += 1
-    book.close()
-    return buffer.getvalue()
 
 
 async def person_workbook(item: s.PersonCompliance) -> bytes:
     """The person's year as xlsx: the sheets 学分记录 and 学分汇总."""
-    return await anyio.to_thread.run_sync(_person_workbook, item)
+    return await anyio.to_thread.run_sync(workbook_bytes, partial(_fill_person, item))
 
 
-def _list_workbook(page: s.PersonResultPage) -> bytes:
-    buffer, book, bold = _book()
-    sheet = book.add_worksheet("人员达标情况")
-    sheet.write_row(0, 0, LIST_HEADERS, bold)
-    sheet.freeze_panes(1, 0)
-    sheet.set_column(0, len(LIST_HEADERS) - 1, 14)
+def _fill_list(page: s.PersonResultPage, book: Workbook) -> None:
+    sheet = book.sheet("人员达标情况")
+    sheet.row(0, LIST_HEADERS, bold=True)
+    sheet.freeze_header()
+    sheet.widths(0, len(LIST_HEADERS) - 1, 14)
     for index, p in enumerate(page.items, start=1):
-        sheet.write_row(
+        sheet.row(
             index,
-            0,
             [
                 p.person_number,
                 p.name,
@@ -120,13 +105,11 @@ def _list_workbook(page: s.PersonResultPage) -> bytes:
                 p.met_label,
             ],
         )
-    book.close()
-    return buffer.getvalue()
 
 
 async def list_workbook(page: s.PersonResultPage, filters: s.ResultFilter) -> bytes:
     """The list as xlsx (sheet 人员达标情况); audited."""
-    content = await anyio.to_thread.run_sync(_list_workbook, page)
+    content = await anyio.to_thread.run_sync(workbook_bytes, partial(_fill_list, page))
     await record(
         "compliance.export",
         object_type="compliance_list",

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import msgspec
 import pluggy
-import xlsxwriter
 
 from cme_platform import clock
 from cme_platform.audit.service import record
@@ -16,7 +13,10 @@ from cme_platform.credits.queries import category_names, filter_clause, format_h
 from cme_platform.credits.schemas import CreditFilter
 from cme_platform.credits.tables import CreditRecord
 from cme_platform.identity.principal import Principal
+from cme_platform.personnel.access import PersonAccess
+from cme_platform.personnel.pii_search import audited_filter, charge_search
 from cme_platform.standards.amounts import format_credits
+from cme_platform.xlsx import Workbook, workbook_bytes
 
 HEADERS: tuple[str, ...] = (
     "日期",
@@ -44,7 +44,7 @@ ACTIVITY_TYPES = {"personal": "个人学分", "project": "项目学分", "import
 def _line(row: dict[str, Any], today: Any) -> list[Any]:
     discipline = "/".join(p for p in (row["discipline"], row["subdiscipline"]) if p)
     return [
-        row["activity_date"].isoformat(),
+        row["activity_date"],
         row["activity_number"],
         row["activity_name"],
         ACTIVITY_TYPES.get(row["source"], row["source"]),
@@ -61,28 +61,27 @@ def _line(row: dict[str, Any], today: Any) -> list[Any]:
 
 
 def _workbook(lines: list[list[Any]], summary: list[tuple[str, str]]) -> bytes:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet("学分明细")
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, HEADERS, bold)
-    for index, line in enumerate(lines, start=1):
-        sheet.write_row(index, 0, line)
-    at = len(lines) + 2
-    for offset, (label, value) in enumerate(summary):
-        sheet.write(at, offset * 2, label, bold)
-        sheet.write_number(at, offset * 2 + 1, float(value))
-    sheet.set_column(0, 1, 12)
-    sheet.set_column(2, 2, 36)
-    sheet.set_column(3, 12, 14)
-    book.close()
-    return buffer.getvalue()
+    def fill(book: Workbook) -> None:
+        sheet = book.sheet("学分明细")
+        sheet.row(0, HEADERS, bold=True)
+        for index, line in enumerate(lines, start=1):
+            sheet.row(index, line)
+        at = len(lines) + 2
+        for offset, (label, value) in enumerate(summary):
+            sheet.cell(at, offset * 2, label, bold=True)
+            sheet.cell(at, offset * 2 + 1, float(value))
+        sheet.widths(0, 1, 12)
+        sheet.widths(2, 2, 36)
+        sheet.widths(3, 12, 14)
+
+    return workbook_bytes(fill)
 
 
 async def export_records(
     principal: Principal, filters: CreditFilter, *, pm: pluggy.PluginManager | None = None
 ) -> bytes:
     """The records ``filters`` select within the caller's reach as an .xlsx workbook with totals."""
+    await charge_search(PersonAccess.of(principal), filters.q_field, filters.q)
     today = clock.today()
     where = filter_clause(principal, filters, today)
     rows = await (
@@ -99,6 +98,6 @@ async def export_records(
         "credits.export",
         object_type="credit_list",
         summary=f"导出学分明细（{len(rows)}条）",
-        after={"filters": msgspec.to_builtins(filters), "rows": len(rows)},
+        after={"filters": audited_filter(filters), "rows": len(rows)},
     )
     return content

@@ -5,7 +5,8 @@ written to a temporary file while its SHA-256 and size are computed; the moment 
 request is refused (413) and the partial file removed. The Content-Length header is only used to refuse
 early, never trusted. Form fields: ``purpose`` (before the file, so its own limit applies while
 streaming; otherwise the platform-wide limit applies and the purpose's limit is checked afterwards),
-``file``, and ``_csrf`` for browser forms.
+``file``, and ``_csrf`` for browser forms. Text fields and the file name holding a control character are
+refused (:mod:`cme_platform.api.text_guard`), as the boundary check does for every other form.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from litestar import Request
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
 from cme_platform.api.errors import FieldError, InvalidInput
+from cme_platform.api.text_guard import refuse_control_characters
 from cme_platform.files.checks import too_large
 
 TEXT_FIELDS = frozenset({"purpose", "_csrf"})
@@ -163,6 +165,7 @@ async def _parse(
                         if segment.name == FILE_FIELD and segment.filename is not None:
                             if part is not None:
                                 raise _bad_form("一次只能上传一个文件")
+                            refuse_control_characters([(FILE_FIELD, segment.filename)])
                             purposes = fields.get("purpose")
                             limit = limit_for(purposes[-1] if purposes else None)
                             part = _FilePart(handle, segment.filename, limit)
@@ -180,6 +183,7 @@ async def _parse(
                     elif event is None and segment is not None:
                         if segment.name in shape.text_fields:
                             value = text.decode("utf-8", "replace").strip()
+                            refuse_control_characters([(segment.name, value)])
                             fields.setdefault(segment.name, []).append(value)
                         segment = None
                 if not chunk:

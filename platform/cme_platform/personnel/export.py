@@ -2,9 +2,9 @@
 
 ID numbers and phones are masked, as in the list, unless the account may see them in full
 (:attr:`PersonAccess.can_reveal`); every export is audited as ``personnel.export`` with its filter, its
-row count and whether full values were included. The workbook is written with XlsxWriter in
-``constant_memory`` mode to a temporary file, in a worker thread: 50,000 rows take a few seconds and
-little memory.
+row count and whether full values were included (a keyword only in its masked form). The workbook is
+written with the shared writer (:mod:`cme_platform.xlsx`) in ``constant_memory`` mode to a temporary
+file, in a worker thread: 50,000 rows take a few seconds and little memory.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-import msgspec
-import xlsxwriter
 
 from cme_platform import pii
 from cme_platform.audit.service import record
 from cme_platform.orgs.tables import Department, Institution
 from cme_platform.personnel.access import PersonAccess
+from cme_platform.personnel.pii_search import audited_filter, charge_search
 from cme_platform.personnel.schemas import PersonFilter
 from cme_platform.personnel.service import filter_clause
 from cme_platform.personnel.tables import Person
 from cme_platform.personnel.validation import LABELS
+from cme_platform.xlsx import Workbook
 
 SHEET_NAME = "人员名单"
 
@@ -104,7 +104,6 @@ def _row_maker(
             **row,
             "id_number": pii.unseal(row["id_sealed"]) if reveal else row["id_masked"],
             "phone": row["phone"] if reveal else pii.mask_phone(row["phone"]),
-            "birth_date": row["birth_date"].isoformat() if row["birth_date"] else "",
             "institution_code": code,
             "institution_name": name,
             "department_name": departments.get(row["department"], "") if row["department"] else "",
@@ -115,15 +114,13 @@ def _row_maker(
 
 
 def _write(path: Path, rows: list[dict[str, Any]], make: Callable[[dict[str, Any]], list[Any]]) -> None:
-    book = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    sheet = book.add_worksheet(SHEET_NAME)
-    sheet.write_row(0, 0, [_HEADERS[f] for f in _FIELDS], book.add_format({"bold": True}))
-    sheet.freeze_panes(1, 0)
-    sheet.set_column(0, len(_FIELDS) - 1, 14)
+    book = Workbook(path, constant_memory=True)
+    sheet = book.sheet(SHEET_NAME)
+    sheet.row(0, [_HEADERS[f] for f in _FIELDS], bold=True)
+    sheet.freeze_header()
+    sheet.widths(0, len(_FIELDS) - 1, 14)
     for index, row in enumerate(rows, start=1):
-        sheet.write_row(index, 0, make(row))
+        sheet.row(index, make(row))
     book.close()
 
 
@@ -132,6 +129,7 @@ async def export_people(access: PersonAccess, filters: PersonFilter, *, tmp_dir:
 
     The caller removes the file once it has been sent.
     """
+    await charge_search(access, filters.q_field, filters.q)
     where = filter_clause(access, filters)
     query = Person.select(*_SELECTED).order_by(Person.person_number)
     rows = await (query.where(where) if where is not None else query)
@@ -151,7 +149,7 @@ async def export_people(access: PersonAccess, filters: PersonFilter, *, tmp_dir:
         object_type="person_list",
         summary=f"导出人员名单 {len(rows)} 人{'（含完整证件号码和手机）' if reveal else ''}",
         after={
-            "filter": {k: v for k, v in msgspec.structs.asdict(filters).items() if v not in (None, "")},
+            "filter": audited_filter(filters),
             "rows": len(rows),
             "revealed": reveal,
         },

@@ -22,6 +22,7 @@ from typing import Any
 import anyio.to_thread
 
 from cme_platform import pii
+from cme_platform.api.text_guard import FIELD_MESSAGE, has_control_characters
 from cme_platform.audit.service import record_many
 from cme_platform.orgs.tables import Department, Institution
 from cme_platform.personnel import bulk
@@ -126,16 +127,7 @@ class _Validator:
         department = _text(values.pop("department", None))
         cleaned, errors = clean_person(values)
         problems = [_problem(e.field, e.message) for e in errors]
-        if self.institution_id is not None and code and code != self.default_code:
-            problems.append((HEADER_OF_FIELD["institution_code"], "与导入时选择的单位不一致"))
-        elif not code and self.default_code is None:
-            problems.append((HEADER_OF_FIELD["institution_code"], "必填"))
-        else:
-            resolved = self.orgs.resolve(code or self.default_code or "", department)
-            if isinstance(resolved[0], str):
-                problems.append((HEADER_OF_FIELD[resolved[0]], str(resolved[1])))
-            else:
-                cleaned["institution"], cleaned["department"] = resolved
+        problems += self._place(code, department, cleaned)
         id_hash = ""
         if cleaned.get("id_number") and not any(p[0] == LABELS["id_number"] for p in problems):
             id_hash = pii.lookup_hash(cleaned["id_number"])
@@ -145,6 +137,25 @@ class _Validator:
         for column, message in problems:
             self.outcome.add_error(raw.number, column, message)
         return None if problems else ValidRow(raw.number, cleaned, id_hash)
+
+    def _place(self, code: str, department: str, cleaned: dict[str, Any]) -> list[tuple[str, str]]:
+        """Resolve a row's 单位编码 and 科室 into ``cleaned``; the (column, problem) pairs if they do not."""
+        unreadable = [
+            (HEADER_OF_FIELD[key], FIELD_MESSAGE)
+            for key, text in (("institution_code", code), ("department", department))
+            if has_control_characters(text)
+        ]
+        if unreadable:
+            return unreadable
+        if self.institution_id is not None and code and code != self.default_code:
+            return [(HEADER_OF_FIELD["institution_code"], "与导入时选择的单位不一致")]
+        if not code and self.default_code is None:
+            return [(HEADER_OF_FIELD["institution_code"], "必填")]
+        resolved = self.orgs.resolve(code or self.default_code or "", department)
+        if isinstance(resolved[0], str):
+            return [(HEADER_OF_FIELD[resolved[0]], str(resolved[1]))]
+        cleaned["institution"], cleaned["department"] = resolved
+        return []
 
 
 async def _attach_existing(rows: list[ValidRow], orgs: OrgIndex, outcome: ImportOutcome) -> list[ValidRow]:

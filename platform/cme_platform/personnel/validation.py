@@ -4,7 +4,8 @@
 JSON) keyed by field name and returns typed, normalised values plus every problem found, in Chinese,
 naming the field by its label. Document numbers are checked by type: a resident ID number against
 GB 11643 (format, real birth date, check character), with birth date and gender derived from it and
-cross-checked against what was entered.
+cross-checked against what was entered. Text holding a control character is refused per field (the
+JSON API and the forms refuse it earlier, at the boundary; an imported cell only reaches this check).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from cme_platform.api.errors import FieldError
+from cme_platform.api.text_guard import FIELD_MESSAGE, has_control_characters
 from cme_platform.identity.id_number import check_character
 from cme_platform.personnel import vocab
 
@@ -155,12 +157,16 @@ def clean_person(raw: Mapping[str, Any], *, partial: bool = False) -> tuple[dict
             text = _text(value)
             if text in ("", "未聘任"):
                 out[field] = None
-            elif text.isdigit() and 1950 <= int(text) <= date.today().year + 1:
+            elif text.isascii() and text.isdigit() and 1950 <= int(text) <= date.today().year + 1:
                 out[field] = int(text)
             else:
                 fail(field, "应为年份（如 2024）或“未聘任”")
             continue
-        out[field] = _text(value)
+        text = _text(value)
+        if has_control_characters(text):
+            fail(field, FIELD_MESSAGE)  # and no further checks that would quote the text
+            continue
+        out[field] = text
 
     if not partial:
         out.setdefault("id_type", vocab.RESIDENT_ID)

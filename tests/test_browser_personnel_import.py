@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,9 @@ INSTITUTION = "BJ-CY-001"  # the Beijing demo's first institution (inst_admin's)
 def _finished_page(page: Any) -> str:
     """The import page's text once the job has finished (the page reloads itself)."""
     page.wait_for_url("**/personnel/imports/*")
-    page.wait_for_function(
-        "['已完成', '失败'].includes(document.getElementById('import-status').textContent.trim())",
-        timeout=20_000,
-    )
+    # a locator, not wait_for_function: the page's CSP forbids the eval that the latter relies on
+    finished = re.compile(r"^\s*(已完成|失败)\s*$")
+    page.locator("#import-status").filter(has_text=finished).wait_for(timeout=20_000)
     return str(page.locator("main").inner_text())
 
 

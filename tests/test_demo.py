@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cme_platform import pii
 from cme_platform.demo import DEMO_LEARNER_ID, DEMO_PASSWORD, load_demo
 from cme_platform.identity.id_number import is_id_number
 from cme_platform.identity.password_login import password_matches
@@ -12,6 +13,8 @@ from cme_platform.identity.passwords import hash_password, verify_password
 from cme_platform.identity.principal import load_principal_by_id
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account, RoleGrant
+from cme_platform.orgs.tables import Institution
+from cme_platform.personnel import vocab
 from cme_platform.personnel.account_link import find_login_account
 from cme_platform.personnel.tables import Person
 from cme_platform.tenancy.scope import scope
@@ -99,3 +102,30 @@ async def test_home_page_names_the_org_units_of_the_roles(cme_app, cme_client, t
     await login(cme_client, tenant, dept_admin.username, dept_admin.password)
     page = await cme_client.get(f"/t/{tenant.slug}/")
     assert dept_admin.scope in page.text and Role.DEPARTMENT_ADMIN.label in page.text
+
+
+async def test_demo_reload_finds_people_moved_renamed_or_deactivated(cme_app, tenant_factory):
+    """Reloading after every demo person of an institution moved away neither fails nor duplicates anyone."""
+    tenant, _ = await _demo_tenant(cme_app, tenant_factory)
+    with scope(tenant):
+        learner = await Person.select(Person.institution).where(
+            Person.id_hash == pii.lookup_hash(DEMO_LEARNER_ID)
+        )
+        institutions = [row["id"] for row in await Institution.select(Institution.id)]
+        source = next(i for i in reversed(institutions) if i != learner[0]["institution"])
+        target = next(i for i in institutions if i != source)
+        moved = [row["id"] for row in await Person.select(Person.id).where(Person.institution == source)]
+        assert moved
+        await Person.update({Person.institution: target, Person.department: None}).where(
+            Person.institution == source
+        )
+        await Person.update({Person.name: "改名演示", Person.status: vocab.STATUSES[1]}).where(
+            Person.id == moved[0]
+        )
+        people, accounts = await Person.count(), await Account.count()
+    await load_demo(cme_app.state.plugin_manager, tenant)
+    with scope(tenant):
+        assert await Person.count() == people and await Account.count() == accounts
+        assert await Person.count().where(Person.institution == source) == 0
+        hashes = [row["id_hash"] for row in await Person.select(Person.id_hash)]
+        assert len(hashes) == len(set(hashes))

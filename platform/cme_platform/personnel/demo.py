@@ -2,7 +2,9 @@
 
 Names, ID numbers (valid GB 11643 numbers of area ``110101``, so of nobody real), titles across every
 level and a few earlier years are derived from the institution's position and the person's index, so a
-second load gives the same people; institutions that already have people are left alone.
+second load gives the same people. A demo person is recognised by the keyed hash of its ID number in the
+whole tenant: people moved to another institution or department, renamed or deactivated since the last
+load are left as they are and never registered twice.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ def resident_id(born: date, sequence: int, area: str = _AREA) -> str:
     """A well-formed resident ID number (GB 11643 check character); an odd ``sequence`` is male."""
     first17 = f"{area}{born:%Y%m%d}{sequence % 1000:03d}"
     return first17 + check_character(first17)
+
+
+def _department(department_ids: list[int], index: int) -> int | None:
+    """The department of a place's ``index``-th demo person (``None`` when the institution has none)."""
+    return department_ids[index % len(department_ids)] if department_ids else None
 
 
 def _person_values(place: int, index: int, institution_id: int, department_id: int | None) -> dict[str, Any]:
@@ -81,22 +88,31 @@ def _years(person_id: int, values: dict[str, Any], index: int) -> list[PersonYea
 
 
 async def load_demo_people(places: list[tuple[int, list[int]]]) -> int:
-    """People for each ``(institution id, department ids)`` that has none yet; returns how many were added."""
+    """The demo people of each ``(institution id, department ids)`` not registered yet; returns how many.
+
+    Existing people are found by their ID number's keyed hash within the tenant, wherever they work now.
+    """
     added = 0
     for place, (institution_id, department_ids) in enumerate(places):
-        if await Person.exists().where(Person.institution == institution_id):
-            continue
-        numbers = await reserve_person_numbers(PEOPLE_PER_INSTITUTION)
-        for index, person_number in enumerate(numbers):
-            department = department_ids[index % len(department_ids)] if department_ids else None
-            values = _person_values(place, index, institution_id, department)
+        wanted = [
+            (index, _person_values(place, index, institution_id, _department(department_ids, index)))
+            for index in range(PEOPLE_PER_INSTITUTION)
+        ]
+        hashes = [values["id_hash"] for _, values in wanted]
+        known = {
+            row["id_hash"] for row in await Person.select(Person.id_hash).where(Person.id_hash.is_in(hashes))
+        }
+        missing = [(index, values) for index, values in wanted if values["id_hash"] not in known]
+        numbers = await reserve_person_numbers(len(missing))
+        for (index, values), person_number in zip(missing, numbers, strict=True):
             person = Person(None, person_number=person_number, **values)
             await person.save()
             await PersonYear.insert(*_years(int(person.id), values, index))
+            name, phone, department = values["name"], values["phone"], values["department"]
             await create_learner_account(
-                int(person.id), person_number, values["name"], values["phone"], institution_id, department
+                int(person.id), person_number, name, phone, institution_id, department
             )
-        added += len(numbers)
+        added += len(missing)
     return added
 
 

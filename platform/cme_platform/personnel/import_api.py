@@ -14,10 +14,11 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 
 from cme_platform.api.errors import FieldError, InvalidInput
-from cme_platform.api.params import OptionalId, PageNumber, PageSize
+from cme_platform.api.openapi import RATE_LIMITED, upload_operation
+from cme_platform.api.params import Id, OptionalId, PageNumber, PageSize
 from cme_platform.audit.context import current_actor
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
 from cme_platform.files.purposes import MB, FilePurpose, register_purpose
@@ -131,6 +132,7 @@ class PersonImportController(PersonnelController):
         request_max_body_size=None,
         opt=UPLOAD_ROUTE_OPT,
         status_code=202,
+        operation_class=upload_operation(purposes=[IMPORT_PURPOSE.name]),
     )
     async def upload(
         self,
@@ -152,16 +154,23 @@ class PersonImportController(PersonnelController):
         return await jobs.list_imports(access, principal.account_id, page=page, page_size=page_size)
 
     @get("/imports/{import_id:int}", summary="An import's progress, counts and row errors")
-    async def get_import(
-        self, principal: Caller, access: Access, import_id: FromPath[int]
-    ) -> s.PersonImportOut:
+    async def get_import(self, principal: Caller, access: Access, import_id: Id) -> s.PersonImportOut:
         return await jobs.get_import(access, principal.account_id, import_id)
 
-    @get("/import-template", summary="The import template (xlsx) with an example row and the allowed values")
+    @get(
+        "/import-template",
+        summary="The import template (xlsx) with an example row and the allowed values",
+        media_type=XLSX,
+    )
     async def template(self) -> Response[bytes]:
         return xlsx_response(template_workbook(), TEMPLATE_NAME)
 
-    @get("/export", summary="Export the people the list filters select (xlsx; audited)")
+    @get(
+        "/export",
+        summary="Export the people the list filters select (xlsx; audited)",
+        media_type=XLSX,
+        responses=RATE_LIMITED,
+    )
     async def export(
         self, request: Request[Any, Any, Any], access: Access, filters: NamedDependency[s.PersonFilter]
     ) -> Response[bytes]:

@@ -2,7 +2,9 @@
 
 Rules, each refused with one clear Chinese message and nothing written:
 
-- the file must be an xlsx workbook (judged by its content, whatever its name);
+- the file must be an xlsx workbook (judged by its content, whatever its name) within the bounds of
+  :mod:`~cme_platform.personnel.xlsx_guard` (at most 200,000 data rows and 60 columns, 1 GB decompressed),
+  which also reads it in a child process with limited memory;
 - it must have a sheet named "人员信息" (the template's), whose first non-empty row is the header;
 - the header must hold the required columns (by their template labels);
 - cells with formulas count with the value Excel last computed and saved with the file (a formula
@@ -13,15 +15,15 @@ Rules, each refused with one clear Chinese message and nothing written:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
-
 from cme_platform.api.errors import FieldError, InvalidInput
 from cme_platform.personnel.excel_template import DEPARTMENT_COLUMN, INSTITUTION_COLUMN, SHEET_NAME
 from cme_platform.personnel.validation import LABELS, REQUIRED
+from cme_platform.personnel.xlsx_guard import WorkbookRejected, read_rows
 
 ORG_FIELDS: dict[str, str] = {INSTITUTION_COLUMN: "institution_code", DEPARTMENT_COLUMN: "department"}
 """The organisation columns and the keys their values get in a raw row."""
@@ -34,6 +36,13 @@ HEADER_OF_FIELD: dict[str, str] = {field: header for header, field in FIELD_OF_H
 
 _REQUIRED_COLUMNS = tuple(LABELS[f] for f in REQUIRED if f != "gender")
 """Columns every file needs (gender may come from a resident ID number)."""
+
+_REFUSALS: dict[str, str] = {
+    "not_xlsx": "文件不是有效的 Excel 工作簿（xlsx），请使用导入模板填写后上传",
+    "unreadable": "工作表无法读取，文件可能已损坏",
+    "crashed": "读取表格时超出了内存或时间限制，未写入任何数据；请检查文件，或分成多个较小的文件导入",
+}
+"""Messages for the reader's refusal codes (a ``bounds`` refusal brings its own message)."""
 
 
 class WorkbookError(InvalidInput):
@@ -71,37 +80,37 @@ def _header_map(header: list[Any], need_institution: bool) -> dict[int, str]:
     return columns
 
 
-def _rows(raw: list[list[Any]], need_institution: bool) -> Iterator[RawRow]:
-    header_at = next((i for i, row in enumerate(raw) if not all(_is_empty(c) for c in row)), None)
-    if header_at is None:
+def _rows(raw: Iterator[list[Any]], need_institution: bool) -> list[RawRow]:
+    numbered = enumerate(raw, start=1)
+    header = next((row for _, row in numbered if not all(_is_empty(c) for c in row)), None)
+    if header is None:
         raise WorkbookError(f"工作表“{SHEET_NAME}”是空的")
-    columns = _header_map(raw[header_at], need_institution)
-    for offset, row in enumerate(raw[header_at + 1 :], start=header_at + 1):
+    columns = _header_map(header, need_institution)
+    rows = []
+    for number, row in numbered:
         values = {field: row[i] for i, field in columns.items() if i < len(row)}
-        if all(_is_empty(v) for v in values.values()):
-            continue
-        yield RawRow(number=offset + 1, values=values)
+        if not all(_is_empty(v) for v in values.values()):
+            rows.append(RawRow(number=number, values=values))
+    return rows
+
+
+def _refusal(exc: WorkbookRejected) -> str:
+    """The Chinese message for a workbook the reader refused."""
+    if exc.code == "no_sheet":
+        return f"找不到名为“{SHEET_NAME}”的工作表（现有：{exc.detail}），请使用导入模板"
+    return exc.message or _REFUSALS[exc.code]
 
 
 def read_workbook(path: Path, *, need_institution: bool = True) -> list[RawRow]:
     """The non-empty data rows of the workbook at ``path``; :class:`WorkbookError` when it cannot be read.
 
-    ``need_institution``: whether the 单位编码 column is required (not when the import names one).
+    ``need_institution``: whether the 单位编码 column is required (not when the import names one). The
+    file is checked against the bounds of :mod:`~cme_platform.personnel.xlsx_guard` and read in a child
+    process with limited memory, so no file can take the server down; only the import's columns of each
+    row are kept.
     """
     try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several types (zip, xml, password) for unreadable files
-        raise WorkbookError("文件不是有效的 Excel 工作簿（xlsx），请使用导入模板填写后上传") from exc
-    try:
-        if SHEET_NAME not in book.sheet_names:
-            raise WorkbookError(
-                f"找不到名为“{SHEET_NAME}”的工作表（现有：{'、'.join(book.sheet_names)}），请使用导入模板"
-            )
-        raw = book.get_sheet_by_name(SHEET_NAME).to_python(skip_empty_area=False)  # from A1
-    except WorkbookError:
-        raise
-    except Exception as exc:
-        raise WorkbookError("工作表无法读取，文件可能已损坏") from exc
-    finally:
-        book.close()
-    return list(_rows(raw, need_institution))
+        with closing(read_rows(path, SHEET_NAME)) as raw:  # stops the child at once on a refusal
+            return _rows(raw, need_institution)
+    except WorkbookRejected as exc:
+        raise WorkbookError(_refusal(exc)) from exc

@@ -205,7 +205,7 @@ async def _snapshot(world: Any) -> dict[str, list[dict[str, Any]]]:
 async def test_every_tenant_owned_table_is_isolated(world, other_world):
     with scope(world.tenant):
         await issue_setup_link(world.accounts["learner"], created_by=world.accounts["commission"])
-        await throttle.register_failure(throttle.ACCOUNT, "commission")
+        await throttle.begin("commission", world.accounts["commission"], "203.0.113.9")
         await SmsCode(
             phone="13800138000", purpose="login", code_hash="0" * 64, expires_at=datetime.now(UTC)
         ).save()
@@ -276,6 +276,8 @@ CREATE_BODIES = {
         "specialty": "内科学",
         "phone": "13900000000",
     },
+    # a token stands for the caller's own keyword and searches only the caller's tenant: nothing of A
+    "/api/personnel/people/search-token": None,
     "/api/personnel/people/batch": lambda w: {"ids": [PERSON_IDS[0]], "status": "退休"},
     "/api/personnel/people/{person_id:int}/years": lambda w: {"year": 2020},
     "/api/standards/{code:str}/compute": lambda w: {"hours": "2", "project_credits": "3"},

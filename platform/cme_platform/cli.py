@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
+from cme_platform.pii import mask_pii_text
 from cme_platform.settings import get_settings
 
 
@@ -47,7 +52,37 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
         reload=reload,
         proxy_headers=True,
         log_level="info",
+        log_config=server_log_config(),
     )
+
+
+def mask_access_log(record: logging.LogRecord) -> bool:
+    """A logging filter: ID-number-like and phone-like runs in the record's text and arguments masked.
+
+    Installed on uvicorn's handlers, so that an access-log request line never holds a clear ID number
+    or phone (searches carry them as tokens; this is the defence in depth for any other URL).
+    """
+    if isinstance(record.msg, str):
+        record.msg = mask_pii_text(record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(mask_pii_text(a) if isinstance(a, str) else a for a in record.args)
+    return True
+
+
+def server_log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with :func:`mask_access_log` on its handlers (every worker)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["mask_pii"] = {"()": f"{__name__}.access_log_mask"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("mask_pii")
+    return config
+
+
+def access_log_mask() -> Callable[[logging.LogRecord], bool]:
+    """The factory that ``logging.config`` calls for the ``mask_pii`` filter."""
+    return mask_access_log
 
 
 @main.command()

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -42,10 +43,14 @@ def lookup_hash(value: str) -> str:
     return hmac.new(_current()[1], normalize_document(value).encode(), hashlib.sha256).hexdigest()
 
 
-def seal(value: str) -> str:
-    """``value`` encrypted for storage (``v1:`` + base64 of nonce and ciphertext)."""
+def seal(value: str, purpose: bytes = b"") -> str:
+    """``value`` encrypted for storage (``v1:`` + base64 of nonce and ciphertext).
+
+    A ``purpose`` other than the default (stored values) binds the ciphertext to it: :func:`unseal`
+    opens it only with the same ``purpose``, so a value sealed for one use cannot stand in for another.
+    """
     nonce = os.urandom(12)
-    sealed = _current()[0].encrypt(nonce, value.encode(), _VERSION.encode())
+    sealed = _current()[0].encrypt(nonce, value.encode(), _VERSION.encode() + purpose)
     return f"{_VERSION}:{base64.b64encode(nonce + sealed).decode('ascii')}"
 
 
@@ -53,14 +58,14 @@ class UnsealError(ValueError):
     """The stored value cannot be decrypted with the configured key (wrong key or tampered data)."""
 
 
-def unseal(stored: str) -> str:
-    """The plain value of a :func:`seal` result."""
+def unseal(stored: str, purpose: bytes = b"") -> str:
+    """The plain value of a :func:`seal` result sealed for ``purpose``."""
     version, _, body = stored.partition(":")
     if version != _VERSION or not body:
         raise UnsealError("unknown sealed format")
     raw = base64.b64decode(body)
     try:
-        return _current()[0].decrypt(raw[:12], raw[12:], _VERSION.encode()).decode()
+        return _current()[0].decrypt(raw[:12], raw[12:], _VERSION.encode() + purpose).decode()
     except InvalidTag as exc:
         raise UnsealError("the personal-data key does not open this value") from exc
 
@@ -81,3 +86,16 @@ def mask_phone(value: str | None) -> str:
     if len(text) <= 7:
         return text[:2] + "*" * (len(text) - 2)
     return f"{text[:3]}****{text[-4:]}"
+
+
+_PII_IN_TEXT = re.compile(
+    r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2}))"  # a run of its own, also right after a %-escape
+    r"(?:(?P<id>\d{17}[\dXx]|\d{15})|(?P<phone>1[3-9]\d{9}))(?![0-9A-Za-z])"
+)
+
+
+def mask_pii_text(text: str) -> str:
+    """``text`` with every ID-number-like (15 or 18 characters) and mobile-phone-like run masked."""
+    return _PII_IN_TEXT.sub(
+        lambda m: mask_document(m.group()) if m.group("id") else mask_phone(m.group()), text
+    )

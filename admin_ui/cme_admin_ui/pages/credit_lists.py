@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from cme_platform.api.errors import DomainError
-from cme_platform.api.params import PageNumber
+from cme_platform.api.params import Id, PageNumber, row_ids
 from cme_platform.credits import service as ledger
 from cme_platform.credits.api import provide_credit_filter
 from cme_platform.credits.policy import OTHER_CATEGORY
@@ -23,10 +23,10 @@ from cme_platform.identity.guards import requires_login, requires_role
 from cme_platform.identity.roles import Role
 from cme_platform.orgs import service as orgs
 from cme_platform.personnel.access import PersonAccess
+from cme_platform.personnel.pii_search import is_token, page_keyword, tokenized_query
 from cme_platform.web import page_context
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.credit_entry import LEVEL_SEPARATOR
@@ -68,13 +68,17 @@ async def _render_list(
             )
         ).items
     query = _query(filters)
+    query["q"], shown = page_keyword(filters.q_field, filters.q)  # an ID number or phone: links carry a token
+    qs = urlencode({k: v for k, v in query.items() if v})
+    q_token, query["q"] = (query["q"] if is_token(query["q"]) else ""), shown
     return Template(
         template_name="credits/list.html",
         context={
             **page_context(request),
             "result": result,
             "query": query,
-            "qs": urlencode({k: v for k, v in query.items() if v}),
+            "q_token": q_token,
+            "qs": qs,
             "pages": max(1, -(-result.total // PAGE_SIZE)),
             "statuses": STATUS_CHOICES,
             "admin": is_admin(principal),
@@ -104,6 +108,20 @@ async def list_page(
     return await _render_list(request, filters, page, notice=notice)
 
 
+@post("/credits", guards=[requires_login], include_in_schema=False, status_code=303)
+async def search(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """The filter form, posted so that no ID number or phone lands in a URL (see ``tokenized_query``)."""
+    principal = await current_principal(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    try:
+        query = await tokenized_query(PersonAccess.of(principal), form, QUERY_KEYS)
+    except DomainError as exc:
+        page = await _render_list(request, CreditFilter(), 1, error=exc.message)
+        page.status_code = exc.status_code
+        return page
+    return back(request, f"/credits?{urlencode(query)}")
+
+
 @get("/credits/export.xlsx", guards=[requires_login], include_in_schema=False, dependencies=FILTERS)
 async def export_page(
     request: Request[Any, Any, Any],
@@ -126,7 +144,7 @@ async def batch_submit(request: Request[Any, Any, Any]) -> Template:
     """批量上报 the checked records; the list then says what was sent and what was skipped."""
     principal = await current_principal(request)
     form = await request.form()
-    ids = [int(v) for v in form.getall("ids") if isinstance(v, str) and v.isdigit()] if "ids" in form else []
+    ids = row_ids(form.getall("ids")) if "ids" in form else []
     filters = CreditFilter()
     if not ids:
         return await _render_list(request, filters, 1, error="请先勾选要上报的学分")
@@ -161,7 +179,7 @@ NOTICES = {"submitted": "已保存并上报，等待审核", "saved": "已保存
 
 
 @get("/credits/{record_id:int}", guards=[requires_login], include_in_schema=False)
-async def detail_page(request: Request[Any, Any, Any], record_id: FromPath[int]) -> Template:
+async def detail_page(request: Request[Any, Any, Any], record_id: Id) -> Template:
     """One record: fields, credits explanation, evidence, approval progress and the allowed buttons."""
     principal = await current_principal(request)
     record = await ledger.get_record(principal, record_id)
@@ -170,7 +188,7 @@ async def detail_page(request: Request[Any, Any, Any], record_id: FromPath[int])
 
 
 @post("/credits/{record_id:int}/submit", guards=[requires_login], include_in_schema=False, status_code=303)
-async def submit_one(request: Request[Any, Any, Any], record_id: FromPath[int]) -> Template | Redirect:
+async def submit_one(request: Request[Any, Any, Any], record_id: Id) -> Template | Redirect:
     """上报 one saved or returned record."""
     principal = await current_principal(request)
     done = await ledger.submit_records(request.app.state.plugin_manager, principal, [record_id])
@@ -181,7 +199,7 @@ async def submit_one(request: Request[Any, Any, Any], record_id: FromPath[int]) 
 
 
 @post("/credits/{record_id:int}/delete", guards=[requires_login], include_in_schema=False, status_code=303)
-async def delete(request: Request[Any, Any, Any], record_id: FromPath[int]) -> Redirect:
+async def delete(request: Request[Any, Any, Any], record_id: Id) -> Redirect:
     """删除 a record that is not effective (under review: its approval request is withdrawn)."""
     principal = await current_principal(request)
     await ledger.delete_record(principal, record_id)
@@ -211,7 +229,7 @@ async def _correct_form(
 @get(
     "/credits/{record_id:int}/correct", guards=[requires_role(Role.COMMISSION_ADMIN)], include_in_schema=False
 )
-async def correct_page(request: Request[Any, Any, Any], record_id: FromPath[int]) -> Template:
+async def correct_page(request: Request[Any, Any, Any], record_id: Id) -> Template:
     """更正: the commission's form for an approved record (new values and the reason)."""
     record = await ledger.get_record(await current_principal(request), record_id)
     values = {
@@ -250,7 +268,7 @@ def _correction(values: dict[str, str], record: CreditOut) -> Correction:
     include_in_schema=False,
     status_code=303,
 )
-async def correct(request: Request[Any, Any, Any], record_id: FromPath[int]) -> Template | Redirect:
+async def correct(request: Request[Any, Any, Any], record_id: Id) -> Template | Redirect:
     """Apply the correction; a missing reason or a bad value re-shows the form."""
     principal = await current_principal(request)
     record = await ledger.get_record(principal, record_id)
@@ -271,5 +289,15 @@ async def correct(request: Request[Any, Any, Any], record_id: FromPath[int]) -> 
     return back(request, f"/credits/{record_id}?corrected=1")
 
 
-routes = [list_page, export_page, batch_submit, detail_page, submit_one, delete, correct_page, correct]
+routes = [
+    list_page,
+    search,
+    export_page,
+    batch_submit,
+    detail_page,
+    submit_one,
+    delete,
+    correct_page,
+    correct,
+]
 """The list and detail pages' handlers."""

@@ -5,10 +5,11 @@ the detail with the history by year, the full ID number on request (audited) and
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from cme_platform.api.errors import DomainError, NotFound
-from cme_platform.api.params import PageNumber
+from cme_platform.api.params import Id, PageNumber, row_ids
 from cme_platform.audit.query import CHINA_TIME
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import principal_of
@@ -16,8 +17,8 @@ from cme_platform.identity.roles import ORG_ADMIN_ROLES
 from cme_platform.identity.tables import Account
 from cme_platform.orgs import schemas as orgs_schemas
 from cme_platform.orgs import service as orgs
+from cme_platform.personnel import pii_search, service, years
 from cme_platform.personnel import schemas as s
-from cme_platform.personnel import service, years
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.api import vocabulary
 from cme_platform.personnel.params import provide_person_filter
@@ -26,7 +27,7 @@ from cme_platform.web import page_context, tenant_url
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
@@ -93,10 +94,31 @@ async def list_page(
 ) -> Template:
     """The people list: filters, masked table, batch change bar, paging and sorting."""
     access = await _access(request)
-    result = await service.list_people(
-        access, filters, page=page, page_size=PAGE_SIZE, sort=sort, descending=desc
-    )
+    return await _render_list(request, access, filters, page=page, sort=sort, desc=desc)
+
+
+async def _render_list(
+    request: Request[Any, Any, Any],
+    access: PersonAccess,
+    filters: s.PersonFilter,
+    *,
+    page: int = 1,
+    sort: s.SortKey = "person_number",
+    desc: bool = False,
+    error: DomainError | None = None,
+) -> Template:
+    """The list page; a refused search (``error``, or too many ID/phone searches) shows its message."""
+    if error is None:
+        try:
+            result = await service.list_people(
+                access, filters, page=page, page_size=PAGE_SIZE, sort=sort, descending=desc
+            )
+        except pii_search.SearchLimited as exc:
+            error = exc
+    if error is not None:
+        result = s.PersonPage(items=[], total=0, page=1, page_size=PAGE_SIZE)
     query = {k: "" if v is None else v for k, v in msgspec.to_builtins(filters).items()}
+    query["q"], q_shown = pii_search.page_keyword(filters.q_field, filters.q, refused=error is not None)
     return Template(
         template_name="personnel/list.html",
         context={
@@ -104,14 +126,36 @@ async def list_page(
             **await _choices(access, filters.institution_id, every_department=False),
             "result": result,
             "query": query,
+            "q_token": query["q"] if pii_search.is_token(query["q"]) else "",
+            "q_shown": q_shown,
             "sort": sort,
             "desc": desc,
             "sort_columns": SORT_COLUMNS,
             "pages": max(1, -(-result.total // PAGE_SIZE)),
             "batch_warning": BATCH_WARNING,
             "saved": request.query_params.get("saved"),
+            "error": error.message if error else "",
         },
+        status_code=error.status_code if error else 200,
     )
+
+
+FILTER_KEYS = frozenset(s.PersonFilter.__struct_fields__)
+
+
+@post("/", status_code=303)
+async def search(request: Request[Any, Any, Any], data: FormData) -> Template | Redirect:
+    """The filter form (posted, so that no typed value lands in a URL) → the list's address.
+
+    An ID number or phone keyword is exchanged for a search token (counted and audited for roles that
+    see these values only masked); the other filters go to the query string as they are.
+    """
+    access = await _access(request)
+    try:
+        query = await pii_search.tokenized_query(access, data, FILTER_KEYS)
+    except DomainError as exc:
+        return await _render_list(request, access, s.PersonFilter(), error=exc)
+    return _back(request, f"/personnel?{urlencode(query)}")
 
 
 @post("/batch", status_code=200)
@@ -119,7 +163,7 @@ async def batch(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Apply the batch change once confirmed; without the confirmation, ask for it first."""
     access = await _access(request)
     form = await request.form()
-    ids = [int(v) for v in form.getall("ids") if str(v).isdigit()] if "ids" in form else []
+    ids = row_ids(form.getall("ids")) if "ids" in form else []
     title, status = str(form.get("title") or ""), str(form.get("status") or "")
     error = "" if ids else "请先勾选人员"
     if not error and form.get("confirmed") == "1":
@@ -209,7 +253,7 @@ def _edit_values(item: s.PersonOut) -> dict[str, Any]:
 
 
 @get("/{person_id:int}/edit", name="personnel_edit")
-async def edit_page(request: Request[Any, Any, Any], person_id: FromPath[int]) -> Template:
+async def edit_page(request: Request[Any, Any, Any], person_id: Id) -> Template:
     """The edit form (ID number blank: unchanged unless typed)."""
     access = await _access(request)
     item = await service.get_person(access, person_id)
@@ -217,9 +261,7 @@ async def edit_page(request: Request[Any, Any, Any], person_id: FromPath[int]) -
 
 
 @post("/{person_id:int}/edit", status_code=303)
-async def update(
-    request: Request[Any, Any, Any], person_id: FromPath[int], data: FormData
-) -> Template | Redirect:
+async def update(request: Request[Any, Any, Any], person_id: Id, data: FormData) -> Template | Redirect:
     """Save the changes and go to the detail page."""
     access = await _access(request)
     item = await service.get_person(access, person_id)
@@ -249,21 +291,19 @@ async def _detail(request: Request[Any, Any, Any], person_id: int, *, reveal: bo
 
 
 @get("/{person_id:int}", name="personnel_detail")
-async def detail_page(request: Request[Any, Any, Any], person_id: FromPath[int]) -> Template:
+async def detail_page(request: Request[Any, Any, Any], person_id: Id) -> Template:
     """The person with the history by year (状态/职称变动情况)."""
     return await _detail(request, person_id)
 
 
 @post("/{person_id:int}/reveal", status_code=200)
-async def reveal(request: Request[Any, Any, Any], person_id: FromPath[int]) -> Template:
+async def reveal(request: Request[Any, Any, Any], person_id: Id) -> Template:
     """The detail with the full ID number (recorded in the audit log)."""
     return await _detail(request, person_id, reveal=True)
 
 
 @get("/{person_id:int}/log", name="personnel_log")
-async def log_page(
-    request: Request[Any, Any, Any], person_id: FromPath[int], page: PageNumber = 1
-) -> Template:
+async def log_page(request: Request[Any, Any, Any], person_id: Id, page: PageNumber = 1) -> Template:
     """The person's change log (人员信息变动日志)."""
     access = await _access(request)
     item = await service.get_person(access, person_id)
@@ -318,7 +358,7 @@ async def _entry(access: PersonAccess, person_id: int, year_id: int) -> s.Person
 
 
 @get("/{person_id:int}/years/new", name="personnel_year_new")
-async def year_new_page(request: Request[Any, Any, Any], person_id: FromPath[int]) -> Template:
+async def year_new_page(request: Request[Any, Any, Any], person_id: Id) -> Template:
     """The form to add a year's entry."""
     item = await service.get_person(await _access(request), person_id)
     values = {"title": item.title, "status": item.status, "institution_id": item.institution_id}
@@ -326,9 +366,7 @@ async def year_new_page(request: Request[Any, Any, Any], person_id: FromPath[int
 
 
 @get("/{person_id:int}/years/{year_id:int}/edit", name="personnel_year_edit")
-async def year_edit_page(
-    request: Request[Any, Any, Any], person_id: FromPath[int], year_id: FromPath[int]
-) -> Template:
+async def year_edit_page(request: Request[Any, Any, Any], person_id: Id, year_id: Id) -> Template:
     """The form to edit a year's entry."""
     entry = await _entry(await _access(request), person_id, year_id)
     return await _year_form(request, person_id, entry, msgspec.to_builtins(entry), {})
@@ -354,25 +392,21 @@ async def _save_year(
 
 
 @post("/{person_id:int}/years/new", status_code=303)
-async def year_create(
-    request: Request[Any, Any, Any], person_id: FromPath[int], data: FormData
-) -> Template | Redirect:
+async def year_create(request: Request[Any, Any, Any], person_id: Id, data: FormData) -> Template | Redirect:
     """Add the year's entry."""
     return await _save_year(request, person_id, None, data)
 
 
 @post("/{person_id:int}/years/{year_id:int}/edit", status_code=303)
 async def year_update(
-    request: Request[Any, Any, Any], person_id: FromPath[int], year_id: FromPath[int], data: FormData
+    request: Request[Any, Any, Any], person_id: Id, year_id: Id, data: FormData
 ) -> Template | Redirect:
     """Save the year's entry."""
     return await _save_year(request, person_id, year_id, data)
 
 
 @post("/{person_id:int}/years/{year_id:int}/delete", status_code=303)
-async def year_delete(
-    request: Request[Any, Any, Any], person_id: FromPath[int], year_id: FromPath[int]
-) -> Redirect:
+async def year_delete(request: Request[Any, Any, Any], person_id: Id, year_id: Id) -> Redirect:
     """Delete the year's entry."""
     await years.delete_year(await _access(request), person_id, year_id)
     return _back(request, f"/personnel/{person_id}?saved=1")
@@ -383,6 +417,7 @@ routes = [
         path="/personnel",
         route_handlers=[
             list_page,
+            search,
             batch,
             new_page,
             create,

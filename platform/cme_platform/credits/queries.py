@@ -35,6 +35,8 @@ from cme_platform.db.paging import and_all, starts_with
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import Role
 from cme_platform.orgs.access import OrgAccess
+from cme_platform.personnel.access import PersonAccess
+from cme_platform.personnel.pii_search import charge_search, resolve_keyword
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.standards.amounts import format_credits
 from cme_platform.tenancy.scope import current_tenant
@@ -241,11 +243,11 @@ def _keyword_clause(filters: CreditFilter) -> Any:
         return None
     person = CreditRecord.person
     if filters.q_field == "id_number":
-        return person.id_hash == pii.lookup_hash(filters.q.strip())
+        return person.id_hash == pii.lookup_hash(resolve_keyword("id_number", filters.q.strip()))
     if filters.q_field == "person_number":
         return person.person_number == filters.q.strip()
     if filters.q_field == "phone":
-        return person.phone == filters.q.strip()
+        return person.phone == resolve_keyword("phone", filters.q.strip())
     return starts_with(person.name, filters.q)
 
 
@@ -333,8 +335,10 @@ async def list_records(
     """A page of the records ``filters`` select (newest activity first) and the totals of them all.
 
     Learners see their own records, administrators those of their units. ``pm`` names the tenant's
-    categories in the totals (without it every category is summed as 其他 except those present).
+    categories in the totals (without it every category is summed as 其他 except those present). A
+    search by full ID number or phone is first counted and audited (:func:`charge_search`).
     """
+    await charge_search(PersonAccess.of(principal), filters.q_field, filters.q)
     today = clock.today()
     where = filter_clause(principal, filters, today)
     query = (

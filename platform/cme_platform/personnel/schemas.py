@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from cme_platform.api.params import RowId, YearNumber
+
 SortKey = Literal["person_number", "name", "title", "department", "status", "updated_at"]
 KeywordField = Literal["name", "id_number", "person_number", "phone"]
 
@@ -44,8 +46,8 @@ class PersonIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     (GB 11643) gives the birth date and gender.
     """
 
-    institution_id: int | msgspec.UnsetType = msgspec.UNSET
-    department_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    institution_id: RowId | msgspec.UnsetType = msgspec.UNSET
+    department_id: RowId | msgspec.UnsetType | None = msgspec.UNSET
     id_type: OptionalText = msgspec.UNSET
     id_number: OptionalText = msgspec.UNSET
     name: OptionalText = msgspec.UNSET
@@ -60,7 +62,7 @@ class PersonIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: OptionalText = msgspec.UNSET
     specialty: OptionalText = msgspec.UNSET
     title_evaluated_on: OptionalDate = msgspec.UNSET
-    title_appointed_year: int | str | msgspec.UnsetType | None = msgspec.UNSET
+    title_appointed_year: YearNumber | str | msgspec.UnsetType | None = msgspec.UNSET
     establishment: OptionalText = msgspec.UNSET
     status: OptionalText = msgspec.UNSET
     transfer_status: OptionalText = msgspec.UNSET
@@ -124,11 +126,11 @@ class PersonOut(PersonListItem, kw_only=True):
 class PersonYearIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A year's entry (状态/职称变动情况); on an edit only the fields sent change."""
 
-    year: int | msgspec.UnsetType = msgspec.UNSET
+    year: YearNumber | msgspec.UnsetType = msgspec.UNSET
     title: OptionalText = msgspec.UNSET
     title_evaluated_on: OptionalDate = msgspec.UNSET
     status: OptionalText = msgspec.UNSET
-    institution_id: int | msgspec.UnsetType = msgspec.UNSET
+    institution_id: RowId | msgspec.UnsetType = msgspec.UNSET
     note: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -151,7 +153,7 @@ class PersonYearOut(msgspec.Struct, kw_only=True):
 class BatchChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Change the title and/or status of the selected people (all or none)."""
 
-    ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=500)]
+    ids: Annotated[list[RowId], msgspec.Meta(min_length=1, max_length=500)]
     title: str | None = None
     status: str | None = None
 

@@ -25,6 +25,7 @@ from cme_platform.personnel import schemas as s
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.account_link import create_learner_account
 from cme_platform.personnel.numbers import reserve_person_numbers
+from cme_platform.personnel.pii_search import charge_search, resolve_keyword
 from cme_platform.personnel.tables import Person, PersonYear
 from cme_platform.personnel.validation import LABELS, clean_person
 
@@ -61,11 +62,11 @@ def _keyword_clause(filters: s.PersonFilter) -> Any:
     if not filters.q:
         return None
     if filters.q_field == "id_number":
-        return Person.id_hash == pii.lookup_hash(filters.q)
+        return Person.id_hash == pii.lookup_hash(resolve_keyword("id_number", filters.q))
     if filters.q_field == "person_number":
         return Person.person_number == filters.q
     if filters.q_field == "phone":
-        return Person.phone == filters.q
+        return Person.phone == resolve_keyword("phone", filters.q)
     return starts_with(Person.name, filters.q)
 
 
@@ -131,7 +132,11 @@ async def list_people(
     sort: s.SortKey = "person_number",
     descending: bool = False,
 ) -> s.PersonPage:
-    """A page of the people ``filters`` select (one page query and one count), masked."""
+    """A page of the people ``filters`` select (one page query and one count), masked.
+
+    A search by full ID number or phone is first counted and audited (:func:`charge_search`).
+    """
+    await charge_search(access, filters.q_field, filters.q)
     where = filter_clause(access, filters)
     query = Person.select(*_LIST_COLUMNS).order_by(_SORT_COLUMNS[sort], ascending=not descending)
     if sort != "person_number":

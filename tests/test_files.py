@@ -281,13 +281,15 @@ async def test_expired_and_forged_links_serve_no_bytes(client, files_settings, w
         f"{payload}.{signature[:-2]}AA",
         f"{other_file.split('.')[0]}.{signature}",
         issue_token("another-secret", dataclasses.replace(claims, expires_at=2**40)),
-        "garbage",
-        "a.b.c",
     ]
     for token in forgeries:
         response = await client.get(base + token, headers={"accept": "application/json"})
         assert response.status_code == 403, token
         assert response.json()["code"] == "link_invalid" and PDF not in response.content
+    for token in ["garbage", "a.b.c", f"{payload}.{signature}x"]:  # not a token's shape: no such file
+        response = await client.get(base + token, headers={"accept": "application/json"})
+        assert response.status_code == 404, token
+        assert response.json()["code"] == "not_found" and PDF not in response.content
     assert (await client.get(base + valid)).content == PDF
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from cme_platform.api.errors import DomainError, FieldError, InvalidInput
-from cme_platform.api.params import Keyword, PageNumber
+from cme_platform.api.params import Id, Keyword, OptionalId, PageNumber, row_id_or_none
 from cme_platform.identity import account_schemas as s
 from cme_platform.identity import accounts as service
 from cme_platform.identity.account_api import with_setup_url
@@ -23,7 +23,7 @@ from cme_platform.orgs.access import OrgAccess
 from cme_platform.web import page_context, tenant_url
 from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
@@ -61,9 +61,10 @@ def _grant_from(values: dict[str, Any]) -> s.GrantIn:
     kind, _, raw = (values.get("unit") or "").partition(":")
     units: dict[str, int] = {}
     if kind:
-        if kind not in _UNIT_FIELDS or not raw.isdigit():
+        unit_id = row_id_or_none(raw)
+        if kind not in _UNIT_FIELDS or unit_id is None:
             raise InvalidInput("请选择有效的单位", [FieldError("unit", "请选择有效的单位")])
-        units[_UNIT_FIELDS[kind]] = int(raw)
+        units[_UNIT_FIELDS[kind]] = unit_id
     return parse_form({"role": values.get("role") or "", **units}, s.GrantIn)
 
 
@@ -77,19 +78,18 @@ async def list_page(
     request: Request[Any, Any, Any],
     q: Keyword = None,
     role: Annotated[str | None, QueryParameter(max_length=32)] = None,
-    institution_id: Annotated[str | None, QueryParameter(max_length=12)] = None,
+    institution_id: OptionalId = None,
     active: Annotated[str | None, QueryParameter(max_length=5)] = None,
     page: PageNumber = 1,
 ) -> Template:
     """Accounts within the caller's reach, with keyword, role, institution and status filters."""
     scope, access = await _scopes(request)
     role_filter = Role(role) if role and role in Role._value2member_map_ else None
-    inst = int(institution_id) if institution_id and institution_id.isdigit() else None
     result = await service.list_accounts(
         scope,
         q=q or None,
         role=role_filter,
-        institution_id=inst,
+        institution_id=institution_id,
         active={"1": True, "0": False}.get(active or ""),
         page=page,
         page_size=PAGE_SIZE,
@@ -101,7 +101,12 @@ async def list_page(
             **await _choices(scope, access),
             "all_roles": [(r.value, r.label) for r in Role],
             "result": result,
-            "query": {"q": q or "", "role": role or "", "institution_id": inst or "", "active": active or ""},
+            "query": {
+                "q": q or "",
+                "role": role or "",
+                "institution_id": institution_id or "",
+                "active": active or "",
+            },
             "pages": max(1, -(-result.total // PAGE_SIZE)),
         },
     )
@@ -180,15 +185,13 @@ def _back(request: Request[Any, Any, Any], account_id: int) -> Redirect:
 
 
 @get("/{account_id:int}", name="account_detail")
-async def detail_page(request: Request[Any, Any, Any], account_id: FromPath[int]) -> Template:
+async def detail_page(request: Request[Any, Any, Any], account_id: Id) -> Template:
     """An account: profile form, roles, activation and password reset."""
     return await _render_detail(request, account_id)
 
 
 @post("/{account_id:int}", status_code=303)
-async def update(
-    request: Request[Any, Any, Any], account_id: FromPath[int], data: FormData
-) -> Template | Redirect:
+async def update(request: Request[Any, Any, Any], account_id: Id, data: FormData) -> Template | Redirect:
     """Save the profile fields."""
     scope, _ = await _scopes(request)
     values = clean_form(data)
@@ -203,7 +206,7 @@ async def update(
 
 
 @post("/{account_id:int}/active", status_code=303)
-async def set_active(request: Request[Any, Any, Any], account_id: FromPath[int], data: FormData) -> Redirect:
+async def set_active(request: Request[Any, Any, Any], account_id: Id, data: FormData) -> Redirect:
     """Activate or deactivate the account."""
     scope, _ = await _scopes(request)
     await service.update_account(scope, account_id, s.AccountPatch(active=data.get("active") == "1"))
@@ -211,9 +214,7 @@ async def set_active(request: Request[Any, Any, Any], account_id: FromPath[int],
 
 
 @post("/{account_id:int}/password", status_code=200)
-async def reset_password(
-    request: Request[Any, Any, Any], account_id: FromPath[int], data: FormData
-) -> Template:
+async def reset_password(request: Request[Any, Any, Any], account_id: Id, data: FormData) -> Template:
     """Reset the password; the answer shows the new link or the default-password notice once."""
     scope, _ = await _scopes(request)
     mode = "default" if data.get("password_mode") == "default" else "link"
@@ -225,9 +226,7 @@ async def reset_password(
 
 
 @post("/{account_id:int}/roles", status_code=303)
-async def grant(
-    request: Request[Any, Any, Any], account_id: FromPath[int], data: FormData
-) -> Template | Redirect:
+async def grant(request: Request[Any, Any, Any], account_id: Id, data: FormData) -> Template | Redirect:
     """Grant one more role."""
     scope, _ = await _scopes(request)
     values = clean_form(data)
@@ -245,9 +244,7 @@ async def grant(
 
 
 @post("/{account_id:int}/roles/{grant_id:int}/revoke", status_code=303)
-async def revoke(
-    request: Request[Any, Any, Any], account_id: FromPath[int], grant_id: FromPath[int]
-) -> Template | Redirect:
+async def revoke(request: Request[Any, Any, Any], account_id: Id, grant_id: Id) -> Template | Redirect:
     """Take one role away."""
     scope, _ = await _scopes(request)
     try:

@@ -9,14 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from cme_platform.api.errors import DomainError
-from cme_platform.api.params import PageNumber
+from cme_platform.api.params import Id, PageNumber, row_ids
 from cme_platform.credits import service as review
 from cme_platform.credits.schemas import BatchDecisionIn, DecisionIn
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import ORG_ADMIN_ROLES
 from cme_platform.web import page_context
 from litestar import Request, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.credits import PAGE_SIZE, back, current_principal, skipped_text
@@ -57,7 +56,7 @@ async def inbox_page(request: Request[Any, Any, Any], page: PageNumber = 1) -> T
 
 
 @post("/approvals/{request_id:int}/decision", guards=GUARDS, include_in_schema=False, status_code=303)
-async def decide_one(request: Request[Any, Any, Any], request_id: FromPath[int]) -> Template | Redirect:
+async def decide_one(request: Request[Any, Any, Any], request_id: Id) -> Template | Redirect:
     """通过 / 不通过 / 退回 one item (the version seen guards against a decision made meanwhile)."""
     principal = await current_principal(request)
     form = await request.form()
@@ -80,7 +79,7 @@ async def decide_batch(request: Request[Any, Any, Any]) -> Template:
     """The same decision on every checked item; then "已处理 N 条，跳过 M 条（原因…）"."""
     principal = await current_principal(request)
     form = await request.form()
-    ids = [int(v) for v in form.getall("ids") if isinstance(v, str) and v.isdigit()] if "ids" in form else []
+    ids = row_ids(form.getall("ids")) if "ids" in form else []
     if not ids:
         return await _inbox(request, error="请先勾选要审核的学分")
     action = form.get("action")

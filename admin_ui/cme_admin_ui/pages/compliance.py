@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from cme_platform import clock
 from cme_platform.api.errors import DomainError
-from cme_platform.api.params import PageNumber
+from cme_platform.api.params import Id, PageNumber
 from cme_platform.background import ACTIVE_STATUSES
 from cme_platform.compliance import jobs, service
 from cme_platform.compliance import schemas as s
@@ -23,7 +23,7 @@ from cme_platform.personnel.vocab import TITLE_LEVELS
 from cme_platform.web import page_context, tenant_url
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, Parameter, QueryParameter
+from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 PAGE_SIZE = 20
@@ -92,9 +92,7 @@ async def list_page(
 
 
 @get("/compliance/people/{person_id:int}", name="compliance_person", guards=ADMIN_GUARDS)
-async def person_page(
-    request: Request[Any, Any, Any], person_id: FromPath[int], year: Year = None
-) -> Template:
+async def person_page(request: Request[Any, Any, Any], person_id: Id, year: Year = None) -> Template:
     """One person's year, as the learner sees it."""
     access = await _access(request)
     item = await service.person_year(rules_for(request, year), service.selection_of(access), person_id)
@@ -165,7 +163,7 @@ async def start_run(request: Request[Any, Any, Any]) -> Template | Redirect:
     text = str(form.get("year") or "")
     principal = await principal_of(request)
     assert principal is not None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         return await _runs_page(request, "请选择年度", 400)
     try:
         await start_recompute(request, principal, int(text))

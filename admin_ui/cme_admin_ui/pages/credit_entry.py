@@ -18,11 +18,12 @@ from typing import Annotated, Any
 
 from cme_platform import clock
 from cme_platform.api.errors import Conflict, DomainError, Forbidden, InvalidInput
+from cme_platform.api.params import Id, row_ids
 from cme_platform.credits import service as ledger
 from cme_platform.credits.schemas import CreditIn, CreditOut, EntryOptions
 from cme_platform.files import service as files
 from cme_platform.files.checks import human_size
-from cme_platform.files.intake import UPLOAD_ROUTE_OPT, check_csrf
+from cme_platform.files.intake import UPLOAD_ROUTE_OPT, check_csrf, recording_refusals
 from cme_platform.files.purposes import KINDS, PURPOSES, size_limit
 from cme_platform.files.receive import FormShape, ReceivedFile, receive_file
 from cme_platform.files.storage import storage_for
@@ -198,16 +199,20 @@ async def _read_form(
     """
     settings = request.app.state.settings
     limit = size_limit(PURPOSES[EVIDENCE], settings.upload_max_bytes)
-    received = await receive_file(
-        request, tmp_dir=settings.data_dir / "tmp" / "uploads", limit_for=lambda _: limit, shape=ENTRY_FORM
-    )
+    async with recording_refusals(request):
+        received = await receive_file(
+            request,
+            tmp_dir=settings.data_dir / "tmp" / "uploads",
+            limit_for=lambda _: limit,
+            shape=ENTRY_FORM,
+        )
     try:
-        check_csrf(request, principal, received.fields.get(CSRF_FIELD))
+        await check_csrf(request, principal, received.fields.get(CSRF_FIELD))
     except Forbidden:
         received.discard()
         raise
     values = {k: v for k, v in received.fields.items() if not k.startswith("_") and k != "evidence_ids"}
-    kept = [int(v) for v in received.values.get("evidence_ids", []) if v.isdigit()]
+    kept = row_ids(received.values.get("evidence_ids", []))
     return values, kept, received
 
 
@@ -217,7 +222,10 @@ async def _store_evidence(
     """Keep the received file as evidence of the caller; returns its id (checks type and size)."""
     settings = request.app.state.settings
     evidence = replace(received, fields={**received.fields, "purpose": EVIDENCE})
-    row, _ = await files.store_upload(principal, evidence, storage=storage_for(settings), settings=settings)
+    async with recording_refusals(request):
+        row, _ = await files.store_upload(
+            principal, evidence, storage=storage_for(settings), settings=settings
+        )
     return row.id
 
 
@@ -459,7 +467,7 @@ def _record_values(record: CreditOut) -> dict[str, Any]:
 
 
 @get("/credits/{record_id:int}/edit", guards=[requires_role(*ENTRY_ROLES)], include_in_schema=False)
-async def edit_form(request: Request[Any, Any, Any], record_id: FromPath[int]) -> Template:
+async def edit_form(request: Request[Any, Any, Any], record_id: Id) -> Template:
     """The entry form prefilled with a record; after 保存 it shows the computed credits."""
     principal = await current_principal(request)
     record = await ledger.get_record(principal, record_id)
@@ -493,7 +501,7 @@ async def edit_form(request: Request[Any, Any, Any], record_id: FromPath[int]) -
     opt=UPLOAD_ROUTE_OPT,
     status_code=303,
 )
-async def edit_save(request: Request[Any, Any, Any], record_id: FromPath[int]) -> Template | Redirect:
+async def edit_save(request: Request[Any, Any, Any], record_id: Id) -> Template | Redirect:
     """Save the changed record (保存) or save and submit it (保存并上报)."""
     principal = await current_principal(request)
     record = await ledger.get_record(principal, record_id)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cme_platform.api.errors import DomainError
-from cme_platform.api.params import OptionalId, PageNumber
+from cme_platform.api.params import Id, OptionalId, PageNumber
 from cme_platform.files import service
 from cme_platform.files.checks import human_size
 from cme_platform.files.exif import CHINA_STANDARD_TIME
@@ -21,7 +21,6 @@ from cme_platform.identity.guards import requires_login
 from cme_platform.identity.principal import Principal, principal_of
 from cme_platform.web import page_context, tenant_url
 from litestar import Request, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 PAGE_SIZE = 20
@@ -105,7 +104,7 @@ async def upload_from_page(request: Request[Any, Any, Any]) -> Template | Redire
 
 
 @get("/files/{file_id:int}/download", guards=[requires_login], include_in_schema=False)
-async def download_from_page(request: Request[Any, Any, Any], file_id: FromPath[int]) -> Redirect:
+async def download_from_page(request: Request[Any, Any, Any], file_id: Id) -> Redirect:
     """Issue a fresh signed link for a file I may read and send the browser to it."""
     principal = await _principal(request)
     _, token, _ = await service.issue_link(principal, file_id, settings=request.app.state.settings)

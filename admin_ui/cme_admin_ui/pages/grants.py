@@ -7,9 +7,10 @@ still lists and keeps the rights; the entry forms follow the province's policy.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from cme_platform.api.errors import DomainError
+from cme_platform.api.params import Id, OptionalId
 from cme_platform.credits import service as ledger
 from cme_platform.credits.schemas import SelfEntryGrantIn
 from cme_platform.identity.guards import requires_role
@@ -18,7 +19,6 @@ from cme_platform.orgs import service as orgs
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.web import page_context
 from litestar import Request, get, post
-from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.credits import GRANT_ROLES, back, current_principal
@@ -64,9 +64,7 @@ async def _page(
 
 
 @get("/credits/grants", guards=GUARDS, include_in_schema=False, name="credit_grants")
-async def grants_page(
-    request: Request[Any, Any, Any], institution_id: Annotated[int | None, QueryParameter(ge=1)] = None
-) -> Template:
+async def grants_page(request: Request[Any, Any, Any], institution_id: OptionalId = None) -> Template:
     """The opened rights and the form to open one (choose the institution, then maybe a department)."""
     return await _page(request, institution_id)
 
@@ -92,7 +90,7 @@ async def open_grant(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 @post("/credits/grants/{grant_id:int}/close", guards=GUARDS, include_in_schema=False, status_code=303)
-async def close_grant(request: Request[Any, Any, Any], grant_id: FromPath[int]) -> Redirect:
+async def close_grant(request: Request[Any, Any, Any], grant_id: Id) -> Redirect:
     """Close an opened right."""
     await ledger.close_grant(await current_principal(request), grant_id)
     return back(request, "/credits/grants?closed=1")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import msgspec
 from cme_platform.api.errors import DomainError
-from cme_platform.api.params import Keyword, PageNumber
+from cme_platform.api.params import Id, Keyword, PageNumber, row_id_or_none
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import principal_of
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS, Role
@@ -22,7 +22,7 @@ from cme_platform.tenancy.scope import current_tenant
 from cme_platform.web import page_context, tenant_url
 from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
@@ -107,10 +107,6 @@ async def _choices(request: Request[Any, Any, Any], access: OrgAccess) -> dict[s
     }
 
 
-def _optional_int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and int(value) > 0 else None
-
-
 def _kind_routes(kind: OrgKind) -> Router:
     template = f"orgs/{kind.slug}.html"
     form_template = f"orgs/{kind.slug[:-1]}_form.html"
@@ -146,7 +142,7 @@ def _kind_routes(kind: OrgKind) -> Router:
         filters: dict[str, Any] = {}
         for name in kind.filters:
             raw = request.query_params.get(name) or None
-            filters[name] = _optional_int(raw) if name in kind.optional_ints else (raw[:32] if raw else None)
+            filters[name] = row_id_or_none(raw) if name in kind.optional_ints else (raw[:32] if raw else None)
         active_filter = {"1": True, "0": False}.get(active or "")
         result = await kind.list_items(
             access, q=q or None, active=active_filter, page=page, page_size=PAGE_SIZE, **filters
@@ -182,15 +178,13 @@ def _kind_routes(kind: OrgKind) -> Router:
         return Redirect(tenant_url(request, f"/orgs/{kind.slug}?saved=1"), status_code=303)
 
     @get("/{item_id:int}/edit", name=f"orgs_{kind.slug}_edit")
-    async def edit_page(request: Request[Any, Any, Any], item_id: FromPath[int]) -> Template:
+    async def edit_page(request: Request[Any, Any, Any], item_id: Id) -> Template:
         access = await _access(request)
         item = await kind.get_item(access, item_id)
         return await render_form(request, access, item, msgspec.to_builtins(item), {})
 
     @post("/{item_id:int}/edit", status_code=303)
-    async def update(
-        request: Request[Any, Any, Any], item_id: FromPath[int], data: FormData
-    ) -> Template | Redirect:
+    async def update(request: Request[Any, Any, Any], item_id: Id, data: FormData) -> Template | Redirect:
         access = await _access(request)
         item = await kind.get_item(access, item_id)
         values = clean_form(data, optional_ints=kind.optional_ints)
@@ -203,7 +197,7 @@ def _kind_routes(kind: OrgKind) -> Router:
         return Redirect(tenant_url(request, f"/orgs/{kind.slug}?saved=1"), status_code=303)
 
     @post("/{item_id:int}/active", status_code=303)
-    async def set_active(request: Request[Any, Any, Any], item_id: FromPath[int], data: FormData) -> Redirect:
+    async def set_active(request: Request[Any, Any, Any], item_id: Id, data: FormData) -> Redirect:
         access = await _access(request)
         patch = kind.patch_schema(active=data.get("active") == "1")
         await kind.update(request, access, item_id, patch)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from cme_platform.api.errors import DomainError
-from cme_platform.api.params import PageNumber
+from cme_platform.api.params import Id, PageNumber
 from cme_platform.audit.query import CHINA_TIME
 from cme_platform.background import ACTIVE_STATUSES
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT
@@ -27,7 +27,7 @@ from cme_platform.personnel.params import provide_person_filter
 from cme_platform.web import page_context, tenant_url
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 PAGE_SIZE = 20
@@ -80,7 +80,7 @@ async def upload(
 
 
 @get("/imports/{import_id:int}")
-async def import_page(request: Request[Any, Any, Any], import_id: FromPath[int]) -> Template:
+async def import_page(request: Request[Any, Any, Any], import_id: Id) -> Template:
     """An import's progress (refreshed while it runs), counts and row errors."""
     principal, access = await _caller(request)
     job = await jobs.get_import(access, principal.account_id, import_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from cme_platform.api.params import Id
 from cme_platform.identity.captcha import issue_captcha, verify_captcha
 from cme_platform.identity.operators import (
     OPERATOR_SESSION_KEY,
@@ -17,6 +18,7 @@ from cme_platform.identity.operators import (
     tenant_overview,
     view_tenant,
 )
+from cme_platform.identity.password_login import LoginRefused
 from cme_platform.identity.sessions import rotate_session
 from cme_platform.tenancy.scope import active_tenant_or_none
 from cme_platform.web import page_context
@@ -25,7 +27,7 @@ from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.response import Redirect, Template
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -38,7 +40,9 @@ async def bare_host_only(connection: ASGIConnection[Any, Any, Any, Any], _: Base
         raise NotFoundException("页面不存在")
 
 
-async def _login_page(request: Request[Any, Any, Any], error: str | None, username: str = "") -> Template:
+async def _login_page(
+    request: Request[Any, Any, Any], error: str | None, username: str = "", status_code: int = 400
+) -> Template:
     return Template(
         template_name="platform/login.html",
         context={
@@ -47,7 +51,7 @@ async def _login_page(request: Request[Any, Any, Any], error: str | None, userna
             "username": username,
             "captcha_token": await issue_captcha(),
         },
-        status_code=400 if error else 200,
+        status_code=status_code if error else 200,
     )
 
 
@@ -68,9 +72,12 @@ async def login(request: Request[Any, Any, Any], data: FormData) -> Template | R
     username = (data.get("username") or "").strip()[:64]
     if not await verify_captcha(data.get("captcha_token") or "", data.get("captcha") or ""):
         return await _login_page(request, "验证码错误或已过期", username)
-    operator = await sign_in_operator(username, data.get("password") or "")
-    if operator is None:
-        return await _login_page(request, "用户名或密码错误", username)
+    try:
+        operator = await sign_in_operator(
+            username, data.get("password") or "", request.client.host if request.client else ""
+        )
+    except LoginRefused as refused:
+        return await _login_page(request, refused.message, username, refused.status)
     await rotate_session(request)
     request.set_session({**(request.session or {}), OPERATOR_SESSION_KEY: operator.id})
     return Redirect("/platform", status_code=303)
@@ -101,7 +108,7 @@ async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 @get("/tenants/{tenant_id:int}")
-async def tenant_page(request: Request[Any, Any, Any], tenant_id: FromPath[int]) -> Template | Redirect:
+async def tenant_page(request: Request[Any, Any, Any], tenant_id: Id) -> Template | Redirect:
     """One tenant's accounts and recent audit records (the view is recorded in both audit logs)."""
     operator = await _operator(request)
     if isinstance(operator, Redirect):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from cme_platform.api.errors import DomainError
+from cme_platform.api.params import Id
 from cme_platform.identity import tokens
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import Principal, principal_of
@@ -15,7 +16,7 @@ from cme_platform.identity.roles import Role
 from cme_platform.web import page_context, tenant_url
 from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, domain_form_errors, parse_form
@@ -94,7 +95,7 @@ async def create_token(request: Request[Any, Any, Any], data: FormData) -> Templ
 
 
 @post("/{token_id:int}/revoke", status_code=303)
-async def revoke_token(request: Request[Any, Any, Any], token_id: FromPath[int], data: FormData) -> Redirect:
+async def revoke_token(request: Request[Any, Any, Any], token_id: Id, data: FormData) -> Redirect:
     """Revoke a token, then go back to the list it was revoked from."""
     await tokens.revoke_token(await _principal(request), token_id)
     back = "/account/tokens?all=1" if data.get("all") == "1" else "/account/tokens"

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
 from cme_platform.api.errors import FieldError, InvalidInput
-from cme_platform.api.params import PageNumber, PageSize
+from cme_platform.api.params import OptionalId, PageNumber, PageSize
 from cme_platform.audit.export import export_events
 from cme_platform.audit.query import CHINA_TIME, AuditEventPage, AuditFilters, object_history, search_events
 from cme_platform.audit.verify import ChainReport, verify_chain
@@ -40,7 +40,7 @@ async def provide_filters(
         str | None, QueryParameter(max_length=10, description="截止日期（含），北京时间")
     ] = None,
     account: Annotated[str | None, QueryParameter(max_length=100, description="账号或姓名关键字")] = None,
-    account_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+    account_id: OptionalId = None,
     action: Annotated[
         str | None, QueryParameter(max_length=64, description="操作代码，以 . 结尾为前缀")
     ] = None,

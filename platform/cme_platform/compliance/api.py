@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 
 from cme_platform import clock
 from cme_platform.api.errors import FieldError, InvalidInput
-from cme_platform.api.params import PageNumber, PageSize
+from cme_platform.api.params import DepartmentFilter, Id, InstitutionFilter, PageNumber, PageSize
 from cme_platform.audit.context import current_actor
 from cme_platform.compliance import export, jobs, service
 from cme_platform.compliance import schemas as s
@@ -20,7 +20,7 @@ from cme_platform.identity.guards import requires_login, requires_role
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
 from cme_platform.personnel.access import PersonAccess
-from cme_platform.personnel.import_api import xlsx_response
+from cme_platform.personnel.import_api import XLSX, xlsx_response
 from cme_platform.tenancy.scope import current_tenant
 
 TAGS = ["达标 compliance"]
@@ -36,8 +36,8 @@ def rules_for(request: Request[Any, Any, Any], year: int | None) -> service.Year
 
 
 def provide_result_filter(
-    institution_id: Annotated[int | None, Parameter(ge=1, description="单位")] = None,
-    department_id: Annotated[int | None, Parameter(ge=1, description="科室")] = None,
+    institution_id: InstitutionFilter = None,
+    department_id: DepartmentFilter = None,
     title_level: Annotated[str | None, Parameter(max_length=8, description="职称级别")] = None,
     met: Annotated[bool | None, Parameter(description="true 只看达标，false 只看未达标")] = None,
     q: Annotated[str | None, Parameter(max_length=50, description="姓名（开头）")] = None,
@@ -67,7 +67,7 @@ class MyComplianceController(Controller):
         person_id = await service.own_person_id(principal.account_id)
         return await service.person_year(rules_for(request, year), Selection(tenant_wide=True), person_id)
 
-    @get("/export", summary="My year as xlsx (sheets 学分记录 and 学分汇总)")
+    @get("/export", summary="My year as xlsx (sheets 学分记录 and 学分汇总)", media_type=XLSX)
     async def my_export(
         self, request: Request[Any, Any, Any], principal: Caller, year: Year = None
     ) -> Response[bytes]:
@@ -110,7 +110,7 @@ class ComplianceAdminController(Controller):
             rules_for(request, year), access, filters, page=page, page_size=page_size
         )
 
-    @get("/people/export", summary="The filtered list as xlsx (audited)")
+    @get("/people/export", summary="The filtered list as xlsx (audited)", media_type=XLSX)
     async def export_people(
         self,
         request: Request[Any, Any, Any],
@@ -128,7 +128,7 @@ class ComplianceAdminController(Controller):
         self,
         request: Request[Any, Any, Any],
         access: NamedDependency[PersonAccess],
-        person_id: FromPath[int],
+        person_id: Id,
         year: Year = None,
     ) -> s.PersonCompliance:
         return await service.person_year(rules_for(request, year), service.selection_of(access), person_id)
@@ -175,7 +175,7 @@ class ComplianceRunController(Controller):
         return await jobs.list_runs(page=page, page_size=page_size)
 
     @get("/{run_id:int}", summary="One recomputation and its progress")
-    async def get_run(self, run_id: FromPath[int]) -> s.RunOut:
+    async def get_run(self, run_id: Id) -> s.RunOut:
         return await jobs.get_run(run_id)
 
 

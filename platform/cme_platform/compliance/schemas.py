@@ -7,6 +7,8 @@ from typing import Literal
 
 import msgspec
 
+from cme_platform.api.params import YearNumber
+
 StatisticsDimension = Literal["title_level", "title", "department", "establishment"]
 DIMENSION_LABELS: dict[str, str] = {
     "title_level": "职称级别",
@@ -174,7 +176,7 @@ class StandardList(msgspec.Struct, frozen=True, kw_only=True):
 class RunIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Start a recomputation of a year."""
 
-    year: int
+    year: YearNumber
 
 
 class RunOut(msgspec.Struct, frozen=True, kw_only=True):

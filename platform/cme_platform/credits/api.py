@@ -12,10 +12,11 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from cme_platform import clock
-from cme_platform.api.params import PageNumber, PageSize
+from cme_platform.api.openapi import RATE_LIMITED
+from cme_platform.api.params import MAX_ROW_ID, DepartmentFilter, Id, InstitutionFilter, PageNumber, PageSize
 from cme_platform.credits import schemas as s
 from cme_platform.credits import service
 from cme_platform.credits.schemas import StatusFilter
@@ -31,12 +32,14 @@ APPROVALS_TAG = "审核 approvals"
 
 Caller = NamedDependency[Principal]
 Filters = NamedDependency[s.CreditFilter]
-RecordId = FromPath[int]
 
 
 def provide_credit_filter(
-    person_id: Annotated[int | None, Parameter(ge=1, description="人员")] = None,
-    q: Annotated[str | None, Parameter(max_length=64, description="查询关键字")] = None,
+    person_id: Annotated[int | None, Parameter(ge=1, le=MAX_ROW_ID, description="人员")] = None,
+    q: Annotated[
+        str | None,
+        Parameter(max_length=128, description="查询关键字（证件号码、手机可用 search-token 换得的令牌）"),
+    ] = None,
     q_field: Annotated[
         s.KeywordField,
         Parameter(description="查询项：name 姓名、id_number 证件号码、person_number 人员编号、phone 手机"),
@@ -53,8 +56,8 @@ def provide_credit_filter(
     ] = None,
     source: Annotated[str | None, Parameter(max_length=16, description="来源：personal 个人录入…")] = None,
     category: Annotated[str | None, Parameter(max_length=64, description="学分类别")] = None,
-    institution_id: Annotated[int | None, Parameter(ge=1, description="单位")] = None,
-    department_id: Annotated[int | None, Parameter(ge=1, description="科室")] = None,
+    institution_id: InstitutionFilter = None,
+    department_id: DepartmentFilter = None,
 ) -> s.CreditFilter:
     """A :class:`CreditFilter` from the request's query (blank values mean "any")."""
     return s.CreditFilter(
@@ -102,7 +105,11 @@ class CreditController(Controller):
     ) -> s.EntryOptions:
         return await service.entry_options(_pm(request), principal, year or clock.today().year)
 
-    @get("/", summary="List credits (own for learners, the people in reach for admins) with totals")
+    @get(
+        "/",
+        summary="List credits (own for learners, the people in reach for admins) with totals",
+        responses=RATE_LIMITED,
+    )
     async def list_credits(
         self,
         request: Request[Any, Any, Any],
@@ -119,7 +126,12 @@ class CreditController(Controller):
     ) -> s.CreditOut:
         return await service.create_record(_pm(request), principal, data)
 
-    @get("/export", summary="Export the filtered credits as an Excel workbook (图-7 columns, totals)")
+    @get(
+        "/export",
+        summary="Export the filtered credits as an Excel workbook (图-7 columns, totals)",
+        media_type=XLSX,
+        responses=RATE_LIMITED,
+    )
     async def export(
         self, request: Request[Any, Any, Any], principal: Caller, filters: Filters
     ) -> Response[bytes]:
@@ -138,7 +150,7 @@ class CreditController(Controller):
         return await service.submit_records(_pm(request), principal, list(data.ids))
 
     @get("/{record_id:int}", summary="Read a credit with its evidence and review history")
-    async def get_credit(self, principal: Caller, record_id: RecordId) -> s.CreditOut:
+    async def get_credit(self, principal: Caller, record_id: Id) -> s.CreditOut:
         return await service.get_record(principal, record_id)
 
     @put("/{record_id:int}", summary="Change a credit that is not effective (recomputed; evidence replaced)")
@@ -146,13 +158,13 @@ class CreditController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        record_id: RecordId,
+        record_id: Id,
         data: JSONBody[s.CreditIn],
     ) -> s.CreditOut:
         return await service.update_record(_pm(request), principal, record_id, data)
 
     @delete("/{record_id:int}", summary="Delete a credit that is not effective (withdraws its review)")
-    async def delete_credit(self, principal: Caller, record_id: RecordId) -> None:
+    async def delete_credit(self, principal: Caller, record_id: Id) -> None:
         await service.delete_record(principal, record_id)
 
     @post(
@@ -165,7 +177,7 @@ class CreditController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        record_id: RecordId,
+        record_id: Id,
         data: JSONBody[s.Correction],
     ) -> s.CreditOut:
         return await service.correct_record(principal, record_id, data, pm=_pm(request))
@@ -188,7 +200,7 @@ class SelfEntryGrantController(Controller):
         return await service.open_grant(principal, data)
 
     @delete("/{self_entry_grant_id:int}", summary="Close a self-entry right")
-    async def close_grant(self, principal: Caller, self_entry_grant_id: FromPath[int]) -> None:
+    async def close_grant(self, principal: Caller, self_entry_grant_id: Id) -> None:
         await service.close_grant(principal, self_entry_grant_id)
 
 
@@ -211,7 +223,7 @@ class ApprovalController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        request_id: FromPath[int],
+        request_id: Id,
         data: JSONBody[s.DecisionIn],
     ) -> s.CreditOut:
         return await service.decide(_pm(request), principal, request_id, data)

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from cme_platform.api.params import Count, Quantity, RowId
 from cme_platform.approvals.engine import ActionOut
 
 Text200 = Annotated[str, msgspec.Meta(max_length=200)]
@@ -24,9 +25,9 @@ class GuidedInputs(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     """The figures a guided standard asks for (see ``GET /api/standards``: each standard's ``inputs``)."""
 
     hours: Decimal | None = None
-    days: int | None = None
-    occurrences: int | None = None
-    author_rank: int | None = None
+    days: Quantity | None = None
+    occurrences: Quantity | None = None
+    author_rank: Quantity | None = None
     project_credits: Decimal | None = None
 
 
@@ -43,7 +44,7 @@ class CreditIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     activity_name: Text200
     activity_date: date
     activity_number: Text64 = ""
-    person_id: int | None = None
+    person_id: RowId | None = None
     standard_code: str | None = None
     inputs: GuidedInputs | None = None
     category: Text64 = ""
@@ -55,7 +56,7 @@ class CreditIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     form: Annotated[str, msgspec.Meta(max_length=32)] = ""
     issuer: Text200 = ""
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    evidence_ids: list[int] = msgspec.field(default_factory=list)
+    evidence_ids: list[RowId] = msgspec.field(default_factory=list)
     submit: bool = False
 
 
@@ -194,7 +195,7 @@ class CreditPage(msgspec.Struct, frozen=True, kw_only=True):
 class IdList(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Records to act on together (批量上报)."""
 
-    ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=500)]
+    ids: Annotated[list[RowId], msgspec.Meta(min_length=1, max_length=500)]
 
 
 class BatchDone(msgspec.Struct, frozen=True, kw_only=True):
@@ -209,14 +210,14 @@ class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
     action: Literal["approve", "reject", "return"]
     comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    version: int | None = None
+    version: Count | None = None
 
 
 class BatchDecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The same decision on several waiting items (批量审核)."""
 
     action: Literal["approve", "reject", "return"]
-    ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=500)]
+    ids: Annotated[list[RowId], msgspec.Meta(min_length=1, max_length=500)]
     comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
@@ -242,8 +243,8 @@ class InboxPage(msgspec.Struct, frozen=True, kw_only=True):
 class SelfEntryGrantIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Open the right to enter personal credits for an institution (or one of its departments)."""
 
-    institution_id: int
-    department_id: int | None = None
+    institution_id: RowId
+    department_id: RowId | None = None
 
 
 class SelfEntryGrantOut(msgspec.Struct, frozen=True, kw_only=True):

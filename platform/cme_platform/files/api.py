@@ -13,7 +13,8 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import Stream
 
 from cme_platform.api.errors import NotFound
-from cme_platform.api.params import OptionalId, PageNumber, PageSize
+from cme_platform.api.openapi import download_operation, upload_operation
+from cme_platform.api.params import Id, OptionalId, PageNumber, PageSize
 from cme_platform.files import schemas as s
 from cme_platform.files import service
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
@@ -62,6 +63,7 @@ class FileController(Controller):
         ),
         request_max_body_size=None,
         opt=UPLOAD_ROUTE_OPT,
+        operation_class=upload_operation(also_ok=200),
     )
     async def upload(
         self, request: Request[Any, Any, Any], principal: Caller, idempotency_key: IdempotencyKey = None
@@ -98,7 +100,7 @@ class FileController(Controller):
 
     @get("/{file_id:int}", summary="Read a file's metadata with a fresh download link")
     async def get_file(
-        self, request: Request[Any, Any, Any], principal: Caller, file_id: FromPath[int]
+        self, request: Request[Any, Any, Any], principal: Caller, file_id: Id
     ) -> s.FileWithLink:
         file, token, expires = await service.issue_link(
             principal, file_id, settings=request.app.state.settings
@@ -124,7 +126,12 @@ async def _prefetched(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     return rest()
 
 
-@get("/files/{token:str}", summary="Download a file through a signed, expiring link", tags=["文件 files"])
+@get(
+    "/files/{token:str}",
+    summary="Download a file through a signed, expiring link",
+    tags=["文件 files"],
+    operation_class=download_operation(),
+)
 async def download(request: Request[Any, Any, Any], token: FromPath[str]) -> Stream:
     """Stream the file a valid token grants, as an attachment (403 forged/expired, 404 other tenant)."""
     settings = request.app.state.settings

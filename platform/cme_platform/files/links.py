@@ -3,6 +3,7 @@
 A token is ``<payload>.<signature>`` in URL-safe base64: the payload names the tenant, the file and the
 expiry (Unix seconds); the signature is an HMAC-SHA256 with a key derived from ``settings.secret_key``
 for this use only. Nothing is stored: a token is valid until it expires, in its own tenant only.
+Anything not of that shape (other characters, no dot, a signature of the wrong length) is ``malformed``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
 from cme_platform.keys import derive_key
 
 _KEY_LABEL = b"cme.files.download-link.v1"
+# <payload>.<signature>: URL-safe base64 without padding; the signature is 32 bytes (43 characters).
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,150}\.[A-Za-z0-9_-]{43}")
 
 
 class InvalidLink(Exception):
@@ -56,10 +60,13 @@ def issue_token(secret_key: str, claims: LinkClaims) -> str:
 def read_token(secret_key: str, token: str, *, tenant_id: int, now: float) -> LinkClaims:
     """The claims of ``token`` if it is genuine, unexpired and for ``tenant_id``; else :class:`InvalidLink`.
 
-    ``reason`` is ``forged`` (bad shape or signature), ``other_tenant`` or ``expired``.
+    ``reason`` is ``malformed`` (not a token's shape or alphabet), ``forged`` (bad signature),
+    ``other_tenant`` or ``expired``.
     """
-    payload, dot, signature = token.partition(".")
-    if not dot or len(token) > 200 or not hmac.compare_digest(_signature(secret_key, payload), signature):
+    if not _TOKEN_SHAPE.fullmatch(token):
+        raise InvalidLink("malformed")
+    payload, _, signature = token.partition(".")
+    if not hmac.compare_digest(_signature(secret_key, payload), signature):
         raise InvalidLink("forged")
     try:
         tenant, file_id, expires_at = (int(part) for part in _unb64(payload).decode("ascii").split("."))

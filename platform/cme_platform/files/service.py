@@ -238,6 +238,7 @@ async def issue_link(
 
 
 LINK_ERRORS = {
+    "malformed": (NotFound, "not_found", "文件不存在"),
     "forged": (Forbidden, "link_invalid", "下载链接无效，请回到文件列表重新获取"),
     "expired": (Forbidden, "link_expired", "下载链接已过期，请回到文件列表重新获取"),
     "other_tenant": (NotFound, "not_found", "文件不存在"),
@@ -245,7 +246,7 @@ LINK_ERRORS = {
 
 
 async def file_for_token(token: str, *, settings: Settings, now: float | None = None) -> FileRow:
-    """The file a download token grants (403 forged or expired, 404 another tenant's or a gone file)."""
+    """The file a download token grants (403 forged or expired; 404 malformed, another tenant's or gone)."""
     try:
         claims = read_token(
             settings.secret_key,

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
-from cme_platform.api.params import ActiveFilter, Keyword, OptionalId, PageNumber, PageSize
+from cme_platform.api.params import ActiveFilter, Id, Keyword, OptionalId, PageNumber, PageSize
 from cme_platform.identity import account_schemas as s
 from cme_platform.identity import accounts as service
 from cme_platform.identity.account_scope import AccountScope
@@ -77,12 +77,12 @@ class AccountController(Controller):
         return with_setup_url(request, await service.create_account(reach, data))
 
     @get("/{account_id:int}", summary="Read an account")
-    async def get_account(self, reach: Reach, account_id: FromPath[int]) -> s.AccountOut:
+    async def get_account(self, reach: Reach, account_id: Id) -> s.AccountOut:
         return await service.get_account(reach, account_id)
 
     @patch("/{account_id:int}", summary="Edit, activate or deactivate an account")
     async def update_account(
-        self, reach: Reach, account_id: FromPath[int], data: JSONBody[s.AccountPatch]
+        self, reach: Reach, account_id: Id, data: JSONBody[s.AccountPatch]
     ) -> s.AccountOut:
         return await service.update_account(reach, account_id, data)
 
@@ -91,21 +91,17 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         reach: Reach,
-        account_id: FromPath[int],
+        account_id: Id,
         data: JSONBody[s.PasswordResetIn],
     ) -> s.AccountCreated:
         return with_setup_url(request, await service.reset_password(reach, account_id, data.password_mode))
 
     @post("/{account_id:int}/roles", summary="Grant a role", status_code=200)
-    async def grant_role(
-        self, reach: Reach, account_id: FromPath[int], data: JSONBody[s.GrantIn]
-    ) -> s.AccountOut:
+    async def grant_role(self, reach: Reach, account_id: Id, data: JSONBody[s.GrantIn]) -> s.AccountOut:
         return await service.grant_role(reach, account_id, data)
 
     @delete("/{account_id:int}/roles/{grant_id:int}", summary="Revoke a role", status_code=200)
-    async def revoke_role(
-        self, reach: Reach, account_id: FromPath[int], grant_id: FromPath[int]
-    ) -> s.AccountOut:
+    async def revoke_role(self, reach: Reach, account_id: Id, grant_id: Id) -> s.AccountOut:
         return await service.revoke_role(reach, account_id, grant_id)
 
 

@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from cme_platform.api.params import RowId
 from cme_platform.identity.roles import Role
 
-Id = Annotated[int, Meta(ge=1)]
 Username = Annotated[
     str,
     Meta(
@@ -33,9 +33,9 @@ class GrantIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A role to grant, bound to one org unit (none for 管理用户 and 审验专家)."""
 
     role: Role
-    region_id: Id | None = None
-    institution_id: Id | None = None
-    department_id: Id | None = None
+    region_id: RowId | None = None
+    institution_id: RowId | None = None
+    department_id: RowId | None = None
 
 
 class AccountIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

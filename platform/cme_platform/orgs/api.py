@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
-from cme_platform.api.params import ActiveFilter, Keyword, OptionalId, PageNumber, PageSize
+from cme_platform.api.params import ActiveFilter, Id, Keyword, OptionalId, PageNumber, PageSize
 from cme_platform.identity.dependencies import provide_principal
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import Principal
@@ -59,12 +59,12 @@ class RegionController(_OrgController):
         return await service.create_region(access, data)
 
     @get("/{region_id:int}", summary="Read a region")
-    async def get_region(self, access: Access, region_id: FromPath[int]) -> s.RegionOut:
+    async def get_region(self, access: Access, region_id: Id) -> s.RegionOut:
         return await service.get_region(access, region_id)
 
     @patch("/{region_id:int}", summary="Edit or deactivate a region")
     async def update_region(
-        self, access: Access, region_id: FromPath[int], data: JSONBody[s.RegionPatch]
+        self, access: Access, region_id: Id, data: JSONBody[s.RegionPatch]
     ) -> s.RegionOut:
         return await service.update_region(access, region_id, data)
 
@@ -104,7 +104,7 @@ class InstitutionController(_OrgController):
         return await service.create_institution(access, data, levels_of(request))
 
     @get("/{institution_id:int}", summary="Read an institution")
-    async def get_institution(self, access: Access, institution_id: FromPath[int]) -> s.InstitutionOut:
+    async def get_institution(self, access: Access, institution_id: Id) -> s.InstitutionOut:
         return await service.get_institution(access, institution_id)
 
     @patch("/{institution_id:int}", summary="Edit or deactivate an institution")
@@ -112,7 +112,7 @@ class InstitutionController(_OrgController):
         self,
         request: Request[Any, Any, Any],
         access: Access,
-        institution_id: FromPath[int],
+        institution_id: Id,
         data: JSONBody[s.InstitutionPatch],
     ) -> s.InstitutionOut:
         return await service.update_institution(access, institution_id, data, levels_of(request))
@@ -142,12 +142,12 @@ class DepartmentController(_OrgController):
         return await service.create_department(access, data)
 
     @get("/{department_id:int}", summary="Read a department")
-    async def get_department(self, access: Access, department_id: FromPath[int]) -> s.DepartmentOut:
+    async def get_department(self, access: Access, department_id: Id) -> s.DepartmentOut:
         return await service.get_department(access, department_id)
 
     @patch("/{department_id:int}", summary="Edit or deactivate a department")
     async def update_department(
-        self, access: Access, department_id: FromPath[int], data: JSONBody[s.DepartmentPatch]
+        self, access: Access, department_id: Id, data: JSONBody[s.DepartmentPatch]
     ) -> s.DepartmentOut:
         return await service.update_department(access, department_id, data)
 

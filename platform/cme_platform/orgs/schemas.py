@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from cme_platform.api.params import RowId
+
 Name = Annotated[str, Meta(min_length=1, max_length=100, description="名称")]
 LongName = Annotated[str, Meta(min_length=1, max_length=200, description="名称")]
 Code = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="编码")]
 OptionalCode = Annotated[str, Meta(max_length=32, pattern=r"^[A-Za-z0-9_-]*$", description="编码（可空）")]
-Id = Annotated[int, Meta(ge=1)]
 RegionKind = Literal["区", "市", "县"]
 Category = Literal["综合", "中医"]
 StaffCount = Annotated[int, Meta(ge=0, le=1_000_000, description="卫生技术人员数")]
@@ -50,7 +51,7 @@ class InstitutionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     name: LongName
     code: Code
-    region_id: Id | None = None
+    region_id: RowId | None = None
     level: Annotated[str, Meta(min_length=1, max_length=32)]
     category: Category = "综合"
     staff_count: StaffCount = 0
@@ -61,7 +62,7 @@ class InstitutionPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
 
     name: LongName | UnsetType = UNSET
     code: Code | UnsetType = UNSET
-    region_id: Id | UnsetType | None = UNSET
+    region_id: RowId | UnsetType | None = UNSET
     level: Annotated[str, Meta(min_length=1, max_length=32)] | UnsetType = UNSET
     category: Category | UnsetType = UNSET
     staff_count: StaffCount | UnsetType = UNSET
@@ -86,7 +87,7 @@ class InstitutionOut(msgspec.Struct, kw_only=True):
 class DepartmentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A new department of an institution."""
 
-    institution_id: Id
+    institution_id: RowId
     name: Name
     code: OptionalCode = ""
 

@@ -9,6 +9,7 @@ import msgspec
 import pluggy
 
 from cme_platform.api.errors import FieldError, InvalidInput, NotFound
+from cme_platform.api.params import Quantity
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.standards.amounts import format_credits
 from cme_platform.standards.engine import Context, Inputs, StandardInputError, compute
@@ -39,9 +40,9 @@ class ComputeIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     """The activity's figures; ``project_credits`` is the project's credits for speaker standards."""
 
     hours: Decimal | None = None
-    days: int | None = None
-    occurrences: int | None = None
-    author_rank: int | None = None
+    days: Quantity | None = None
+    occurrences: Quantity | None = None
+    author_rank: Quantity | None = None
     project_credits: Decimal | None = None
 
 
@@ -101,8 +102,23 @@ def find(standards: list[Standard], code: str) -> Standard:
     raise NotFound("没有这个授分标准")
 
 
+MAX_FIGURE = Decimal(100_000)
+"""The largest hours or project credits the calculator takes (larger ones are typing errors)."""
+
+
+def _check_figure(value: Decimal | None, field: str, label: str) -> None:
+    """Refuse an absurd decimal before any exact arithmetic: ``1e999999999`` would take the CPU for hours."""
+    if value is None or not value.is_finite():
+        return  # the engine names these
+    if value.copy_abs() > MAX_FIGURE or (value and value.adjusted() < -6):
+        message = f"{label}应在 0 到 {MAX_FIGURE} 之间"
+        raise InvalidInput(message, [FieldError(field, message)])
+
+
 def calculate(standard: Standard, data: ComputeIn) -> ComputeOut:
     """The credits ``data`` earns under ``standard``; impossible figures give a 400 naming the field."""
+    _check_figure(data.hours, "hours", "学时")
+    _check_figure(data.project_credits, "project_credits", "项目学分")
     project = None
     if data.project_credits is not None:
         if not data.project_credits.is_finite() or data.project_credits < 0:

@@ -2,7 +2,7 @@
 
 The server runs ``cme demo --no-serve`` on a fresh SQLite database and then ``cme serve``; its log
 (where the console SMS gateway writes codes) is kept in ``DemoServer.log_path``. Captchas are solved by
-reading the challenge's answer from the server's database, as only a test may.
+deriving the challenge's answer with the server's secret, as only a test may.
 """
 
 from __future__ import annotations
@@ -54,10 +54,10 @@ class DemoServer:
             return list(connection.execute(sql, params))
 
     def captcha_answer(self, token: str) -> str:
-        """The answer of a live captcha challenge."""
-        rows = self.query("SELECT answer FROM identity_captcha WHERE token = ?", token)
-        assert rows, f"captcha {token!r} is not in the database"
-        return str(rows[0][0])
+        """The answer of a captcha challenge, derived with the server's secret (``<data dir>/secret_key``)."""
+        from cme_platform.identity.captcha import captcha_answer_for
+
+        return captcha_answer_for(token, (self.data_dir / "secret_key").read_text().strip())
 
     def log(self) -> str:
         """Everything the server has logged so far."""

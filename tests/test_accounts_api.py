@@ -28,8 +28,10 @@ async def account_count(world: Any) -> int:
 
 
 async def actions(world: Any) -> list[str]:
+    """The tenant's audit actions in order, without recorded refusals (tests/test_refusal_audit.py)."""
     with scope(world.tenant):
-        return [r["action"] for r in await AuditEvent.select(AuditEvent.action).order_by(AuditEvent.seq)]
+        rows = await AuditEvent.select(AuditEvent.action).order_by(AuditEvent.seq)
+    return [r["action"] for r in rows if not r["action"].startswith("security.")]
 
 
 async def test_default_password_only_for_id_number_usernames(cme_client, world, login):

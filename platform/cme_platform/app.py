@@ -11,8 +11,6 @@ from litestar import Litestar, Router
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -20,7 +18,10 @@ from litestar.types import Receive, Scope, Send
 
 from cme_platform.api.blank_query import without_blank_values
 from cme_platform.api.errors import handle_exception
+from cme_platform.api.openapi import openapi_config
+from cme_platform.api.text_guard import TextGuardMiddleware
 from cme_platform.audit.context import Actor, acting_as
+from cme_platform.audit.refusals import record_forbidden
 from cme_platform.identity.cookies import SecureCookieMiddleware
 from cme_platform.identity.csrf import CSRFMiddleware, install_template_helpers
 from cme_platform.identity.password_gate import PasswordChangeGate
@@ -30,6 +31,7 @@ from cme_platform.settings import Settings, get_settings
 from cme_platform.tenancy.middleware import TenantRequiredMiddleware, resolve_tenant
 from cme_platform.tenancy.registry import TenantDirectory
 from cme_platform.tenancy.scope import current_tenant, scope
+from cme_platform.web_headers import add_security_headers
 
 
 class CMEApp(Litestar):
@@ -162,25 +164,18 @@ def create_app(
             SecureCookieMiddleware(),
             session_config().middleware,
             TenantRequiredMiddleware(),
+            TextGuardMiddleware(),
             CSRFMiddleware(),
             PasswordChangeGate(),
         ],
-        stores={SESSION_STORE: DatabaseSessionStore()},
+        stores={SESSION_STORE: DatabaseSessionStore(settings.secret_key)},
         template_config=TemplateConfig(
             directory=template_dirs(pm), engine=JinjaTemplateEngine, engine_callback=_template_filters
         ),
-        openapi_config=OpenAPIConfig(
-            title="CME 继续医学教育学分平台 API",
-            version="0.1.0",
-            description=(
-                "Tenant-scoped JSON API. Prefix every path with /t/<tenant slug> or use the tenant's host."
-            ),
-            path="/schema",
-            # JSON only: the bundled UI renderers load scripts from CDNs, which closed networks block.
-            render_plugins=[JsonRenderPlugin(path="/openapi.json")],
-            openapi_router=Router(path="/schema", route_handlers=[], opt={"platform": True}),
-        ),
+        openapi_config=openapi_config(),
         exception_handlers={Exception: handle_exception},
+        before_send=[add_security_headers],
+        after_exception=[record_forbidden],
         request_max_body_size=settings.max_body_bytes,
         on_startup=[_start_database, _fail_abandoned_imports, _fail_abandoned_compliance_runs],
         on_shutdown=[_stop_database],

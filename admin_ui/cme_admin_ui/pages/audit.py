@@ -30,6 +30,7 @@ ACTION_PREFIXES = {
 @get(
     "/audit",
     name="audit_list",
+    include_in_schema=False,
     guards=[requires_role(Role.COMMISSION_ADMIN)],
     dependencies={"filters": Provide(provide_filters)},
 )

@@ -9,6 +9,7 @@ ACTION_LABELS: dict[str, str] = {
     "auth.logout": "退出登录",
     "auth.password_changed": "修改密码",
     "auth.password_reset": "重置密码",
+    "auth.recovery_failed": "找回密码验证码错误",
     "auth.sms_sent": "发送短信验证码",
     "auth.sso_failed": "单点登录失败",
     "identity.account.create": "新建账号",
@@ -58,6 +59,10 @@ ACTION_LABELS: dict[str, str] = {
     "operator.login_failed": "运维人员登录失败",
     "operator.logout": "运维人员退出",
     "operator.view_tenant": "运维人员查看租户",
+    "security.csrf_refused": "拒绝：CSRF 校验失败",
+    "security.token_refused": "拒绝：API 令牌无效",
+    "security.forbidden": "拒绝：越权访问",
+    "security.upload_refused": "拒绝：上传文件不合规",
 }
 """Every agreed action name with the label the audit pages show."""
 

@@ -1,9 +1,11 @@
 """Cross-site request forgery protection for everything the session cookie authenticates.
 
-Each session has one random token (created the first time a page needs it, which also starts the
-session — so the sign-in forms are protected too, and renewed at every sign-in). Every unsafe request
-(POST, PUT, PATCH, DELETE) must carry it, in the form field ``_csrf`` or the header ``X-CSRF-Token``;
-otherwise :class:`CSRFMiddleware` answers 403 ``csrf_failed``. Exempt: requests with an
+Each session has one random token (renewed at every sign-in). A visitor without a session (the sign-in
+forms) gets a signed token in the cookie ``cme_csrf`` instead (HMAC-SHA256, key derived from
+``CME_SECRET_KEY``; double submit), so showing a form to an anonymous visitor writes no session row.
+Every unsafe request (POST, PUT, PATCH, DELETE) must carry the token, in the form field ``_csrf`` or the
+header ``X-CSRF-Token``; otherwise :class:`CSRFMiddleware` answers 403 ``csrf_failed`` and the refusal is
+audited (:func:`cme_platform.audit.refusals.record_refusal`). Exempt: requests with an
 ``Authorization: Bearer …`` header (API tokens carry no cookie authority) and routes marked
 ``opt={"csrf_exempt": True}``.
 
@@ -13,6 +15,8 @@ Templates: ``{{ csrf_input() }}`` renders the hidden field inside a ``<form meth
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,19 +28,27 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from markupsafe import Markup, escape
 
 from cme_platform.api.errors import Forbidden
-from cme_platform.identity.principal import session_accounts
+from cme_platform.audit.refusals import record_refusal, request_summary
+from cme_platform.identity.principal import principal_of, session_accounts
+from cme_platform.keys import derive_key
 from cme_platform.tenancy.middleware import tenant_relative_path
+from cme_platform.tenancy.scope import active_tenant_or_none
 
 CSRF_SESSION_KEY = "csrf"
 CSRF_FIELD = "_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_EXEMPT_OPT = "csrf_exempt"
+PRE_SESSION_COOKIE = "cme_csrf"
+"""The cookie holding the signed token of a visitor without a session."""
+CSRF_FAILED = "页面已过期或请求来源不可信，请刷新页面后重试"
+_NEW_PRE_SESSION = "cme_new_csrf_cookie"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART)
 
@@ -48,13 +60,57 @@ def _session(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
     return session if isinstance(session, dict) else {}
 
 
+def _signed(connection: ASGIConnection[Any, Any, Any, Any], nonce: str) -> str:
+    key = derive_key(connection.app.state.settings.secret_key, b"cme-csrf-pre-session")
+    return f"{nonce}.{hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()}"
+
+
+def _pre_session_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The visitor's ``cme_csrf`` cookie when its signature is right."""
+    value = connection.cookies.get(PRE_SESSION_COOKIE) or ""
+    nonce = value.partition(".")[0]
+    return value if nonce and _same(_signed(connection, nonce), value) else None
+
+
+def _pre_session_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The signed token of a visitor without a session; a new one is set as cookie by the middleware."""
+    state = connection.scope.setdefault("state", {})
+    token = state.get(_NEW_PRE_SESSION) or _pre_session_cookie(connection)
+    if not token:
+        token = state[_NEW_PRE_SESSION] = _signed(connection, secrets.token_urlsafe(24))
+    return str(token)
+
+
 def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The session's CSRF token, created (starting the session) when there is none yet."""
+    """The CSRF token for a form: the session's (created when the session has none yet); without a
+    session, the signed ``cme_csrf`` cookie's (which starts no session)."""
     session = _session(connection)
     token = session.get(CSRF_SESSION_KEY)
     if isinstance(token, str) and token:
         return token
-    return renew_csrf_token(connection)
+    return renew_csrf_token(connection) if session else _pre_session_token(connection)
+
+
+def expected_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The token an unsafe request must carry: the session's, else the signed ``cme_csrf`` cookie's."""
+    token = _session(connection).get(CSRF_SESSION_KEY)
+    if isinstance(token, str) and token:
+        return token
+    return _pre_session_cookie(connection)
+
+
+async def check_token(connection: ASGIConnection[Any, Any, Any, Any], given: str) -> None:
+    """Refuse (403 ``csrf_failed``, audited) when ``given`` is not the :func:`expected_token`."""
+    expected = expected_token(connection)
+    if expected and given and _same(expected, given):
+        return
+    reason = "no_token_expected" if not expected else "token_missing" if not given else "token_mismatch"
+    if active_tenant_or_none() is not None:
+        await principal_of(connection)  # the record names the signed-in account, if any
+    await record_refusal(
+        "security.csrf_refused", reason, summary=f"CSRF 校验失败：{request_summary(connection.scope)}"
+    )
+    raise Forbidden(CSRF_FAILED, code="csrf_failed")
 
 
 def renew_csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -149,7 +205,8 @@ def _same(expected: str, given: str) -> bool:
 
 
 class CSRFMiddleware(ASGIMiddleware):
-    """Reject unsafe requests whose token is missing or wrong (403 ``csrf_failed``).
+    """Reject unsafe requests whose token is missing or wrong (403 ``csrf_failed``); set the ``cme_csrf``
+    cookie when a page gave a visitor without a session a new token.
 
     Must run inside the session middleware. The form body it reads is cached for the handler.
     """
@@ -160,9 +217,14 @@ class CSRFMiddleware(ASGIMiddleware):
         """Check the token, then run the rest of the stack with the request bound for ``csrf_input``."""
         request: Request[Any, Any, Any] = Request(scope, receive, send)
         if not is_exempt(request):
-            expected = _session(request).get(CSRF_SESSION_KEY)
-            given = await submitted_token(request)
-            if not (isinstance(expected, str) and expected and _same(expected, given)):
-                raise Forbidden("页面已过期或请求来源不可信，请刷新页面后重试", code="csrf_failed")
+            await check_token(request, await submitted_token(request))
+
+        async def send_with_cookie(message: Message) -> None:
+            token = scope["state"].get(_NEW_PRE_SESSION)
+            if message["type"] == "http.response.start" and token:
+                cookie = Cookie(key=PRE_SESSION_COOKIE, value=token, path="/", httponly=True, samesite="lax")
+                MutableScopeHeaders.from_message(message).add("Set-Cookie", cookie.to_header(header=""))
+            await send(message)
+
         with _rendering_for(request):
-            await next_app(scope, receive, send)
+            await next_app(scope, receive, send_with_cookie)

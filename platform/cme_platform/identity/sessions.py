@@ -2,15 +2,20 @@
 
 The browser holds only a random session id (cookie ``cme_session``); the data — the ``{tenant slug:
 account id}`` sign-ins and the CSRF token — lives in the database, so sessions survive a restart and
-are shared by every app instance. A session expires after :data:`IDLE_TIMEOUT` without use; each use
-renews it, and expired rows are purged opportunistically when sessions are written.
+are shared by every app instance. Rows are keyed by a keyed hash of the id (HMAC-SHA256, key derived from
+``CME_SECRET_KEY``), so a copy of the table cannot be replayed as cookies. A session expires after
+:data:`IDLE_TIMEOUT` without use; each use renews it, and expired rows are purged opportunistically when
+sessions are written.
 
-Anonymous requests that never touch the session create no row. Signing in rotates the session id
+Anonymous requests that never touch the session create no row (the sign-in forms' CSRF token lives in
+a signed cookie until sign-in, see :mod:`cme_platform.identity.csrf`). Signing in rotates the session id
 (:func:`rotate_session`) so that an id planted before sign-in is worthless afterwards.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,6 +29,8 @@ from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
 from cme_platform.identity.tables import Session
+from cme_platform.keys import derive_key
+from cme_platform.settings import get_settings
 
 SESSION_COOKIE = "cme_session"
 SESSION_STORE = "sessions"
@@ -43,19 +50,27 @@ def _seconds(value: int | timedelta | None) -> timedelta | None:
 
 
 class DatabaseSessionStore(Store):
-    """A Litestar :class:`~litestar.stores.base.Store` on the ``identity_session`` table."""
+    """A Litestar :class:`~litestar.stores.base.Store` on the ``identity_session`` table.
 
-    __slots__ = ("_last_purge",)
+    The store's keys (session ids) are never written: each row's ``key`` is :meth:`row_key` of the id.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_hash_key", "_last_purge")
+
+    def __init__(self, secret: str | None = None) -> None:
+        self._hash_key = derive_key(secret or get_settings().secret_key, b"cme-session-id")
         self._last_purge = 0.0
+
+    def row_key(self, key: str) -> str:
+        """The stored key of the session id ``key``: its HMAC-SHA256 (64 hex characters)."""
+        return hmac.new(self._hash_key, key.encode(), hashlib.sha256).hexdigest()
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
         """Insert or replace ``key`` (expiring after ``expires_in``); purge expired rows now and then."""
         data = value.encode() if isinstance(value, str) else value
         lifetime = _seconds(expires_in)
         expires_at = datetime.now(UTC) + lifetime if lifetime else None
-        await Session.insert(Session(key=key, data=data, expires_at=expires_at)).on_conflict(
+        await Session.insert(Session(key=self.row_key(key), data=data, expires_at=expires_at)).on_conflict(
             target=Session.key, action="DO UPDATE", values=[Session.data, Session.expires_at]
         )
         await self._purge_now_and_then()
@@ -63,6 +78,7 @@ class DatabaseSessionStore(Store):
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
         """The live value of ``key``; ``renew_for`` pushes its expiry forward (at most once a minute)."""
         now = datetime.now(UTC)
+        key = self.row_key(key)
         row = await Session.select(Session.data, Session.expires_at).where(Session.key == key).first()
         if row is None or (row["expires_at"] is not None and row["expires_at"] <= now):
             return None
@@ -73,7 +89,7 @@ class DatabaseSessionStore(Store):
 
     async def delete(self, key: str) -> None:
         """Remove ``key`` (no error when it does not exist)."""
-        await Session.delete().where(Session.key == key)
+        await Session.delete().where(Session.key == self.row_key(key))
 
     async def delete_all(self) -> None:
         """Remove every session (everybody is signed out)."""
@@ -85,7 +101,7 @@ class DatabaseSessionStore(Store):
 
     async def expires_in(self, key: str) -> int | None:
         """Seconds until ``key`` expires (``None`` when absent or without expiry)."""
-        row = await Session.select(Session.expires_at).where(Session.key == key).first()
+        row = await Session.select(Session.expires_at).where(Session.key == self.row_key(key)).first()
         if row is None or row["expires_at"] is None:
             return None
         return int((row["expires_at"] - datetime.now(UTC)).total_seconds())

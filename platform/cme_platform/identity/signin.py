@@ -17,6 +17,7 @@ from litestar.response import Redirect
 
 from cme_platform.audit.context import current_actor
 from cme_platform.audit.service import record
+from cme_platform.db.transactions import write_transaction
 from cme_platform.identity.csrf import renew_csrf_token
 from cme_platform.identity.principal import SESSION_KEY, session_accounts
 from cme_platform.identity.sessions import rotate_session
@@ -60,7 +61,7 @@ async def complete_sign_in(
     account = await Account.objects().where(Account.id == account_id).first()
     if account is None:
         raise LookupError(f"account {account_id} does not exist in this tenant")
-    async with Account._meta.db.transaction():
+    async with write_transaction(Account):
         await Account.update({Account.last_login_at: datetime.now(UTC)}).where(Account.id == account.id)
         current_actor().bind_account(int(account.id), account.username)
         await record(

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
+from cme_platform.api.params import Id
 from cme_platform.identity import tokens
 from cme_platform.identity.dependencies import provide_principal
 from cme_platform.identity.guards import requires_login
@@ -43,7 +44,7 @@ class TokenController(Controller):
         return await tokens.create_token(principal, data, request.app.state.settings.secret_key)
 
     @post("/{token_id:int}/revoke", summary="Revoke an API token", status_code=200)
-    async def revoke_token(self, principal: CurrentPrincipal, token_id: FromPath[int]) -> tokens.TokenOut:
+    async def revoke_token(self, principal: CurrentPrincipal, token_id: Id) -> tokens.TokenOut:
         """Revoke a token at once (own tokens; commission admins: any of the tenant's)."""
         return await tokens.revoke_token(principal, token_id)
 

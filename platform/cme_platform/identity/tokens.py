@@ -15,11 +15,18 @@ from typing import Annotated, Any
 
 import msgspec
 from joserfc import jwt
-from joserfc.errors import ExpiredTokenError, JoseError
+from joserfc.errors import (
+    BadSignatureError,
+    ExpiredTokenError,
+    InvalidClaimError,
+    JoseError,
+    UnsupportedAlgorithmError,
+)
 from joserfc.jwk import OctKey
 from litestar.connection import ASGIConnection
 
 from cme_platform.api.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound
+from cme_platform.audit.refusals import record_refusal
 from cme_platform.audit.service import record
 from cme_platform.identity.principal import Principal, load_principal_by_id
 from cme_platform.identity.roles import Role
@@ -137,14 +144,34 @@ def _token_query() -> Any:
     ).output(load_json=True)
 
 
+async def _rejected(reason: str, message: str, *, token_id: int | None = None) -> TokenRejected:
+    """Audit a rejected token (``security.token_refused`` with ``reason``) and return the error to raise."""
+    await record_refusal(
+        "security.token_refused",
+        reason,
+        summary=f"API 令牌被拒绝（{message}）",
+        object_type="api_token" if token_id is not None else "",
+        object_id=token_id,
+    )
+    return TokenRejected(message)
+
+
 async def principal_from_token(token: str, secret: str) -> Principal:
     """Check ``token`` for the active tenant and return who it acts for; raise :class:`TokenRejected`.
 
     Checked: the HS256 signature (no other algorithm, ``none`` included), ``exp``, ``iss`` equal to the
     active tenant's slug, the row (exists, same account, not revoked, not expired) and the account (active).
+    Every rejection is audited with its reason (:func:`_rejected`).
     """
     try:
         claims = jwt.decode(token, signing_key(secret), algorithms=[ALGORITHM]).claims
+    except UnsupportedAlgorithmError as exc:
+        raise await _rejected("bad_algorithm", INVALID) from exc
+    except BadSignatureError as exc:
+        raise await _rejected("bad_signature", INVALID) from exc
+    except (JoseError, ValueError, TypeError) as exc:
+        raise await _rejected("malformed", INVALID) from exc
+    try:
         jwt.JWTClaimsRegistry(
             iss={"essential": True, "value": current_tenant().slug},
             sub={"essential": True},
@@ -152,11 +179,14 @@ async def principal_from_token(token: str, secret: str) -> Principal:
             exp={"essential": True},
         ).validate(claims)
     except ExpiredTokenError as exc:
-        raise TokenRejected(EXPIRED) from exc
+        raise await _rejected("expired", EXPIRED) from exc
+    except InvalidClaimError as exc:
+        reason = "wrong_tenant" if exc.claim == "iss" else "invalid_claims"
+        raise await _rejected(reason, INVALID) from exc
     except (JoseError, ValueError, TypeError) as exc:
-        raise TokenRejected(INVALID) from exc
+        raise await _rejected("invalid_claims", INVALID) from exc
     if not str(claims["sub"]).isdigit():
-        raise TokenRejected(INVALID)
+        raise await _rejected("invalid_claims", INVALID)
     row = (
         await ApiToken.select(
             ApiToken.id,
@@ -171,15 +201,15 @@ async def principal_from_token(token: str, secret: str) -> Principal:
         .first()
     )
     if row is None or row["account"] != int(claims["sub"]):
-        raise TokenRejected(INVALID)
+        raise await _rejected("unknown_token", INVALID)
     now = datetime.now(UTC)
     if row["revoked_at"] is not None:
-        raise TokenRejected(REVOKED)
+        raise await _rejected("revoked", REVOKED, token_id=row["id"])
     if row["expires_at"] <= now:
-        raise TokenRejected(EXPIRED)
+        raise await _rejected("expired", EXPIRED, token_id=row["id"])
     principal = await load_principal_by_id(row["account"])
     if principal is None:
-        raise TokenRejected(INVALID)
+        raise await _rejected("inactive_account", INVALID, token_id=row["id"])
     if row["last_used_at"] is None or row["last_used_at"] < now - TOUCH_INTERVAL:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
     allowed = set(row["roles"] or [])

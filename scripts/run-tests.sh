@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Run the checks: ruff, the whole pytest suite on SQLite, then the database tests (-m db) on PostgreSQL.
+# Run the checks: ruff, mypy, the whole pytest suite on SQLite and the database tests (-m db) on PostgreSQL.
 #
 #   scripts/run-tests.sh [extra pytest arguments, passed to both pytest runs]
 #
+# The two pytest runs are independent (each has its own database, ports and temporary directories), so they
+# run at the same time, one per core: the PostgreSQL run's output is kept and printed after the SQLite run's.
+# CME_TEST_SEQUENTIAL=1 runs them one after the other instead.
 # Both pytest runs always happen; the exit status is non-zero when any step failed. The last line is
 # "N passed, M failed" over both runs (skipped tests are not counted as passed).
 # CME_REQUIRE_POSTGRES=1 turns "no PostgreSQL tests collected" into a failure instead of a warning.
@@ -41,13 +44,28 @@ header "mypy platform admin_ui plugins"
 mypy_rc=$?
 [ "$mypy_rc" -eq 0 ] || status=1
 
+postgres_pass() {
+    CME_TEST_DB=postgres "$venv_bin/pytest" -m db --junitxml="$results/postgres.xml" "$@"
+}
+
+if [ "${CME_TEST_SEQUENTIAL:-0}" != 1 ]; then
+    postgres_pass "$@" >"$results/postgres.log" 2>&1 &
+    postgres_pid=$!
+fi
+
 header "pytest pass 1/2: the whole suite on SQLite (CME_TEST_DB=sqlite)"
 CME_TEST_DB=sqlite "$venv_bin/pytest" --junitxml="$results/sqlite.xml" "$@"
 sqlite_rc=$?
 
 header "pytest pass 2/2: the database tests (-m db) on PostgreSQL (CME_TEST_DB=postgres)"
-CME_TEST_DB=postgres "$venv_bin/pytest" -m db --junitxml="$results/postgres.xml" "$@"
-postgres_rc=$?
+if [ "${CME_TEST_SEQUENTIAL:-0}" != 1 ]; then
+    wait "$postgres_pid"
+    postgres_rc=$?
+    cat "$results/postgres.log"
+else
+    postgres_pass "$@"
+    postgres_rc=$?
+fi
 
 # Count test cases from pytest's JUnit XML: a case with <failure> or <error> failed, one with <skipped>
 # (skip, xfail) is not counted, every other case passed. A run that exited non-zero without reporting a

@@ -23,7 +23,7 @@ from cme_platform.orgs.tables import Department
 from cme_platform.personnel.numbers import reserve_person_numbers
 from cme_platform.personnel.service import document_columns
 from cme_platform.personnel.tables import Person
-from cme_platform.standards.catalogue import standards_for
+from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.tenancy.scope import scope
 from conftest import OrgWorld
 
@@ -102,7 +102,11 @@ async def upload(world: OrgWorld, account: str, purpose: str = "evidence") -> in
 def standard(app: Any, world: OrgWorld, code: str, year: int | None = None) -> Any:
     """The tenant's standard ``code`` of ``year`` as its plugin gives it."""
     year = year or clock.today().year
-    return next(s for s in standards_for(app.state.plugin_manager, world.tenant, year) if s.code == code)
+    return next(
+        s
+        for s in tenant_hooks(app.state.plugin_manager, world.tenant).cme_credit_standards(year=year)
+        if s.code == code
+    )
 
 
 def day(back: int = 10) -> str:

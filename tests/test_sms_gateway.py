@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cme_platform.audit.tables import AuditEvent
 from cme_platform.identity import sms
-from cme_platform.identity.sms_gateway import ConsoleGateway, SmsGateway, gateway_for
+from cme_platform.identity.sms_gateway import ConsoleGateway, SmsGateway
 from cme_platform.identity.tables import Account, SmsCode
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import PluginInfo
@@ -104,11 +104,12 @@ class Silent:
 
 
 def test_without_a_province_gateway_the_console_gateway_is_used(gateway: Any) -> None:
-    from cme_platform.plugins.manager import build_plugin_manager
+    from cme_platform.plugins.manager import build_plugin_manager, tenant_hooks
     from cme_platform.tenancy.context import TenantContext
 
     pm = build_plugin_manager({"silent": Silent(), "smsprov": SmsProvince(gateway)})
     silent = TenantContext(id=1, slug="s", name="默认", plugin="silent")
-    chosen = gateway_for(pm, silent)
+    chosen = tenant_hooks(pm, silent).cme_sms_gateway()
     assert isinstance(chosen, ConsoleGateway) and isinstance(chosen, SmsGateway)
-    assert gateway_for(pm, TenantContext(id=2, slug="p", name="省", plugin="smsprov")) is gateway
+    other = TenantContext(id=2, slug="p", name="省", plugin="smsprov")
+    assert tenant_hooks(pm, other).cme_sms_gateway() is gateway

@@ -26,7 +26,7 @@ from cme_platform.identity.cookies import SecureCookieMiddleware
 from cme_platform.identity.csrf import CSRFMiddleware, install_template_helpers
 from cme_platform.identity.password_gate import PasswordChangeGate
 from cme_platform.identity.sessions import SESSION_STORE, DatabaseSessionStore, session_config
-from cme_platform.plugins.manager import get_plugin_manager
+from cme_platform.plugins.manager import get_plugin_manager, province_names, startup_hooks, tenant_hooks
 from cme_platform.settings import Settings, get_settings
 from cme_platform.tenancy.middleware import TenantRequiredMiddleware, resolve_tenant
 from cme_platform.tenancy.registry import TenantDirectory
@@ -72,9 +72,8 @@ def _plugin_guard(plugin_name: str) -> Any:
 def plugin_routers(pm: pluggy.PluginManager) -> list[Router]:
     """One router per plugin under ``/p/<name>``, reachable only by that plugin's tenants."""
     routers = []
-    for name in sorted(n for n, _ in pm.list_name_plugin()):
-        caller = pm.subset_hook_caller("cme_routes", [p for n, p in pm.list_name_plugin() if n != name])
-        handlers = [h for contributed in caller() for h in contributed]
+    for name in province_names(pm):
+        handlers = [h for contributed in tenant_hooks(pm, name).cme_routes() for h in contributed]
         if handlers:
             routers.append(Router(path=f"/p/{name}", route_handlers=handlers, guards=[_plugin_guard(name)]))
     return routers
@@ -85,7 +84,7 @@ def template_dirs(pm: pluggy.PluginManager) -> list[Path | str | os.PathLike[Any
     from cme_admin_ui import TEMPLATE_DIR
 
     dirs: list[Path | str | os.PathLike[Any]] = [TEMPLATE_DIR]
-    for contributed in pm.hook.cme_template_dirs():
+    for contributed in startup_hooks(pm, "cme_template_dirs")():
         dirs.extend(Path(d) for d in contributed)
     return dirs
 

@@ -105,7 +105,7 @@ def _demo_logins(
 
 async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[DemoLogin]:
     """Load ``tenant``'s demo organisation and accounts; returns the demo logins."""
-    organisation = tenant_hooks(pm, tenant.plugin).cme_demo_organisation(tenant=tenant)
+    organisation = tenant_hooks(pm, tenant).cme_demo_organisation()
     if organisation is None or not organisation.regions:
         return []
     with scope(tenant):

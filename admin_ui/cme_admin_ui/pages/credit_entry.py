@@ -33,6 +33,7 @@ from cme_platform.identity.principal import Principal
 from cme_platform.personnel import service as personnel
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.schemas import PersonFilter
+from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.standards import catalogue
 from cme_platform.standards.catalogue import StandardOut
 from cme_platform.tenancy.scope import current_tenant
@@ -90,7 +91,7 @@ async def _options(request: Request[Any, Any, Any], principal: Principal, year: 
 
 
 def _standards(request: Request[Any, Any, Any], year: int) -> list[Any]:
-    return catalogue.standards_for(_pm(request), current_tenant(), year)
+    return tenant_hooks(_pm(request), current_tenant()).cme_credit_standards(year=year)
 
 
 def _denied(request: Request[Any, Any, Any], options: EntryOptions) -> Template:

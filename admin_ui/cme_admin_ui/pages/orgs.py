@@ -48,7 +48,7 @@ class OrgKind(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _levels(request: Request[Any, Any, Any]) -> list[str]:
-    return service.institution_levels(request.app.state.plugin_manager, current_tenant())
+    return service.vocabulary(request.app.state.plugin_manager, current_tenant()).institution_levels
 
 
 KINDS = (

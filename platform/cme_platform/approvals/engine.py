@@ -20,12 +20,10 @@ import pluggy
 
 from cme_platform.api.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.approvals.access import may_decide, may_see
-from cme_platform.approvals.chains import DEFAULT_CHAIN, STEP_ROLES, ApprovalSubject, Chain
+from cme_platform.approvals.chains import STEP_ROLES, Chain
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.db.transactions import write_transaction
 from cme_platform.identity.principal import Principal
-from cme_platform.plugins.manager import tenant_hooks
-from cme_platform.tenancy.context import TenantContext
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -113,12 +111,6 @@ HANDLERS: dict[str, SubjectHandler] = {}
 def register_subject(subject_type: str, handler: SubjectHandler) -> None:
     """Let ``handler`` follow the decisions on requests of ``subject_type``."""
     HANDLERS[subject_type] = handler
-
-
-def choose_chain(pm: pluggy.PluginManager, tenant: TenantContext, subject: ApprovalSubject) -> Chain:
-    """The chain the tenant's plugin gives for ``subject`` (the core's default when it gives none)."""
-    chain = tenant_hooks(pm, tenant.plugin).cme_approval_chain(tenant=tenant, subject=subject)
-    return chain if isinstance(chain, Chain) else DEFAULT_CHAIN
 
 
 def resolve_steps(chain: Chain, *, department_id: int | None, region_id: int | None) -> list[dict[str, str]]:

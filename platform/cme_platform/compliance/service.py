@@ -55,18 +55,16 @@ class YearRules:
 
     year: int
     standards: list[ComplianceStandard]
-    categories: list[CreditCategory] | None
+    categories: list[CreditCategory]
 
 
 def year_rules(pm: pluggy.PluginManager, tenant: TenantContext, year: int) -> YearRules:
     """Ask the tenant's plugin for ``year``'s standards and categories."""
     hooks = tenant_hooks(pm, tenant.plugin)
-    standards = hooks.cme_compliance_standards(tenant=tenant, year=year)
-    categories = hooks.cme_credit_categories(tenant=tenant, year=year)
     return YearRules(
         year=year,
-        standards=list(standards or []),
-        categories=list(categories) if categories is not None else None,
+        standards=list(hooks.cme_compliance_standards(tenant=tenant, year=year)),
+        categories=list(hooks.cme_credit_categories(tenant=tenant, year=year)),
     )
 
 

@@ -19,7 +19,7 @@ import pluggy
 from PIL import Image, ImageDraw
 
 from cme_platform import clock, pii
-from cme_platform.credits import province, status
+from cme_platform.credits import status
 from cme_platform.credits.policy import OTHER_CATEGORY, CreditCategory
 from cme_platform.credits.queries import record_row
 from cme_platform.credits.review import open_review
@@ -28,6 +28,7 @@ from cme_platform.files.storage import storage_for
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity.principal import load_principal_by_id
 from cme_platform.personnel.tables import Person
+from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.settings import get_settings
 from cme_platform.tenancy.context import TenantContext
 from cme_platform.tenancy.scope import current_tenant
@@ -94,7 +95,7 @@ async def load_demo_credits(
     Runs in the active scope of ``tenant``; does nothing where learners never enter their own credits,
     and enters no credits when the learner (ID number ``learner_id_number``) already has some.
     """
-    if province.entry_policy(pm, tenant).learner_entry != "granted":
+    if tenant_hooks(pm, tenant).cme_credit_entry_policy().learner_entry != "granted":
         return 0
     await _open_grants(institution_ids)
     person = (
@@ -105,7 +106,7 @@ async def load_demo_credits(
     if person is None or await CreditRecord.exists().where(CreditRecord.person == person["id"]):
         return 0
     today = clock.today()
-    categories = province.categories(pm, tenant, today.year)
+    categories = tenant_hooks(pm, tenant).cme_credit_categories(year=today.year)
     common: dict[str, Any] = {
         "person": person["id"],
         "institution": person["institution"],

@@ -21,7 +21,7 @@ from cme_platform import clock
 from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.approvals import engine
 from cme_platform.audit.service import record
-from cme_platform.credits import province, status
+from cme_platform.credits import status
 from cme_platform.credits.access import acting_role, is_admin, own_person, person_for_admin
 from cme_platform.credits.disciplines import check_discipline, discipline_tree
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
@@ -46,8 +46,7 @@ from cme_platform.db.transactions import write_transaction
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import Role
-from cme_platform.plugins.manager import get_plugin_manager
-from cme_platform.standards.catalogue import standards_for
+from cme_platform.plugins.manager import get_plugin_manager, tenant_hooks
 from cme_platform.standards.engine import Context, Inputs, StandardInputError, compute
 from cme_platform.tenancy.scope import current_tenant
 
@@ -105,7 +104,7 @@ async def learner_refusal(policy: EntryPolicy, person: dict[str, Any] | None) ->
 async def entry_options(pm: pluggy.PluginManager, principal: Principal, year: int) -> EntryOptions:
     """What the entry forms offer the caller in ``year``, and whether (and why not) he may enter."""
     tenant = current_tenant()
-    policy = province.entry_policy(pm, tenant)
+    policy = tenant_hooks(pm, tenant).cme_credit_entry_policy()
     if is_admin(principal):
         reason = ""
     elif principal.has_any(Role.LEARNER):
@@ -119,7 +118,7 @@ async def entry_options(pm: pluggy.PluginManager, principal: Principal, year: in
         free=policy.free,
         categories=[
             {"name": c.name, "subcategories": list(c.subcategories)}
-            for c in province.categories(pm, tenant, year)
+            for c in tenant_hooks(pm, tenant).cme_credit_categories(year=year)
         ],
         forms=list(policy.forms),
         disciplines=discipline_tree(current_tenant()),
@@ -205,7 +204,7 @@ async def _guided(
     standard = next(
         (
             s
-            for s in standards_for(pm, current_tenant(), data.activity_date.year)
+            for s in tenant_hooks(pm, current_tenant()).cme_credit_standards(year=data.activity_date.year)
             if s.code == data.standard_code
         ),
         None,
@@ -323,7 +322,7 @@ async def _values(
 ) -> tuple[dict[str, Any], list[int]]:
     """The record's stored values and evidence ids from ``data``; InvalidInput listing every problem."""
     tenant = current_tenant()
-    policy = province.entry_policy(pm, tenant)
+    policy = tenant_hooks(pm, tenant).cme_credit_entry_policy()
     errors: list[FieldError] = []
     if not data.activity_name.strip():
         errors.append(FieldError("activity_name", "请填写活动名称"))
@@ -335,7 +334,11 @@ async def _values(
     else:
         if not policy.free:
             errors.append(FieldError("category", "本省只能按授分标准向导录入"))
-        values = _free(province.categories(pm, tenant, data.activity_date.year), data, errors)
+        values = _free(
+            tenant_hooks(pm, tenant).cme_credit_categories(year=data.activity_date.year),
+            data,
+            errors,
+        )
     if data.form and data.form not in policy.forms:
         errors.append(FieldError("form", f"举办方式“{data.form}”不在可选范围内"))
     problem = check_discipline(current_tenant(), data.discipline, data.subdiscipline)
@@ -375,7 +378,7 @@ async def _target(
             if is_admin(principal):
                 raise InvalidInput(CHECK_FIELDS, [FieldError("person_id", "请选择要录入学分的人员")])
             raise Forbidden(NO_PERSON_REASON)
-        reason = await learner_refusal(province.entry_policy(pm, current_tenant()), own)
+        reason = await learner_refusal(tenant_hooks(pm, current_tenant()).cme_credit_entry_policy(), own)
         if reason:
             raise Forbidden(reason)
         return own, Role.LEARNER.value
@@ -468,7 +471,8 @@ async def update_record(
         raise InvalidInput(CHECK_FIELDS, [FieldError("person_id", "不能更改学分所属的人员")])
     if not reaches(principal, row):
         reason = await learner_refusal(
-            province.entry_policy(pm, current_tenant()), await own_person(principal)
+            tenant_hooks(pm, current_tenant()).cme_credit_entry_policy(),
+            await own_person(principal),
         )
         if reason:
             raise Forbidden(reason)
@@ -554,7 +558,8 @@ async def _submit_one(pm: pluggy.PluginManager, principal: Principal, record_id:
         return "只有未上报或已退回的学分可以上报"
     if not reaches(principal, row):
         reason = await learner_refusal(
-            province.entry_policy(pm, current_tenant()), await own_person(principal)
+            tenant_hooks(pm, current_tenant()).cme_credit_entry_policy(),
+            await own_person(principal),
         )
         if reason:
             return reason
@@ -602,7 +607,7 @@ async def correct_record(
         subcategory = data.subcategory if data.subcategory is not None else row["subcategory"]
         year = changes.get("year", row["year"])
         check_category(
-            province.categories(pm or get_plugin_manager(), current_tenant(), year),
+            tenant_hooks(pm or get_plugin_manager(), current_tenant()).cme_credit_categories(year=year),
             category,
             subcategory,
             errors,

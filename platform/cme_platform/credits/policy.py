@@ -2,7 +2,7 @@
 
 These are the values of the hooks ``cme_credit_categories``, ``cme_credit_entry_policy`` and
 ``cme_credit_effective_on`` (see :mod:`cme_platform.plugins.hookspecs`); the core reads them through
-:mod:`cme_platform.credits.province`.
+``tenant_hooks(pm, tenant)``, its default plugin answering where the province does not.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from cme_platform.api.errors import NotFound
 from cme_platform.approvals import engine
 from cme_platform.approvals.access import may_decide
 from cme_platform.approvals.tables import ApprovalRequest
-from cme_platform.credits import province, status
+from cme_platform.credits import status
 from cme_platform.credits.access import is_admin, visible_clause
 from cme_platform.credits.policy import OTHER_CATEGORY
 from cme_platform.credits.schemas import (
@@ -37,7 +37,7 @@ from cme_platform.identity.roles import Role
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.pii_search import charge_search, resolve_keyword
-from cme_platform.plugins.manager import get_plugin_manager
+from cme_platform.plugins.manager import get_plugin_manager, tenant_hooks
 from cme_platform.standards.amounts import format_credits
 from cme_platform.tenancy.scope import current_tenant
 
@@ -282,7 +282,10 @@ def filter_clause(principal: Principal, filters: CreditFilter, today: date) -> A
 
 def category_names(pm: pluggy.PluginManager | None, year: int) -> list[str]:
     """The tenant's category names of ``year`` (``pm``: the app's plugin manager, else the process's)."""
-    return [c.name for c in province.categories(pm or get_plugin_manager(), current_tenant(), year)]
+    return [
+        c.name
+        for c in tenant_hooks(pm or get_plugin_manager(), current_tenant()).cme_credit_categories(year=year)
+    ]
 
 
 async def totals(where: Any, names: Sequence[str]) -> Totals:

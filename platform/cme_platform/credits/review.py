@@ -9,7 +9,7 @@ and the decision services wrap :mod:`cme_platform.approvals.engine` for credits.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pluggy
@@ -21,7 +21,7 @@ from cme_platform.approvals.access import inbox_clause, may_see
 from cme_platform.approvals.chains import ApprovalSubject
 from cme_platform.approvals.tables import ApprovalRequest
 from cme_platform.audit.service import record
-from cme_platform.credits import province, status
+from cme_platform.credits import status
 from cme_platform.credits.queries import detail, evidence_of, record_query, record_row, to_out
 from cme_platform.credits.schemas import (
     BatchDecisionIn,
@@ -34,6 +34,7 @@ from cme_platform.credits.schemas import (
 from cme_platform.credits.tables import CreditRecord
 from cme_platform.db.paging import and_all
 from cme_platform.identity.principal import Principal
+from cme_platform.plugins.manager import HookAnswerError, tenant_hooks
 from cme_platform.tenancy.scope import current_tenant
 
 SUBJECT_TYPE = "credit"
@@ -97,7 +98,8 @@ async def open_review(
     )
     if not claimed:
         return None
-    chain = engine.choose_chain(pm, current_tenant(), subject_of(row, acting_as))
+    tenant = current_tenant()
+    chain = tenant_hooks(pm, tenant).cme_approval_chain(subject=subject_of(row, acting_as))
     request = await engine.open_request(
         subject_type=SUBJECT_TYPE,
         subject_id=row["id"],
@@ -125,6 +127,15 @@ async def open_review(
     return request
 
 
+def effective_on(pm: pluggy.PluginManager, subject: ApprovalSubject, approved_on: date) -> date:
+    """The day a credit approved on ``approved_on`` starts to count; a province's earlier date raises."""
+    tenant = current_tenant()
+    day: date = tenant_hooks(pm, tenant).cme_credit_effective_on(subject=subject, approved_on=approved_on)
+    if day < approved_on:
+        raise HookAnswerError(f"cme_credit_effective_on answered {day}, before the approval on {approved_on}")
+    return day
+
+
 class CreditSubject:
     """Moves a credit record with the decisions on its approval request (subject type ``credit``)."""
 
@@ -150,7 +161,7 @@ class CreditSubject:
             after["comment"] = comment
         if outcome == "approved":
             subject = subject_of(row, row["entered_as"])
-            day = province.effective_on(pm, current_tenant(), subject, clock.today())
+            day = effective_on(pm, subject, clock.today())
             changes[CreditRecord.effective_on] = day
             after["effective_on"] = day.isoformat()
         await CreditRecord.update(changes).where(CreditRecord.id == row["id"])

@@ -27,8 +27,9 @@ from cme_platform.audit.service import record
 from cme_platform.db.transactions import write_transaction
 from cme_platform.identity import throttle
 from cme_platform.identity.passwords import hash_password
-from cme_platform.identity.sms_gateway import gateway_for, logger
+from cme_platform.identity.sms_gateway import logger
 from cme_platform.identity.tables import Account, SmsCode
+from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.ratelimit import RateCounter
 from cme_platform.settings import get_settings
 from cme_platform.tenancy.scope import current_tenant
@@ -187,7 +188,7 @@ async def send_code(pm: pluggy.PluginManager, raw_phone: str, purpose: str, ip: 
         f"{int(CODE_TTL.total_seconds() // 60)} 分钟内有效，请勿泄露给他人。"
     )
     try:
-        await gateway_for(pm, tenant).send(phone, text)
+        await tenant_hooks(pm, tenant).cme_sms_gateway().send(phone, text)
     except Exception as error:  # any gateway failure: forget the code, ask to retry later
         logger.error("SMS to %s failed: %r", mask_phone(phone), error)
         await row.remove()

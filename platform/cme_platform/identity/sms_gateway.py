@@ -1,19 +1,17 @@
-"""Sending text messages: the :class:`SmsGateway` protocol, the console gateway and the gateway choice.
+"""Sending text messages: the :class:`SmsGateway` protocol and the console gateway.
 
-A province plugin supplies its real gateway through the ``cme_sms_gateway(tenant)`` hook; without one
-the :class:`ConsoleGateway` writes every message (code included, the phone masked) to the ``cme.sms`` log
-at WARNING level, so it shows in the output of ``cme serve`` during development and demos.
+A province plugin supplies its real gateway through the ``cme_sms_gateway(tenant)`` hook; without one the
+core's default plugin answers with the :class:`ConsoleGateway`, which writes every message (code included,
+the phone masked) to the ``cme.sms`` log at WARNING level, so it shows in the output of ``cme serve``
+during development and demos.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol, runtime_checkable
-
-import pluggy
+from typing import Protocol, runtime_checkable
 
 from cme_platform.pii import mask_phone
-from cme_platform.plugins.manager import tenant_hooks
 
 logger = logging.getLogger("cme.sms")
 
@@ -33,9 +31,3 @@ class ConsoleGateway:
     async def send(self, phone: str, text: str) -> None:
         """Write the message to the log."""
         logger.warning("SMS to %s: %s", mask_phone(phone), text)
-
-
-def gateway_for(pm: pluggy.PluginManager, tenant: Any) -> SmsGateway:
-    """The tenant's gateway: its province plugin's ``cme_sms_gateway`` answer, else the console gateway."""
-    gateway = tenant_hooks(pm, tenant.plugin).cme_sms_gateway(tenant=tenant)
-    return gateway if gateway is not None else ConsoleGateway()

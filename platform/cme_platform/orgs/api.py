@@ -28,7 +28,7 @@ async def provide_access(principal: NamedDependency[Principal]) -> OrgAccess:
 
 def levels_of(request: Request[Any, Any, Any]) -> list[str]:
     """The active tenant's institution levels."""
-    return service.institution_levels(request.app.state.plugin_manager, current_tenant())
+    return service.vocabulary(request.app.state.plugin_manager, current_tenant()).institution_levels
 
 
 class _OrgController(Controller):

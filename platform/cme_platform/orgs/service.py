@@ -24,23 +24,18 @@ from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.tenancy.context import TenantContext
 
-DEFAULT_INSTITUTION_LEVELS = ["三级医院", "二级医院", "一级医院", "其他"]
 CATEGORIES = ["综合", "中医"]
 REGION_KINDS = ["区", "市", "县"]
 
 T = TypeVar("T")
 
 
-def institution_levels(pm: pluggy.PluginManager, tenant: TenantContext) -> list[str]:
-    """The tenant's institution levels: its plugin's list, or the core default."""
-    levels = tenant_hooks(pm, tenant.plugin).cme_institution_levels(tenant=tenant)
-    return list(levels) if levels else list(DEFAULT_INSTITUTION_LEVELS)
-
-
 def vocabulary(pm: pluggy.PluginManager, tenant: TenantContext) -> s.OrgVocabulary:
     """The choices the organisation forms offer in ``tenant``."""
     return s.OrgVocabulary(
-        institution_levels=institution_levels(pm, tenant), categories=CATEGORIES, region_kinds=REGION_KINDS
+        institution_levels=list(tenant_hooks(pm, tenant).cme_institution_levels()),
+        categories=CATEGORIES,
+        region_kinds=REGION_KINDS,
     )
 
 

@@ -1,44 +1,101 @@
-"""Hook specifications: every hook a province plugin can implement.
+"""Hook specifications: every hook a province plugin can implement, grouped by when it is called.
 
-Hook names start with ``cme_``. Tenant-facing hooks are called through :class:`TenantHooks`, which only
-reaches the tenant's own province plugin (plus the core's defaults); start-up hooks (routes, template
-directories, Piccolo apps, metadata) are called once on every registered plugin. Each hook is documented
-in ``docs/plugins.md`` as well; a test fails if a hook here has no docstring or no section there.
+Hook names start with ``cme_``. Sections, in the order of a request's life:
+
+* **Start-up** hooks are called once, on every installed plugin, while the application, the template
+  loader or Piccolo's app registry is built.
+* **Rules** hooks give a tenant's province rules (vocabularies, standards, categories, compliance).
+* **Workflow** hooks decide how things move (who enters credits, which approval chain, when a credit
+  counts, how a text message is sent).
+* **UI** hooks contribute to the web shell.
+
+Tenant-facing hooks are called through :func:`~cme_platform.plugins.manager.tenant_hooks`, which reaches
+the tenant's own province plugin and then the core's default plugin (:mod:`cme_platform.plugins.defaults`,
+registered ``trylast``). For a ``firstresult`` hook the province's answer wins; a province that returns
+``None`` leaves the answer to the core's default, so ``None`` always means "the province does not say".
+Every answer is checked against the spec's return type: a wrong type raises
+:class:`~cme_platform.plugins.manager.HookAnswerError` naming the hook and the plugin.
+
+Each hook is documented in ``docs/plugins.md`` as well; a test fails if a hook here has no docstring, or
+no section there showing its signature.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cme_platform.plugins import hookspec
-from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PluginInfo
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    import msgspec
+    from litestar import Controller, Router
+    from litestar.handlers import BaseRouteHandler
+
+    from cme_platform.approvals.chains import ApprovalSubject, Chain
+    from cme_platform.compliance.standards import ComplianceStandard
+    from cme_platform.credits.policy import CreditCategory, EntryPolicy
+    from cme_platform.identity.sms_gateway import SmsGateway
+    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PluginInfo
+    from cme_platform.standards.rules import Standard
+    from cme_platform.tenancy.context import TenantContext
+
+
+def answer_namespace() -> dict[str, Any]:
+    """The names the annotations below refer to, imported for the run-time check of hook answers.
+
+    The same imports as the ``TYPE_CHECKING`` block (a test checks that every annotation resolves); they
+    are imported late because the modules they come from call hooks themselves.
+    """
+    from datetime import date  # noqa: F401
+
+    import msgspec  # noqa: F401
+    from litestar import Controller, Router  # noqa: F401
+    from litestar.handlers import BaseRouteHandler  # noqa: F401
+
+    from cme_platform.approvals.chains import ApprovalSubject, Chain  # noqa: F401
+    from cme_platform.compliance.standards import ComplianceStandard  # noqa: F401
+    from cme_platform.credits.policy import CreditCategory, EntryPolicy  # noqa: F401
+    from cme_platform.identity.sms_gateway import SmsGateway  # noqa: F401
+    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PluginInfo  # noqa: F401
+    from cme_platform.standards.rules import Standard  # noqa: F401
+    from cme_platform.tenancy.context import TenantContext  # noqa: F401
+
+    return {**globals(), **locals()}
+
+
+# -------------------------------------------------------------------------------------------------------
+# Start-up: called once per installed plugin while the application is built
+# -------------------------------------------------------------------------------------------------------
 
 
 @hookspec(firstresult=True)
-def cme_plugin_info() -> PluginInfo:
-    """Describe the plugin.
+def cme_plugin_info() -> PluginInfo | None:
+    """Describe the plugin. **firstresult**; the core's default plugin does not answer it.
 
-    Called through the tenant's hooks by the shell (the start page shows the province and title) and by
-    the contract test, which checks that ``name`` matches the entry-point name.
+    Called by the shell (the start page shows the province and title) through ``plugin_info(pm, name)``
+    and by the contract test, which checks that ``name`` matches the entry-point name.
     Receives nothing. Returns a :class:`~cme_platform.plugins.types.PluginInfo` whose ``name`` equals
-    the plugin's entry-point name in the ``cme.plugins`` group.
+    the plugin's entry-point name in the ``cme.plugins`` group. Every plugin must implement it.
     """
 
 
 @hookspec(firstresult=True)
-def cme_settings_schema() -> type[Any] | None:
-    """Give the type that validates a tenant's ``[settings]`` table.
+def cme_settings_schema() -> type[msgspec.Struct] | None:
+    """Give the type that validates a tenant's ``[settings]`` table. **firstresult**.
 
-    Called by ``cme tenants sync`` for every tenant that uses the plugin, before anything is written.
-    Receives nothing. Returns a ``msgspec.Struct`` subclass (use ``forbid_unknown_fields=True`` and
-    defaults for every optional field); the tenant's settings are converted with ``msgspec.convert``
-    and stored with the defaults filled in. Returns ``None`` when the plugin takes no settings.
+    Called by ``cme tenants sync`` for every tenant that uses the plugin, before anything is written, and
+    by the 本省参数 page. Receives nothing. Returns a ``msgspec.Struct`` subclass (use
+    ``forbid_unknown_fields=True`` and defaults for every optional field); the tenant's settings are
+    converted with ``msgspec.convert`` and stored with the defaults filled in. ``None`` (the default):
+    the plugin takes no settings, and a ``[settings]`` table is refused.
     """
 
 
 @hookspec
-def cme_routes() -> list[Any]:
+def cme_routes() -> list[BaseRouteHandler | Router | type[Controller]]:
     """Contribute HTTP route handlers (Litestar handlers, controllers or routers).
 
     Called once when the application is built, for every installed plugin. Receives nothing. Returns a
@@ -60,16 +117,6 @@ def cme_template_dirs() -> list[Path]:
 
 
 @hookspec
-def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
-    """Contribute navigation entries for a tenant's web shell.
-
-    Called per request by the shell through the tenant's hooks, so only the tenant's own plugin answers.
-    Receives ``tenant``, the :class:`~cme_platform.tenancy.context.TenantContext`. Returns a list of
-    :class:`~cme_platform.plugins.types.MenuEntry`; plugin pages live under ``/p/<plugin name>/``.
-    """
-
-
-@hookspec
 def cme_piccolo_apps() -> list[str]:
     """Contribute Piccolo apps for the plugin's own tables.
 
@@ -80,107 +127,135 @@ def cme_piccolo_apps() -> list[str]:
     """
 
 
+# -------------------------------------------------------------------------------------------------------
+# Rules: the province's vocabularies, standards and categories
+# -------------------------------------------------------------------------------------------------------
+
+
 @hookspec(firstresult=True)
-def cme_institution_levels(tenant: Any) -> list[str] | None:
+def cme_institution_levels(tenant: TenantContext) -> list[str] | None:
     """Give the vocabulary of institution levels (单位级别) a tenant's organisation tree uses.
 
-    Called through the tenant's hooks when an institution is created or edited and when the form is
-    shown. Receives ``tenant`` (a ``TenantContext``). Returns the allowed level names in display order,
-    or ``None`` to use the core's default (三级医院, 二级医院, 一级医院, 其他).
+    **firstresult**. Called when an institution is created or edited and when the form is shown.
+    Receives ``tenant``. Returns the allowed level names in display order; ``None`` leaves it to the
+    core's default (三级医院, 二级医院, 一级医院, 其他).
     """
 
 
 @hookspec(firstresult=True)
-def cme_demo_organisation(tenant: Any) -> DemoOrganisation | None:
-    """Give the small demo organisation that ``cme demo`` loads into a tenant of this province.
-
-    Called through the tenant's hooks by ``cme demo`` (and the demo test) once per tenant. Receives
-    ``tenant`` (a ``TenantContext``). Returns a :class:`~cme_platform.plugins.types.DemoOrganisation`
-    (regions → institutions → department names, using the plugin's own institution levels), or ``None``
-    for no demo data. Loading is idempotent: existing codes and names are kept, never overwritten.
-    """
-
-
-@hookspec(firstresult=True)
-def cme_sms_gateway(tenant: Any) -> Any:
-    """Give the gateway that sends a tenant's text messages (SMS sign-in and password recovery codes).
-
-    Called through the tenant's hooks each time a code is sent. Receives ``tenant`` (a
-    ``TenantContext``). Returns an object with ``async def send(phone: str, text: str) -> None`` (the
-    :class:`~cme_platform.identity.sms_gateway.SmsGateway` protocol; raise when the message could not be
-    handed over), or ``None`` to use the core's console gateway, which only writes the message to the
-    ``cme.sms`` log.
-    """
-
-
-@hookspec(firstresult=True)
-def cme_credit_standards(tenant: Any, year: int) -> list[Any] | None:
+def cme_credit_standards(tenant: TenantContext, year: int) -> list[Standard] | None:
     """Give the credit standards (授分标准) a tenant's credits are computed by in ``year``.
 
-    Called through the tenant's hooks by the standards page and API (and, later, by credit entry and
-    grants). Receives ``tenant`` (a ``TenantContext``) and the credit ``year``. Returns a list of
-    :class:`~cme_platform.standards.rules.Standard` in display order, composed from the rule primitives
-    of :mod:`cme_platform.standards.rules`; codes must be unique and stable across years, since credit
-    records keep the code they were computed by. ``None`` means the province has no standard table.
+    **firstresult**. Called by the standards page and API and by guided credit entry. Receives ``tenant``
+    and the credit ``year``. Returns a list of :class:`~cme_platform.standards.rules.Standard` in display
+    order, composed from the rule primitives of :mod:`cme_platform.standards.rules`; codes must be
+    unique and stable across years, since credit records keep the code they were computed by. ``None``
+    leaves it to the core's default: no standard table (and no guided entry).
     """
 
 
 @hookspec(firstresult=True)
-def cme_credit_categories(tenant: Any, year: int) -> list[Any] | None:
+def cme_credit_categories(tenant: TenantContext, year: int) -> list[CreditCategory] | None:
     """Give the credit categories (学分类别) and subcategories a tenant's credits are summed by in ``year``.
 
-    Called through the tenant's hooks by credit entry (the free form's choices), the credit and
-    compliance queries (their class totals, seed 003 图-7 and 图-9) and compliance evaluation.
-    Receives ``tenant`` (a ``TenantContext``) and the credit ``year``. Returns a list of
-    :class:`~cme_platform.credits.policy.CreditCategory` in display order; credits of any other
-    category are summed as 其他. ``None`` means the province has no categories (one total only).
+    **firstresult**. Called by credit entry (the free form's choices), the credit and compliance queries
+    (their class totals, seed 003 图-7 and 图-9) and compliance evaluation. Receives ``tenant`` and the
+    credit ``year``. Returns a list of :class:`~cme_platform.credits.policy.CreditCategory` in display
+    order; credits of any other category are summed as 其他. ``None`` leaves it to the core's default: no
+    categories (one total only).
     """
 
 
 @hookspec(firstresult=True)
-def cme_credit_entry_policy(tenant: Any) -> Any:
-    """Say how personal credits are entered in the tenant's province.
-
-    Called through the tenant's hooks by the credit entry pages and API before a form is shown or a
-    record is saved. Receives ``tenant`` (a ``TenantContext``). Returns a
-    :class:`~cme_platform.credits.policy.EntryPolicy` (may learners enter their own credits, only
-    once their institution opened the right, which entry forms exist, the 举办方式 vocabulary), or
-    ``None`` for the core's default (administrators only, both forms).
-    """
-
-
-@hookspec(firstresult=True)
-def cme_approval_chain(tenant: Any, subject: Any) -> Any:
-    """Choose the approval chain for something submitted for review.
-
-    Called through the tenant's hooks when a subject is submitted (a personal credit record now;
-    projects and hosting applications later). Receives ``tenant`` (a ``TenantContext``) and
-    ``subject``, an :class:`~cme_platform.approvals.chains.ApprovalSubject` (its kind, the role the
-    submitter acted in and its facts). Returns a :class:`~cme_platform.approvals.chains.Chain` (steps
-    from the lowest level up), or ``None`` for the core's default chain (the institution decides).
-    """
-
-
-@hookspec(firstresult=True)
-def cme_credit_effective_on(tenant: Any, subject: Any, approved_on: Any) -> Any:
-    """Give the date an approved credit becomes effective (counts toward compliance).
-
-    Called through the tenant's hooks when the last step of a credit's chain approves it. Receives
-    ``tenant`` (a ``TenantContext``), ``subject`` (the record's
-    :class:`~cme_platform.approvals.chains.ApprovalSubject`) and ``approved_on``, the approval date
-    (``datetime.date``, China time). Returns a ``datetime.date`` not before ``approved_on`` (Zhejiang:
-    the next day), or ``None`` for the same day.
-    """
-
-
-@hookspec(firstresult=True)
-def cme_compliance_standards(tenant: Any, year: int) -> list[Any] | None:
+def cme_compliance_standards(tenant: TenantContext, year: int) -> list[ComplianceStandard] | None:
     """Give the compliance standards (达标标准) a tenant's people are judged by in ``year``.
 
-    Called through the tenant's hooks by compliance evaluation (one person's page, a department's list,
-    the tenant-wide recomputation) and by the 达标标准浏览 page. Receives ``tenant`` (a
-    ``TenantContext``) and the ``year``. Returns a list of
-    :class:`~cme_platform.compliance.standards.ComplianceStandard`; a person is judged by the first
-    whose ``title_levels`` include his title level that year (an empty tuple matches every level).
-    ``None`` means the province sets no standard: nobody is judged.
+    **firstresult**. Called by compliance evaluation (one person's page, a department's list, the
+    tenant-wide recomputation) and by the 达标标准浏览 page. Receives ``tenant`` and the ``year``. Returns a
+    list of :class:`~cme_platform.compliance.standards.ComplianceStandard`; a person is judged by the
+    first whose ``title_levels`` include his title level that year (an empty tuple matches every level).
+    ``None`` leaves it to the core's default: no standard, nobody is judged.
+    """
+
+
+@hookspec(firstresult=True)
+def cme_demo_organisation(tenant: TenantContext) -> DemoOrganisation | None:
+    """Give the small demo organisation that ``cme demo`` loads into a tenant of this province.
+
+    **firstresult**; the core has no default. Called by ``cme demo`` (and the demo test) once per tenant.
+    Receives ``tenant``. Returns a :class:`~cme_platform.plugins.types.DemoOrganisation` (regions →
+    institutions → department names, using the plugin's own institution levels), or ``None`` for no
+    demo data. Loading is idempotent: existing codes and names are kept, never overwritten.
+    """
+
+
+# -------------------------------------------------------------------------------------------------------
+# Workflow: who enters, who approves, when it counts, how people are told
+# -------------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def cme_credit_entry_policy(tenant: TenantContext) -> EntryPolicy | None:
+    """Say how personal credits are entered in the tenant's province.
+
+    **firstresult**. Called by the credit entry pages and API before a form is shown or a record is saved,
+    and by the core's menu. Receives ``tenant``. Returns a
+    :class:`~cme_platform.credits.policy.EntryPolicy` (may learners enter their own credits, only once
+    their institution opened the right, which entry forms exist, the 举办方式 vocabulary); ``None`` leaves
+    it to the core's default (administrators only, both forms).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_approval_chain(tenant: TenantContext, subject: ApprovalSubject) -> Chain | None:
+    """Choose the approval chain for something submitted for review.
+
+    **firstresult**. Called when a subject is submitted (a personal credit record, a plugin module's
+    subject such as Beijing's activity plan). Receives ``tenant`` and ``subject``, an
+    :class:`~cme_platform.approvals.chains.ApprovalSubject` (its kind, one of the constants of
+    :mod:`cme_platform.approvals.kinds` or a plugin's own, the role the submitter acted in and its
+    facts). Returns a :class:`~cme_platform.approvals.chains.Chain` (steps from the lowest level up);
+    ``None`` leaves it to the core's default chain (the institution decides).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_credit_effective_on(
+    tenant: TenantContext, subject: ApprovalSubject, approved_on: date
+) -> date | None:
+    """Give the date an approved credit becomes effective (counts toward compliance).
+
+    **firstresult**. Called when the last step of a credit's chain approves it. Receives ``tenant``,
+    ``subject`` (the record's :class:`~cme_platform.approvals.chains.ApprovalSubject`) and
+    ``approved_on``, the approval date (China time). Returns a ``datetime.date`` not before
+    ``approved_on`` (Zhejiang: the next day); ``None`` leaves it to the core's default, the same day. A
+    date before ``approved_on`` raises.
+    """
+
+
+@hookspec(firstresult=True)
+def cme_sms_gateway(tenant: TenantContext) -> SmsGateway | None:
+    """Give the gateway that sends a tenant's text messages (SMS sign-in and password recovery codes).
+
+    **firstresult**. Called each time a code is sent. Receives ``tenant``. Returns an object with
+    ``async def send(phone: str, text: str) -> None`` (the
+    :class:`~cme_platform.identity.sms_gateway.SmsGateway` protocol; raise when the message could not be
+    handed over); ``None`` leaves it to the core's console gateway, which only writes the message to
+    the ``cme.sms`` log.
+    """
+
+
+# -------------------------------------------------------------------------------------------------------
+# UI: what the web shell shows
+# -------------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def cme_menu_entries(tenant: TenantContext) -> list[MenuEntry]:
+    """Contribute navigation entries for a tenant's web shell.
+
+    Called per request by the shell, so only the tenant's own plugin (and the core's default plugin,
+    which gives the core menu as the province's policy allows) answers. Receives ``tenant``. Returns a
+    list of :class:`~cme_platform.plugins.types.MenuEntry`; plugin pages live under
+    ``/p/<plugin name>/``. An entry must lead to a page its roles may open in this tenant.
     """

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
+from cme_platform import clock
 from cme_platform.identity.guards import requires_login
+from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.standards import catalogue
 from cme_platform.standards.catalogue import ComputeIn, ComputeOut, StandardOut
 from cme_platform.tenancy.scope import current_tenant
@@ -26,8 +27,10 @@ class StandardTable(msgspec.Struct, frozen=True, kw_only=True):
 
 def year_standards(request: Request[Any, Any, Any], year: int | None) -> tuple[int, list[Any]]:
     """The requested year (default: this year) and the tenant's standards for it."""
-    chosen = year or date.today().year
-    return chosen, catalogue.standards_for(request.app.state.plugin_manager, current_tenant(), chosen)
+    chosen = year or clock.today().year
+    return chosen, tenant_hooks(request.app.state.plugin_manager, current_tenant()).cme_credit_standards(
+        year=chosen
+    )
 
 
 class StandardController(Controller):

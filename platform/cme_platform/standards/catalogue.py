@@ -6,15 +6,12 @@ from decimal import Decimal
 from typing import Literal
 
 import msgspec
-import pluggy
 
 from cme_platform.api.errors import FieldError, InvalidInput, NotFound
 from cme_platform.api.params import Quantity
-from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.standards.amounts import format_credits
 from cme_platform.standards.engine import Context, Inputs, StandardInputError, compute
 from cme_platform.standards.rules import ByAuthorRank, PerUnit, Standard
-from cme_platform.tenancy.context import TenantContext
 
 InputName = Literal["hours", "days", "occurrences", "author_rank", "project_credits"]
 ROLE_LABELS = {"participant": "参加者", "speaker": "主讲人"}
@@ -53,11 +50,6 @@ class ComputeOut(msgspec.Struct, frozen=True, kw_only=True):
     credits: int
     credits_text: str
     explanation: list[str]
-
-
-def standards_for(pm: pluggy.PluginManager, tenant: TenantContext, year: int) -> list[Standard]:
-    """The tenant's standards for ``year`` (empty when its province has none)."""
-    return list(tenant_hooks(pm, tenant.plugin).cme_credit_standards(tenant=tenant, year=year) or [])
 
 
 def inputs_of(standard: Standard) -> list[InputName]:

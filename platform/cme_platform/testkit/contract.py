@@ -139,9 +139,7 @@ class PluginContract:
         return await tenant_factory(slug=OTHER_SLUG, plugin=OTHER_PLUGIN, name="契约测试外省继教委")
 
     def _plugin_entries(self, pm: pluggy.PluginManager, tenant: TenantContext) -> list[MenuEntry]:
-        entries = [
-            e for group in tenant_hooks(pm, tenant.plugin).cme_menu_entries(tenant=tenant) for e in group
-        ]
+        entries = [e for group in tenant_hooks(pm, tenant).cme_menu_entries() for e in group]
         prefix = f"/p/{self.plugin_name}"
         return [e for e in entries if e.path == prefix or e.path.startswith(prefix + "/")]
 
@@ -310,9 +308,9 @@ class PluginContract:
         """A gateway, if given, has ``async def send(phone, text)``; other provinces keep the console."""
         import inspect
 
-        from cme_platform.identity.sms_gateway import ConsoleGateway, SmsGateway, gateway_for
+        from cme_platform.identity.sms_gateway import ConsoleGateway, SmsGateway
 
-        assert isinstance(gateway_for(contract_pm, other_tenant), ConsoleGateway)
+        assert isinstance(tenant_hooks(contract_pm, other_tenant).cme_sms_gateway(), ConsoleGateway)
         gateway = tenant_hooks(contract_pm, self.plugin_name).cme_sms_gateway(tenant=own_tenant)
         if gateway is None:
             return
@@ -324,13 +322,13 @@ class PluginContract:
     ) -> None:
         """The demo organisation is consistent, loads twice with nothing new, and stays in its tenant."""
         from cme_platform.demo import load_demo
-        from cme_platform.orgs.service import CATEGORIES, REGION_KINDS, institution_levels
+        from cme_platform.orgs.service import CATEGORIES, REGION_KINDS
 
         organisation = tenant_hooks(contract_pm, self.plugin_name).cme_demo_organisation(tenant=own_tenant)
         if organisation is None:
             return
         assert isinstance(organisation, DemoOrganisation) and organisation.regions, organisation
-        levels = institution_levels(contract_pm, own_tenant)
+        levels = tenant_hooks(contract_pm, own_tenant).cme_institution_levels()
         regions = organisation.regions
         institutions = [i for r in regions for i in r.institutions]
         assert len({r.code for r in regions}) == len(regions), "region codes must be unique"

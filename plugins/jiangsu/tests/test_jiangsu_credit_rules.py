@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 from cme_jiangsu.settings import JiangsuSettings
-from cme_platform.approvals.chains import ApprovalSubject
+from cme_platform.approvals.chains import DEFAULT_CHAIN, ApprovalSubject
 from cme_platform.plugins.manager import get_plugin_manager, tenant_hooks
 from cme_platform.tenancy.context import TenantContext
 
@@ -25,7 +25,7 @@ def _hooks() -> Any:
 def test_categories_are_the_two_project_levels():
     categories = _hooks().cme_credit_categories(tenant=_tenant(), year=2025)
     assert [c.name for c in categories] == ["国家级继续医学教育项目", "省级继续医学教育项目"]
-    assert _hooks().cme_credit_standards(tenant=_tenant(), year=2025) is None
+    assert _hooks().cme_credit_standards(tenant=_tenant(), year=2025) == []
 
 
 def test_only_administrators_enter_credits_by_hand():
@@ -36,8 +36,10 @@ def test_only_administrators_enter_credits_by_hand():
 def test_the_core_default_chain_and_same_day_effect_apply():
     hooks, tenant = _hooks(), _tenant()
     subject = ApprovalSubject(kind="credit.personal", entered_as="institution_admin")
-    assert hooks.cme_approval_chain(tenant=tenant, subject=subject) is None
-    assert hooks.cme_credit_effective_on(tenant=tenant, subject=subject, approved_on=date(2025, 5, 1)) is None
+    assert hooks.cme_approval_chain(tenant=tenant, subject=subject) == DEFAULT_CHAIN
+    assert hooks.cme_credit_effective_on(
+        tenant=tenant, subject=subject, approved_on=date(2025, 5, 1)
+    ) == date(2025, 5, 1)
 
 
 @pytest.mark.parametrize(("year", "senior_requirements"), [(2023, 1), (2024, 0)])

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from cme_platform.approvals.chains import ApprovalSubject
+from cme_platform.approvals.chains import DEFAULT_CHAIN, ApprovalSubject
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.plugins.manager import get_plugin_manager, tenant_hooks
 from cme_platform.tenancy.context import TenantContext
@@ -125,7 +125,7 @@ def test_out_of_province_review_can_be_switched_off():
 
 def test_other_subjects_use_the_core_default_chain():
     subject = ApprovalSubject(kind="project.declaration", entered_as="learner")
-    assert _hooks().cme_approval_chain(tenant=_tenant(), subject=subject) is None
+    assert _hooks().cme_approval_chain(tenant=_tenant(), subject=subject) == DEFAULT_CHAIN
 
 
 def test_approved_personal_credits_take_effect_the_next_day():
@@ -139,9 +139,9 @@ def test_approved_personal_credits_take_effect_the_next_day():
     )
     assert same_day == date(2025, 3, 1)
     other = ApprovalSubject(kind="project.declaration")
-    assert (
-        hooks.cme_credit_effective_on(tenant=_tenant(), subject=other, approved_on=date(2025, 3, 1)) is None
-    )
+    assert hooks.cme_credit_effective_on(
+        tenant=_tenant(), subject=other, approved_on=date(2025, 3, 1)
+    ) == date(2025, 3, 1)
 
 
 def test_compliance_follows_the_national_rule_per_title_level():

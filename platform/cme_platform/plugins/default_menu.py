@@ -1,0 +1,111 @@
+"""The core's menu, contributed by the default plugin and cut to what the tenant's province allows.
+
+An entry is shown only where its page has something to do for its roles in this tenant: learners see the
+entry forms only where they enter their own credits, the guided form only where the province has a
+standard table this year, 录入权限 only where learners need their institution's grant.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS, Role
+from cme_platform.plugins.types import MenuEntry
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from cme_platform.credits.policy import EntryPolicy
+    from cme_platform.tenancy.context import TenantContext
+
+ADMINS: tuple[Role, ...] = tuple(sorted(ORG_ADMIN_ROLES))
+GRANTORS: tuple[Role, ...] = (Role.COMMISSION_ADMIN, Role.REGION_ADMIN, Role.INSTITUTION_ADMIN)
+
+FIXED_MENU: tuple[MenuEntry, ...] = (
+    MenuEntry(label="首页", path="/", section="工作台", order=0, public=True),
+    MenuEntry(label="待我审核", path="/approvals", section="工作台", roles=ADMINS, order=20),
+    MenuEntry(label="我的文件", path="/files", section="工作台", order=50),
+    MenuEntry(label="区域", path="/orgs/regions", section="组织机构", roles=REGION_READERS, order=10),
+    MenuEntry(label="单位", path="/orgs/institutions", section="组织机构", roles=ADMINS, order=20),
+    MenuEntry(label="科室", path="/orgs/departments", section="组织机构", roles=ADMINS, order=30),
+    MenuEntry(label="人员信息", path="/personnel", section="人员管理", roles=ADMINS, order=100),
+    MenuEntry(label="人员导入", path="/personnel/imports", section="人员管理", roles=ADMINS, order=110),
+    MenuEntry(label="录入学分查询管理", path="/credits", section="学分管理", order=220),
+    MenuEntry(label="达标标准浏览", path="/compliance/standards", section="学分管理", order=290),
+    MenuEntry(
+        label="达标情况查询", path="/my/compliance", section="统计查询", roles=(Role.LEARNER,), order=310
+    ),
+    MenuEntry(label="人员达标情况查询", path="/compliance", section="统计查询", roles=ADMINS, order=320),
+    MenuEntry(
+        label="学分完成情况统计", path="/compliance/statistics", section="统计查询", roles=ADMINS, order=330
+    ),
+    MenuEntry(
+        label="达标重算",
+        path="/compliance/runs",
+        section="统计查询",
+        roles=(Role.COMMISSION_ADMIN,),
+        order=340,
+    ),
+    MenuEntry(label="账户管理", path="/accounts", section="系统管理", roles=ADMINS, order=800),
+    MenuEntry(label="操作日志", path="/audit", section="系统管理", roles=(Role.COMMISSION_ADMIN,), order=850),
+    MenuEntry(
+        label="本省参数",
+        path="/province/settings",
+        section="省级模块",
+        roles=(Role.COMMISSION_ADMIN,),
+        order=900,
+    ),
+    MenuEntry(label="个人资料", path="/profile", section="个人中心", roles=(Role.LEARNER,), order=980),
+    MenuEntry(label="我的账户", path="/account", section="个人中心", order=990),
+    MenuEntry(
+        label="API 令牌",
+        path="/account/tokens",
+        section="个人中心",
+        roles=tuple(r for r in Role if r is not Role.LEARNER),
+        order=995,
+    ),
+)
+"""Entries every tenant shows (to the roles named)."""
+
+
+def credit_entries(policy: EntryPolicy, has_standards: bool) -> list[MenuEntry]:
+    """The credit entry forms, 录入权限 and 授分标准, as the province's entry policy and table allow."""
+    entrants = (Role.LEARNER, *ADMINS) if policy.learner_entry != "never" else ADMINS
+    entries: list[MenuEntry] = []
+    if has_standards:
+        entries.append(MenuEntry(label="授分标准", path="/standards", section="学分管理", order=200))
+    if policy.guided and has_standards:
+        entries.append(
+            MenuEntry(
+                label="学分录入（向导）",
+                path="/credits/new/guided",
+                section="学分管理",
+                roles=entrants,
+                order=210,
+            )
+        )
+    if policy.free:
+        entries.append(
+            MenuEntry(
+                label="学分录入（非向导）",
+                path="/credits/new/free",
+                section="学分管理",
+                roles=entrants,
+                order=215,
+            )
+        )
+    if policy.learner_entry == "granted":
+        entries.append(
+            MenuEntry(label="录入权限", path="/credits/grants", section="学分管理", roles=GRANTORS, order=240)
+        )
+    return entries
+
+
+def core_menu(pm: pluggy.PluginManager, tenant: TenantContext, year: int) -> list[MenuEntry]:
+    """The core's entries for ``tenant`` in ``year``: the fixed ones and those its policy allows."""
+    from cme_platform.plugins.manager import tenant_hooks
+
+    hooks = tenant_hooks(pm, tenant.plugin)
+    policy: EntryPolicy = hooks.cme_credit_entry_policy(tenant=tenant)
+    has_standards = bool(hooks.cme_credit_standards(tenant=tenant, year=year))
+    return [*FIXED_MENU, *credit_entries(policy, has_standards)]

@@ -1,0 +1,95 @@
+"""The core's own answers to its hooks: a plugin registered ``trylast`` in every tenant's hook subset.
+
+As datasette's ``DEFAULT_PLUGINS`` and pretix's always-active core receivers do, the core answers its
+own hooks through the plugin machinery instead of with fallback code at each call site. A province
+plugin's answer comes first (``firstresult`` hooks stop there); when it returns ``None`` or does not
+implement the hook, :class:`CoreDefaults` answers. For the menu, the core's entries are contributed here
+too, filtered by the province's own policy so that no entry leads to a refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from cme_platform import clock
+from cme_platform.plugins import hookimpl
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from cme_platform.approvals.chains import ApprovalSubject, Chain
+    from cme_platform.compliance.standards import ComplianceStandard
+    from cme_platform.credits.policy import CreditCategory, EntryPolicy
+    from cme_platform.identity.sms_gateway import SmsGateway
+    from cme_platform.plugins.types import MenuEntry
+    from cme_platform.standards.rules import Standard
+    from cme_platform.tenancy.context import TenantContext
+
+CORE_PLUGIN_NAME = "cme_core"
+"""The name the default plugin is registered under (never a tenant's ``plugin``)."""
+
+DEFAULT_INSTITUTION_LEVELS: tuple[str, ...] = ("三级医院", "二级医院", "一级医院", "其他")
+"""单位级别 when the province names none."""
+
+
+class CoreDefaults:
+    """The core's default answers; ``pm`` lets the menu ask the tenant's province for its policy."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self._pm = pm
+
+    @hookimpl(trylast=True)
+    def cme_institution_levels(self, tenant: TenantContext) -> list[str]:
+        """三级医院, 二级医院, 一级医院, 其他."""
+        return list(DEFAULT_INSTITUTION_LEVELS)
+
+    @hookimpl(trylast=True)
+    def cme_credit_standards(self, tenant: TenantContext, year: int) -> list[Standard]:
+        """No standard table."""
+        return []
+
+    @hookimpl(trylast=True)
+    def cme_credit_categories(self, tenant: TenantContext, year: int) -> list[CreditCategory]:
+        """No categories: credits are summed as one total."""
+        return []
+
+    @hookimpl(trylast=True)
+    def cme_compliance_standards(self, tenant: TenantContext, year: int) -> list[ComplianceStandard]:
+        """No compliance standard: nobody is judged."""
+        return []
+
+    @hookimpl(trylast=True)
+    def cme_credit_entry_policy(self, tenant: TenantContext) -> EntryPolicy:
+        """Administrators enter credits, with both forms; learners do not."""
+        from cme_platform.credits.policy import EntryPolicy
+
+        return EntryPolicy()
+
+    @hookimpl(trylast=True)
+    def cme_approval_chain(self, tenant: TenantContext, subject: ApprovalSubject) -> Chain:
+        """单位审核: the institution decides (escalating when the subject has no institution admin)."""
+        from cme_platform.approvals.chains import DEFAULT_CHAIN
+
+        return DEFAULT_CHAIN
+
+    @hookimpl(trylast=True)
+    def cme_credit_effective_on(
+        self, tenant: TenantContext, subject: ApprovalSubject, approved_on: date
+    ) -> date:
+        """The day of approval."""
+        return approved_on
+
+    @hookimpl(trylast=True)
+    def cme_sms_gateway(self, tenant: TenantContext) -> SmsGateway:
+        """The console gateway: messages go to the ``cme.sms`` log."""
+        from cme_platform.identity.sms_gateway import ConsoleGateway
+
+        return ConsoleGateway()
+
+    @hookimpl(trylast=True)
+    def cme_menu_entries(self, tenant: TenantContext) -> list[MenuEntry]:
+        """The core's menu, as far as this province's policy gives each page something to do."""
+        from cme_platform.plugins.default_menu import core_menu
+
+        return core_menu(self._pm, tenant, clock.today().year)

@@ -365,6 +365,7 @@ CREDIT_COLUMNS = (
     "decided_at",
     "created_at",
     "updated_at",
+    "idempotency_key",
 )
 """The credit-record columns :class:`CreditMaker` fills, in the order of its tuples."""
 
@@ -429,7 +430,7 @@ class CreditMaker:
         """``count`` records of one person as tuples in :data:`CREDIT_COLUMNS` order."""
         rng = self.rng
         level = rng.uniform(0.3, 1.6)
-        for _ in range(count):
+        for index in range(count):
             category = rng.choices(self.categories, self.category_weights)[0]
             subcategory = rng.choice(category.subcategories) if category.subcategories else ""
             base = rng.choices(self.values, self.value_weights)[0]
@@ -466,4 +467,5 @@ class CreditMaker:
                 decided_at,
                 submitted_at or self.now,
                 decided_at or submitted_at or self.now,
+                f"bench:{person_id}:{index}",
             )

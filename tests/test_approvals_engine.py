@@ -9,6 +9,7 @@ from cme_platform.api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cme_platform.approvals import engine
 from cme_platform.approvals.access import inbox_clause
 from cme_platform.approvals.chains import Chain, ChainStep
+from cme_platform.approvals.schemas import SubjectSummary, SummaryField
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.identity.principal import load_principal_by_id
 from cme_platform.plugins.manager import get_plugin_manager
@@ -74,8 +75,25 @@ def test_a_chain_with_nothing_left_is_an_error():
 
 
 class _Recorder:
+    """A subject handler of the test kind: records decisions, describes subjects by their id."""
+
+    subject_type = "test"
+    label = "测试事项"
+
     def __init__(self) -> None:
         self.calls: list[tuple[int, str, str]] = []
+        self.links: list[int] = []
+
+    async def opened(self, request: Any) -> None:
+        self.links.append(request.id)
+
+    async def describe(self, subject_ids: Any, principal: Any) -> dict[int, SubjectSummary]:
+        return {
+            i: SubjectSummary(
+                title=f"测试{i}", link=f"/test/{i}", fields=[SummaryField(label="编号", value=str(i))]
+            )
+            for i in subject_ids
+        }
 
     async def decided(self, pm: Any, request: Any, outcome: Any, comment: str, principal: Any) -> None:
         self.calls.append((request.id, outcome, comment))
@@ -84,15 +102,19 @@ class _Recorder:
 @pytest.fixture
 def recorder() -> Any:
     handler = _Recorder()
-    engine.register_subject("test", handler)
+    engine.register_subject(handler)
     yield handler
     engine.HANDLERS.pop("test", None)
 
 
-async def _open(world: Any, subject_id: int) -> engine.RequestRow:
-    submitter = await load_principal_by_id(world.accounts["learner"])
+async def _open(
+    world: Any, subject_id: int, who: str = "learner", role: str = "learner"
+) -> engine.RequestRow:
+    submitter = await load_principal_by_id(world.accounts[who])
     assert submitter is not None
     return await engine.open_request(
+        get_plugin_manager(),
+        submitted_as=role,
         subject_type="test",
         subject_id=subject_id,
         chain=TWO_STEPS,
@@ -169,6 +191,8 @@ async def test_the_inbox_holds_only_the_steps_that_wait_for_me(world, recorder):
     with scope(world.tenant):
         mine = await _open(world, 4)
         other = await engine.open_request(
+            pm,
+            submitted_as="learner",
             subject_type="test",
             subject_id=5,
             chain=TWO_STEPS,
@@ -191,3 +215,45 @@ async def test_the_inbox_holds_only_the_steps_that_wait_for_me(world, recorder):
         commission = await _principal(world, "commission")
         assert await engine.get_request(commission, other.id)
         assert not await ApprovalRequest.select(ApprovalRequest.id).where(inbox_clause(commission))
+
+
+async def test_a_submitter_never_reviews_his_own_submission(world, recorder):
+    """Steps at or below the submitter's level are skipped and recorded; nothing left means approved."""
+    with scope(world.tenant):
+        by_department = await _open(world, 6, "department", "department_admin")
+        assert by_department.status == "pending" and by_department.waiting_role == "institution_admin"
+        assert by_department.step == 1 and by_department.step_label == "单位审核"
+        department = await _principal(world, "department")
+        assert not await ApprovalRequest.select(ApprovalRequest.id).where(inbox_clause(department))
+        history = await engine.history(by_department.id)
+        assert [(a.action, a.role) for a in history] == [
+            ("submit", "department_admin"),
+            ("skip", "department_admin"),
+        ]
+        assert history[1].action_label == "跳过（上报人即本级审核人）"
+
+        by_institution = await _open(world, 7, "institution", "institution_admin")
+        assert by_institution.status == "approved" and by_institution.decided_at is not None
+        institution = await _principal(world, "institution")
+        waiting = await ApprovalRequest.select(ApprovalRequest.id).where(inbox_clause(institution))
+        assert [r["id"] for r in waiting] == [by_department.id]
+        assert [a.action for a in await engine.history(by_institution.id)] == ["submit", "skip", "skip"]
+    assert recorder.links == [by_department.id, by_institution.id], "linked before any decision"
+    assert recorder.calls == [(by_institution.id, "approved", "")]
+
+
+async def test_one_inbox_lists_every_kind_with_a_filter(world, recorder):
+    from cme_platform.approvals import inbox
+
+    with scope(world.tenant):
+        await _open(world, 8)
+        department = await _principal(world, "department")
+        everything = await inbox.inbox(department)
+        only = await inbox.inbox(department, "test")
+        with pytest.raises(InvalidInput):
+            await inbox.inbox(department, "nothing-like-this")
+    assert [i.title for i in everything.items] == ["测试8"] and everything.items[0].kind_label == "测试事项"
+    assert everything.items[0].fields[0].value == "8" and everything.items[0].link == "/test/8"
+    counts = {k.subject_type: k.count for k in everything.kinds}
+    assert counts["test"] == 1 and counts["credit"] == 0
+    assert only.total == 1 and only.kind == "test"

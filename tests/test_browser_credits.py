@@ -69,17 +69,17 @@ def open_entry_right(browser: Any, server: DemoServer) -> None:
 
 
 def approve(browser: Any, server: DemoServer, username: str) -> None:
-    """``username`` approves the learner's credit in 审核学员录入学分."""
+    """``username`` approves the learner's credit in 待我审核."""
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{server.base}/t/{SLUG}/login")
     sign_in(page, server, SLUG, username)
     page.goto(f"{server.base}/t/{SLUG}/approvals")
-    row = page.locator("table.approvals-list tbody tr", has_text=ACTIVITY)
+    row = page.locator("li.approval-item", has_text=ACTIVITY)
     assert row.count() == 1, f"{username} does not see the credit waiting"
     row.locator("button[value=approve]").click()
     page.wait_for_url("**/approvals?decided=approve")
-    assert page.locator("table.approvals-list tbody tr", has_text=ACTIVITY).count() == 0
+    assert page.locator("li.approval-item", has_text=ACTIVITY).count() == 0
     context.close()
 
 

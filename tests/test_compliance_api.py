@@ -6,6 +6,7 @@ import asyncio
 import io
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 import openpyxl
 import pytest
@@ -72,6 +73,7 @@ def record(
         hours=extra.pop("hours", credits * 3),
         status=extra.pop("status", "approved"),
         effective_on=extra.pop("effective_on", day),
+        idempotency_key=f"test:{uuid4().hex}",
         **extra,
     )
 

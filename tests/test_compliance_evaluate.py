@@ -6,6 +6,7 @@ import json
 import random
 from datetime import date, timedelta
 from typing import Any
+from uuid import uuid4
 
 from cme_platform.clock import frozen_today
 from cme_platform.compliance.evaluate import (
@@ -95,6 +96,7 @@ def credit(
         hours=hours,
         status=status,
         effective_on=effective_on if effective_on is not None or status != "approved" else date(year, 6, 1),
+        idempotency_key=f"test:{uuid4().hex}",
     )
 
 

@@ -297,7 +297,7 @@ async def approve_all(
         request_id = record["approval"]["request_id"]
         response = await client.post(f"{API}/approvals/{request_id}/decision", json={"action": "approve"})
         assert response.status_code == 200, (approver, response.text)
-        body = response.json()
+        body = (await client.get(f"{API}/credits/{record_id}")).json()
     return body
 
 

@@ -276,7 +276,8 @@ async def test_batch_approval_reports_the_skipped_item(zj, cme_client, login):
     batch = await cme_client.post(
         f"{ZJ}/approvals/batch", data={"action": "approve", "ids": [str(first), str(second)], "comment": ""}
     )
-    assert batch.status_code == 200 and "已处理 1 条，跳过 1 条" in batch.text and f"#{first}" in batch.text
+    assert batch.status_code == 200 and "已处理 1 条，跳过 1 条" in batch.text and "未处理：" in batch.text
+    assert "论文甲（" in batch.text, "the skipped item is named by its title, with the reason"
     with scope(zj.tenant):
         statuses = {
             r["id"]: r["status"] for r in await CreditRecord.select(CreditRecord.id, CreditRecord.status)

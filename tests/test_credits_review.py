@@ -29,16 +29,20 @@ async def inbox_ids(client: Any) -> set[int]:
     """The record ids in the signed-in approver's inbox."""
     response = await client.get(f"{API}/approvals/inbox")
     assert response.status_code == 200, response.text
-    return {item["record"]["id"] for item in response.json()["items"]}
+    return {item["subject_id"] for item in response.json()["items"] if item["subject_type"] == "credit"}
 
 
 async def decide(client: Any, record_id: int, action: str, comment: str = "") -> Any:
-    """Decide the record's waiting step as the signed-in approver."""
+    """Decide the record's waiting step as the signed-in approver; the refusal, or the record after it."""
     record = (await client.get(f"{API}/credits/{record_id}")).json()
     request_id = record["approval"]["request_id"]
-    return await client.post(
+    response = await client.post(
         f"{API}/approvals/{request_id}/decision", json={"action": action, "comment": comment}
     )
+    if response.status_code != 200:
+        return response
+    assert response.json()["subject_id"] == record_id
+    return await client.get(f"{API}/credits/{record_id}")
 
 
 async def audit_trail(zj: Any, record_id: int) -> list[str]:
@@ -123,6 +127,28 @@ async def test_a_department_administrators_entry_skips_the_department_step(cme_a
     assert (await decide(cme_client, record["id"], "approve")).json()["status"] == "approved"
 
 
+async def test_an_institutions_own_entry_never_waits_in_its_own_inbox(cme_app, cme_client, zj, login):
+    """科教部门 entering a credit is the institution's review: the step is skipped, recorded; it counts."""
+    rule = standard(cme_app, zj.w, "zj-05")
+    body = {**free(rule.category, rule.subcategory), "person_id": zj.person_id}
+    today = clock.today()
+    with clock.frozen_today(today):
+        await login(cme_client, zj.w.tenant, "institution")
+        created = await create(
+            cme_client, {**body, "evidence_ids": [await upload(zj.w, "institution")], "submit": True}
+        )
+        assert created["id"] not in await inbox_ids(cme_client)
+        detail = (await cme_client.get(f"{API}/credits/{created['id']}")).json()
+    assert (
+        detail["status"] == "approved" and detail["effective_on"] == (today + timedelta(days=1)).isoformat()
+    )
+    assert [(h["action"], h["role"]) for h in detail["approval"]["history"]] == [
+        ("submit", "institution_admin"),
+        ("skip", "institution_admin"),
+    ]
+    assert "credits.record.approve" in await audit_trail(zj, created["id"])
+
+
 async def test_return_edit_resubmit_and_approve_then_reject(cme_client, zj, login):
     await open_grant(zj.w)
     record = await submitted(cme_client, login, zj, guided("zj-05", days=2))
@@ -177,8 +203,8 @@ async def test_batch_approval_skips_what_another_approver_decided(cme_client, zj
     second = await submitted(cme_client, login, zj, guided("zj-05", days=2))
     await login(cme_client, zj.w.tenant, "department")
     inbox = (await cme_client.get(f"{API}/approvals/inbox")).json()["items"]
-    assert [i["record"]["id"] for i in inbox] == [first["id"], second["id"]], "oldest first"
-    request_ids = {i["record"]["id"]: i["request_id"] for i in inbox}
+    assert [i["subject_id"] for i in inbox] == [first["id"], second["id"]], "oldest first"
+    request_ids = {i["subject_id"]: i["request_id"] for i in inbox}
     await login(cme_client, zj.w.tenant, "department2")
     assert (await decide(cme_client, first["id"], "approve")).status_code == 200
     await login(cme_client, zj.w.tenant, "department")

@@ -179,6 +179,7 @@ async def _seed_credits(*worlds: Any) -> None:
                     credits=250,
                     status="submitted",
                     approval=request_id,
+                    idempotency_key=f"isolation:{index}",
                 )
             )
             await CreditEvidence.insert(CreditEvidence(id=credit_id, record=credit_id, file=FILE_IDS[index]))

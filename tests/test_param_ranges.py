@@ -200,7 +200,7 @@ async def test_pages_reading_numbers_by_hand_ignore_or_refuse_odd_ones(cme_clien
         batch = await cme_client.post("/t/alpha/personnel/batch", data=form)
         assert batch.status_code == 400 and "请先勾选人员" in batch.text, value
         decided = await cme_client.post("/t/alpha/approvals/batch", data={"ids": value, "action": "approve"})
-        assert decided.status_code == 400 and "请先勾选要审核的学分" in decided.text, value
+        assert decided.status_code == 400 and "请先勾选要审核的事项" in decided.text, value
 
 
 async def test_a_year_in_other_digits_is_refused_not_a_crash(cme_client, world, login):

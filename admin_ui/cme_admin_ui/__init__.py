@@ -12,6 +12,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def ui_routes() -> list[Any]:
     """Route handlers of the core's pages."""
     from cme_admin_ui.pages import account, accounts, auth, home, orgs, platform, province, setup, sso, tokens
+    from cme_admin_ui.pages import approvals as approval_pages
     from cme_admin_ui.pages import audit as audit_pages
     from cme_admin_ui.pages import compliance as compliance_pages
     from cme_admin_ui.pages import credits as credit_pages
@@ -41,5 +42,6 @@ def ui_routes() -> list[Any]:
         *sms_pages.routes,
         *standard_pages.routes,
         *credit_pages.routes(),
+        *approval_pages.routes,
         *compliance_pages.routes,
     ]

@@ -22,6 +22,7 @@ from cme_platform.api.openapi import openapi_config
 from cme_platform.api.text_guard import TextGuardMiddleware
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.audit.refusals import record_forbidden
+from cme_platform.clock import china_time
 from cme_platform.identity.cookies import SecureCookieMiddleware
 from cme_platform.identity.csrf import CSRFMiddleware, install_template_helpers
 from cme_platform.identity.password_gate import PasswordChangeGate
@@ -91,6 +92,7 @@ def template_dirs(pm: pluggy.PluginManager) -> list[Path | str | os.PathLike[Any
 
 def _template_filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
+    engine.engine.filters["china_time"] = china_time
     install_template_helpers(engine.engine)
 
 
@@ -128,6 +130,7 @@ def create_app(
     """Build the application. Without arguments it uses every installed plugin and the env settings."""
     from cme_admin_ui import STATIC_DIR, ui_routes
 
+    from cme_platform.approvals.api import approval_api_routes
     from cme_platform.audit.api import audit_api_routes
     from cme_platform.compliance.api import compliance_api_routes
     from cme_platform.credits.api import credit_api_routes
@@ -151,6 +154,7 @@ def create_app(
             *standard_api_routes(),
             *compliance_api_routes(),
             *credit_api_routes(),
+            *approval_api_routes(),
             *token_api_routes(),
             *account_api_routes(),
             *file_api_routes(),

@@ -40,3 +40,12 @@ def frozen_today(day: date) -> Iterator[None]:
         yield
     finally:
         _frozen.reset(token)
+
+
+def china_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """``moment`` as China time for display (``—`` for none); naive values are taken as UTC."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA).strftime(fmt)

@@ -1,7 +1,8 @@
-"""审核学员录入学分 (seed 002 §5.3): the approver's inbox with 通过 / 不通过 / 退回, one by one or together.
+"""待我审核: the approver's one inbox of every kind of subject, with 通过 / 不通过 / 退回, one or many.
 
-不通过 and 退回 need a comment (the engine says so in Chinese). A batch reports what it did and what it
-skipped, with the reason (e.g. another approver decided an item first).
+Each item is described by its subject's handler (a credit record, a province module's plan…); a filter
+by kind narrows the list. 不通过 and 退回 need a comment (the engine says so in Chinese). A batch reports
+what it did and what it skipped, by title and with the reason (e.g. another approver decided it first).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from typing import Any
 
 from cme_platform.api.errors import DomainError
 from cme_platform.api.params import Id, PageNumber, row_ids
-from cme_platform.credits import service as review
-from cme_platform.credits.schemas import BatchDecisionIn, DecisionIn
+from cme_platform.approvals import inbox as service
+from cme_platform.approvals.schemas import BatchDecisionIn, DecisionIn
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import ORG_ADMIN_ROLES
 from cme_platform.web import page_context
@@ -26,11 +27,16 @@ ACTION_LABELS = dict(ACTIONS)
 GUARDS = [requires_role(*ORG_ADMIN_ROLES)]
 
 
+def _kind(request: Request[Any, Any, Any]) -> str | None:
+    value = request.query_params.get("kind") or ""
+    return value if value in service.engine.HANDLERS else None
+
+
 async def _inbox(
-    request: Request[Any, Any, Any], page: int = 1, *, notice: str = "", error: str = ""
+    request: Request[Any, Any, Any], page: int = 1, *, notice: str = "", error: str = "", warning: str = ""
 ) -> Template:
     principal = await current_principal(request)
-    result = await review.inbox(principal, page, PAGE_SIZE)
+    result = await service.inbox(principal, _kind(request), page, PAGE_SIZE)
     return Template(
         template_name="approvals/inbox.html",
         context={
@@ -39,6 +45,7 @@ async def _inbox(
             "pages": max(1, -(-result.total // PAGE_SIZE)),
             "actions": ACTIONS,
             "notice": notice,
+            "warning": warning,
             "error": error,
         },
         status_code=400 if error else 200,
@@ -47,7 +54,7 @@ async def _inbox(
 
 @get("/approvals", guards=GUARDS, include_in_schema=False, name="approvals")
 async def inbox_page(request: Request[Any, Any, Any], page: PageNumber = 1) -> Template:
-    """The items waiting for the caller, oldest first."""
+    """The items waiting for the caller, oldest first (``?kind=`` for one kind)."""
     notice = ""
     decided = request.query_params.get("decided")
     if decided in ACTION_LABELS:
@@ -66,7 +73,7 @@ async def decide_one(request: Request[Any, Any, Any], request_id: Id) -> Templat
         data["version"] = values["version"]
     try:
         decision = parse_form(data, DecisionIn)
-        await review.decide(request.app.state.plugin_manager, principal, request_id, decision)
+        await service.decide(request.app.state.plugin_manager, principal, request_id, decision)
     except FormErrors as exc:
         return await _inbox(request, error=next(iter(exc.errors.values()), exc.message))
     except DomainError as exc:
@@ -76,12 +83,12 @@ async def decide_one(request: Request[Any, Any, Any], request_id: Id) -> Templat
 
 @post("/approvals/batch", guards=GUARDS, include_in_schema=False, status_code=200)
 async def decide_batch(request: Request[Any, Any, Any]) -> Template:
-    """The same decision on every checked item; then "已处理 N 条，跳过 M 条（原因…）"."""
+    """The same decision on every checked item; then "已处理 N 条，跳过 M 条（标题（原因）…）"."""
     principal = await current_principal(request)
     form = await request.form()
     ids = row_ids(form.getall("ids")) if "ids" in form else []
     if not ids:
-        return await _inbox(request, error="请先勾选要审核的学分")
+        return await _inbox(request, error="请先勾选要审核的事项")
     action = form.get("action")
     comment = form.get("comment")
     try:
@@ -89,15 +96,14 @@ async def decide_batch(request: Request[Any, Any, Any]) -> Template:
             {"action": action, "ids": ids, "comment": comment.strip() if isinstance(comment, str) else ""},
             BatchDecisionIn,
         )
-        done = await review.decide_many(request.app.state.plugin_manager, principal, data)
+        done = await service.decide_many(request.app.state.plugin_manager, principal, data)
     except FormErrors as exc:
         return await _inbox(request, error=next(iter(exc.errors.values()), exc.message))
     except DomainError as exc:
         return await _inbox(request, error=exc.message)
     notice = f"已处理 {len(done.done)} 条，跳过 {len(done.skipped)} 条"
-    if done.skipped:
-        notice += f"（{skipped_text(done.skipped)}）"
-    return await _inbox(request, notice=notice)
+    warning = f"未处理：{skipped_text(done.skipped)}" if done.skipped else ""
+    return await _inbox(request, notice=notice if done.done else "", warning=warning or "")
 
 
 routes = [inbox_page, decide_one, decide_batch]

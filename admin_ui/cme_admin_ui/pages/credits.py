@@ -1,14 +1,16 @@
 """Shared pieces of the credit pages (seed 003 §3–§4.1, seed 002 §5.1–§5.3) and their route list.
 
 The pages themselves live in :mod:`credit_entry` (向导/非向导录入 and editing), :mod:`credit_lists`
-(录入学分查询管理, detail, 上报, 删除, 更正, export), :mod:`approvals` (审核学员录入学分) and
-:mod:`grants` (录入权限). Every page calls the ledger's services; none touches the tables.
+(录入学分查询管理, detail, 上报, 删除, 更正, export) and :mod:`grants` (录入权限); credits are reviewed
+in the approvals inbox (:mod:`approvals`, 待我审核). Every page calls the ledger's services; none touches
+the tables.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from cme_platform.approvals.schemas import Skipped
 from cme_platform.credits import status as st
 from cme_platform.identity.principal import Principal, principal_of
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
@@ -23,13 +25,13 @@ GRANT_ROLES: tuple[Role, ...] = (Role.COMMISSION_ADMIN, Role.REGION_ADMIN, Role.
 """Who opens and closes the learners' right to enter credits (录入权限)."""
 
 STATUS_CHOICES: tuple[tuple[str, str], ...] = (
-    (st.DRAFT, st.STATUS_LABELS[st.DRAFT]),
-    (st.SUBMITTED, st.STATUS_LABELS[st.SUBMITTED]),
-    (st.IN_REVIEW, st.STATUS_LABELS[st.IN_REVIEW]),
-    ("approved", "审核通过（待生效）"),
+    (st.DRAFT, st.DRAFT.label),
+    (st.SUBMITTED, st.SUBMITTED.label),
+    (st.IN_REVIEW, st.IN_REVIEW.label),
+    (st.APPROVED, f"{st.APPROVED.label}（待生效）"),
     ("effective", st.EFFECTIVE_LABEL),
-    (st.RETURNED, st.STATUS_LABELS[st.RETURNED]),
-    (st.REJECTED, st.STATUS_LABELS[st.REJECTED]),
+    (st.RETURNED, st.RETURNED.label),
+    (st.REJECTED, st.REJECTED.label),
 )
 """The 审核状态 filter of the credit list, in lifecycle order."""
 
@@ -46,23 +48,18 @@ def is_admin(principal: Principal) -> bool:
     return principal.has_any(*ORG_ADMIN_ROLES)
 
 
-def editable_statuses(principal: Principal) -> frozenset[str]:
-    """Statuses in which ``principal`` may change or delete a record (the service checks again)."""
-    return st.NOT_EFFECTIVE_EDITABLE_BY_ADMIN if is_admin(principal) else st.EDITABLE
-
-
 def back(request: Request[Any, Any, Any], path: str) -> Redirect:
     """A 303 redirect to ``path`` inside the request's tenant."""
     return Redirect(tenant_url(request, path), status_code=303)
 
 
-def skipped_text(skipped: list[dict[str, object]]) -> str:
-    """The reasons of a batch's skipped items, joined for the notice (``#12：已处理``)."""
-    return "；".join(f"#{item.get('id')}：{item.get('reason')}" for item in skipped)
+def skipped_text(skipped: list[Skipped]) -> str:
+    """The skipped items of a batch by title, with the reason (``张三：论文甲（该事项已被他人处理）``)."""
+    return "；".join(f"{item.title}（{item.reason}）" for item in skipped)
 
 
 def routes() -> list[Any]:
-    """Every credit page handler (entry, lists and detail, approvals, grants)."""
-    from cme_admin_ui.pages import approvals, credit_entry, credit_lists, grants
+    """Every credit page handler (entry, lists and detail, grants)."""
+    from cme_admin_ui.pages import credit_entry, credit_lists, grants
 
-    return [*credit_entry.routes, *credit_lists.routes, *approvals.routes, *grants.routes]
+    return [*credit_entry.routes, *credit_lists.routes, *grants.routes]

@@ -1,10 +1,15 @@
-"""The approval-chain engine: open a request, decide its steps, batch decisions, the approver's inbox.
+"""The approval-chain engine: open a request, decide its steps, batch decisions, a request's history.
 
-A domain that submits things for review (credits now; projects and hosting applications later)
-registers a :class:`SubjectHandler` for its ``subject_type``. The engine calls it inside the transaction
-of every decision, so the subject's own state (a credit record's status) and the request move together
-or not at all. Two approvers acting at once cannot both move a request: a decision updates the row only
-where its ``version`` and ``status`` are still what the approver saw.
+A domain that submits things for review (credit records, a plugin module's plans; projects and hosting
+applications next) registers a :class:`SubjectHandler` for its subject type. The engine calls it inside
+the transaction of every decision, so the subject's own state (a credit record's status) and the request
+move together or not at all; the approvals inbox asks it to describe its subjects. Two approvers acting
+at once cannot both move a request: a decision updates the row only where its ``version`` and
+``status`` are still what the approver saw.
+
+A submitter is never his own reviewer: the steps of a chain at or below the level he submitted as (an
+institution administrator: the department's and the institution's steps) are skipped when the request
+opens, each recorded in the history; when nothing is left, his submission is the decision.
 """
 
 from __future__ import annotations
@@ -21,31 +26,42 @@ import pluggy
 from cme_platform.api.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.approvals.access import may_decide, may_see
 from cme_platform.approvals.chains import STEP_ROLES, Chain
+from cme_platform.approvals.schemas import ActionOut, SubjectSummary
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.db.transactions import write_transaction
 from cme_platform.identity.principal import Principal
+from cme_platform.labels import LabelledEnum
 
-PENDING = "pending"
-APPROVED = "approved"
-REJECTED = "rejected"
-RETURNED = "returned"
-WITHDRAWN = "withdrawn"
-REQUEST_STATUS_LABELS = {
-    PENDING: "审核中",
-    APPROVED: "审核通过",
-    REJECTED: "审核不通过",
-    RETURNED: "已退回",
-    WITHDRAWN: "已撤回",
-}
+
+class RequestStatus(LabelledEnum):
+    """Where a request stands."""
+
+    PENDING = "pending", "审核中"
+    APPROVED = "approved", "审核通过"
+    REJECTED = "rejected", "审核不通过"
+    RETURNED = "returned", "已退回"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+PENDING = RequestStatus.PENDING
+APPROVED = RequestStatus.APPROVED
+REJECTED = RequestStatus.REJECTED
+RETURNED = RequestStatus.RETURNED
+WITHDRAWN = RequestStatus.WITHDRAWN
+
+
+class StepAction(LabelledEnum):
+    """What happened to a request, as its history records it."""
+
+    SUBMIT = "submit", "上报"
+    SKIP = "skip", "跳过（上报人即本级审核人）"
+    APPROVE = "approve", "审核通过"
+    REJECT = "reject", "审核不通过"
+    RETURN = "return", "退回修改"
+    WITHDRAW = "withdraw", "撤回"
+
 
 Action = Literal["approve", "reject", "return"]
-ACTION_LABELS = {
-    "submit": "上报",
-    "approve": "审核通过",
-    "reject": "审核不通过",
-    "return": "退回修改",
-    "withdraw": "撤回",
-}
 Outcome = Literal["advanced", "approved", "rejected", "returned"]
 """What a decision did: moved to the next step, or finished the request one way or the other."""
 
@@ -90,9 +106,30 @@ class RequestRow:
             return ""
         return self.steps[min(self.step, len(self.steps) - 1)]["label"]
 
+    @property
+    def status_label(self) -> str:
+        """The status in Chinese."""
+        return RequestStatus.label_of(self.status)
+
 
 class SubjectHandler(Protocol):
-    """What a domain does when one of its subjects is decided (called inside the decision's transaction)."""
+    """A domain's side of the approvals of its subjects (one handler per subject type).
+
+    ``subject_type`` is stored with each request (a constant of :mod:`cme_platform.approvals.kinds` or of
+    the plugin module); ``label`` names the kind in the inbox's filter (``个人学分``).
+    """
+
+    subject_type: str
+    label: str
+
+    async def describe(self, subject_ids: Sequence[int], principal: Principal) -> dict[int, SubjectSummary]:
+        """Title, link and the facts an approver needs, for each subject that still exists (one query or
+        a few for the whole page, never one per subject)."""
+        ...
+
+    async def opened(self, request: RequestRow) -> None:
+        """Link the subject to its new request (called right after it is inserted, before any decision)."""
+        ...
 
     async def decided(
         self,
@@ -101,16 +138,29 @@ class SubjectHandler(Protocol):
         outcome: Outcome,
         comment: str,
         principal: Principal,
-    ) -> None: ...
+    ) -> None:
+        """Move the subject with ``outcome`` (inside the decision's transaction)."""
+        ...
 
 
 HANDLERS: dict[str, SubjectHandler] = {}
 """The handler of each subject type (see :func:`register_subject`)."""
 
 
-def register_subject(subject_type: str, handler: SubjectHandler) -> None:
-    """Let ``handler`` follow the decisions on requests of ``subject_type``."""
-    HANDLERS[subject_type] = handler
+def register_subject(handler: SubjectHandler) -> None:
+    """Let ``handler`` describe and follow the requests of its ``subject_type``."""
+    HANDLERS[handler.subject_type] = handler
+
+
+def skipped_below(steps: list[dict[str, str]], submitted_as: str) -> int:
+    """How many leading steps sit at or below the level of ``submitted_as`` (0 for learners and others)."""
+    if submitted_as not in STEP_ROLES:
+        return 0
+    level = STEP_ROLES.index(submitted_as)
+    skipped = 0
+    while skipped < len(steps) and STEP_ROLES.index(steps[skipped]["role"]) <= level:
+        skipped += 1
+    return skipped
 
 
 def resolve_steps(chain: Chain, *, department_id: int | None, region_id: int | None) -> list[dict[str, str]]:
@@ -138,6 +188,7 @@ def resolve_steps(chain: Chain, *, department_id: int | None, region_id: int | N
 
 
 async def open_request(
+    pm: pluggy.PluginManager,
     *,
     subject_type: str,
     subject_id: int,
@@ -147,17 +198,26 @@ async def open_request(
     department_id: int | None,
     region_id: int | None,
     principal: Principal,
+    submitted_as: str,
 ) -> RequestRow:
-    """Start ``chain`` for a subject: insert the request and its ``submit`` action (caller's transaction)."""
+    """Start ``chain`` for a subject in the caller's transaction: the request, its ``submit`` action and
+    a ``skip`` for each step at or below ``submitted_as`` (the role the submitter acted in).
+
+    When every step is skipped the request is approved at once and the subject's handler is told, as
+    after a last approval.
+    """
     steps = resolve_steps(chain, department_id=department_id, region_id=region_id)
+    skipped = skipped_below(steps, submitted_as)
+    done = skipped == len(steps)
     request = ApprovalRequest(
         subject_type=subject_type,
         subject_id=subject_id,
         chain=chain.code,
         steps=steps,
-        step=0,
-        waiting_role=steps[0]["role"],
-        status=PENDING,
+        step=min(skipped, len(steps) - 1),
+        waiting_role="" if done else steps[skipped]["role"],
+        status=APPROVED if done else PENDING,
+        decided_at=datetime.now(UTC) if done else None,
         title=title[:200],
         institution=institution_id,
         department=department_id,
@@ -165,8 +225,16 @@ async def open_request(
         submitted_by=principal.account_id,
     )
     await request.save()
-    await _log_action(int(request.id), 0, "", "submit", "", principal)
-    return await _load(int(request.id))
+    request_id = int(request.id)
+    await _log_action(request_id, 0, submitted_as, StepAction.SUBMIT, "", principal)
+    for index in range(skipped):
+        await _log_action(request_id, index, steps[index]["role"], StepAction.SKIP, "", principal)
+    row = await _load(request_id)
+    handler = HANDLERS[subject_type]
+    await handler.opened(row)
+    if done:
+        await handler.decided(pm, row, "approved", "", principal)
+    return row
 
 
 async def _load(request_id: int) -> RequestRow:
@@ -262,9 +330,7 @@ async def decide(
             raise Conflict("该事项已被他人处理，请刷新后查看", code="already_decided")
         await _log_action(row.id, row.step, row.waiting_role, action, comment, principal)
         after = await _load(row.id)
-        handler = HANDLERS.get(row.subject_type)
-        if handler is not None:
-            await handler.decided(pm, after, outcome, comment, principal)
+        await HANDLERS[row.subject_type].decided(pm, after, outcome, comment, principal)
     return after, outcome
 
 
@@ -288,7 +354,7 @@ class BatchItem(msgspec.Struct, frozen=True):
     version: int | None = None
 
 
-class Skipped(msgspec.Struct, frozen=True):
+class NotDone(msgspec.Struct, frozen=True):
     """A request a batch left alone, and why (already decided, not yours, not found)."""
 
     id: int
@@ -299,7 +365,7 @@ class BatchOutcome(msgspec.Struct, frozen=True, kw_only=True):
     """What a batch decision did: the requests it moved and those it skipped."""
 
     done: list[int]
-    skipped: list[Skipped]
+    skipped: list[NotDone]
 
 
 async def decide_many(
@@ -316,7 +382,7 @@ async def decide_many(
     """
     _check_comment(action, comment)
     done: list[int] = []
-    skipped: list[Skipped] = []
+    skipped: list[NotDone] = []
     seen: set[int] = set()
     for item in items:
         if item.id in seen:
@@ -325,22 +391,10 @@ async def decide_many(
         try:
             await decide(pm, principal, item.id, action, comment, version=item.version)
         except DomainError as exc:
-            skipped.append(Skipped(id=item.id, reason=exc.message))
+            skipped.append(NotDone(id=item.id, reason=exc.message))
         else:
             done.append(item.id)
     return BatchOutcome(done=done, skipped=skipped)
-
-
-class ActionOut(msgspec.Struct, frozen=True, kw_only=True):
-    """One entry of a request's history."""
-
-    step: int
-    role: str
-    action: str
-    action_label: str
-    comment: str
-    account_name: str
-    at: datetime
 
 
 async def history(request_id: int) -> list[ActionOut]:
@@ -353,7 +407,7 @@ async def history(request_id: int) -> list[ActionOut]:
             step=r["step"],
             role=r["role"],
             action=r["action"],
-            action_label=ACTION_LABELS.get(r["action"], r["action"]),
+            action_label=StepAction.label_of(r["action"]),
             comment=r["comment"],
             account_name=r["account_name"],
             at=r["at"],

@@ -16,14 +16,6 @@ from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.personnel.tables import Person
 
-ROLE_ORDER: tuple[Role, ...] = (
-    Role.COMMISSION_ADMIN,
-    Role.REGION_ADMIN,
-    Role.INSTITUTION_ADMIN,
-    Role.DEPARTMENT_ADMIN,
-)
-"""Administrative roles from the widest reach down; an entry is made in the widest role that reaches."""
-
 
 def is_admin(principal: Principal) -> bool:
     """True when the account holds an administrative role."""

@@ -17,6 +17,7 @@ from litestar.params import JSONBody, Parameter
 from cme_platform import clock
 from cme_platform.api.openapi import RATE_LIMITED
 from cme_platform.api.params import MAX_ROW_ID, DepartmentFilter, Id, InstitutionFilter, PageNumber, PageSize
+from cme_platform.approvals.schemas import BatchDone
 from cme_platform.credits import schemas as s
 from cme_platform.credits import service
 from cme_platform.credits.schemas import StatusFilter
@@ -28,7 +29,6 @@ from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CREDITS_TAG = "学分 credits"
-APPROVALS_TAG = "审核 approvals"
 
 Caller = NamedDependency[Principal]
 Filters = NamedDependency[s.CreditFilter]
@@ -146,7 +146,7 @@ class CreditController(Controller):
     @post("/submit", status_code=200, summary="Send draft or returned credits for review (批量上报)")
     async def submit(
         self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[s.IdList]
-    ) -> s.BatchDone:
+    ) -> BatchDone:
         return await service.submit_records(_pm(request), principal, list(data.ids))
 
     @get("/{record_id:int}", summary="Read a credit with its evidence and review history")
@@ -204,37 +204,6 @@ class SelfEntryGrantController(Controller):
         await service.close_grant(principal, self_entry_grant_id)
 
 
-class ApprovalController(Controller):
-    """The approver's inbox of credits and his decisions (审核)."""
-
-    path = "/api/approvals"
-    guards = [requires_role(*ORG_ADMIN_ROLES)]  # noqa: RUF012
-    dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
-    tags = [APPROVALS_TAG]  # noqa: RUF012
-
-    @get("/inbox", summary="Credits waiting for the caller's decision, oldest first")
-    async def inbox(self, principal: Caller, page: PageNumber = 1, page_size: PageSize = 20) -> s.InboxPage:
-        return await service.inbox(principal, page, page_size)
-
-    @post(
-        "/{request_id:int}/decision", status_code=200, summary="Approve, reject or return one waiting credit"
-    )
-    async def decision(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        request_id: Id,
-        data: JSONBody[s.DecisionIn],
-    ) -> s.CreditOut:
-        return await service.decide(_pm(request), principal, request_id, data)
-
-    @post("/batch", status_code=200, summary="The same decision on several waiting credits (批量审核)")
-    async def batch(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[s.BatchDecisionIn]
-    ) -> s.BatchDone:
-        return await service.decide_many(_pm(request), principal, data)
-
-
 def credit_api_routes() -> list[type[Controller]]:
-    """The credit ledger's and the approvals' controllers."""
-    return [SelfEntryGrantController, CreditController, ApprovalController]
+    """The credit ledger's controllers."""
+    return [SelfEntryGrantController, CreditController]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,11 @@ import pluggy
 from PIL import Image, ImageDraw
 
 from cme_platform import clock, pii
-from cme_platform.credits import status
+from cme_platform.credits import ledger
 from cme_platform.credits.policy import OTHER_CATEGORY, CreditCategory
 from cme_platform.credits.queries import record_row
 from cme_platform.credits.review import open_review
+from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
 from cme_platform.files.storage import storage_for
 from cme_platform.files.tables import StoredFile
@@ -105,65 +106,62 @@ async def load_demo_credits(
     )
     if person is None or await CreditRecord.exists().where(CreditRecord.person == person["id"]):
         return 0
+    principal = await load_principal_by_id(person["account"]) if person["account"] else None
+    if principal is None:
+        return 0
     today = clock.today()
     categories = tenant_hooks(pm, tenant).cme_credit_categories(year=today.year)
-    common: dict[str, Any] = {
-        "person": person["id"],
-        "institution": person["institution"],
-        "department": person["department"],
-        "year": today.year,
-        "source": "personal",
-        "entry_mode": "free",
-        "entered_by": person["account"],
-        "entered_as": "learner",
-    }
     start = date(today.year, 1, 1)
-    for number, (index, name, form, credits, hours, issuer) in enumerate(_EFFECTIVE):
-        category, subcategory = _pick(categories, index)
-        activity = max(start, today - timedelta(days=60 - number * 15))
-        await CreditRecord(
-            **common,
-            activity_date=activity,
-            activity_name=name,
+
+    async def post(key: str, posting: dict[str, Any], approved_on: date | None = None) -> int:
+        category, subcategory = _pick(categories, posting.pop("index"))
+        entry = ledger.Posting(
+            person_id=person["id"],
+            source=CreditSource.PERSONAL,
+            entry_mode="free",
             category=category,
             subcategory=subcategory,
-            form=form,
-            credits=credits,
-            hours=hours,
-            issuer=issuer,
-            status=status.APPROVED,
-            effective_on=min(activity + timedelta(days=3), today - timedelta(days=1)),
-            submitted_at=datetime.now(UTC),
-            decided_at=datetime.now(UTC),
-        ).save()
-    category, subcategory = _pick(categories, 1)
-    waiting = CreditRecord(
-        **common,
-        activity_date=max(start, today - timedelta(days=7)),
-        activity_name="院内疑难病例讨论会",
-        category=category,
-        subcategory=subcategory,
-        form="单位、科室组织的活动",
-        credits=50,
-        hours=200,
-        status=status.DRAFT,
+            idempotency_key=f"demo:{key}",
+            **posting,
+        )
+        granted = approved_on is not None
+        posted = await ledger.post(
+            pm, principal, entry, granted=granted, entered_as="learner", approved_on=approved_on
+        )
+        return posted.record_id
+
+    for number, (index, name, form, credits, hours, issuer) in enumerate(_EFFECTIVE):
+        activity = max(start, today - timedelta(days=60 - number * 15))
+        facts = {"index": index, "activity_date": activity, "activity_name": name, "form": form}
+        await post(
+            f"effective-{number}",
+            {**facts, "credits": credits, "hours": hours, "issuer": issuer},
+            approved_on=max(activity, min(activity + timedelta(days=2), today - timedelta(days=2))),
+        )
+    waiting = await post(
+        "waiting",
+        {
+            "index": 1,
+            "activity_date": max(start, today - timedelta(days=7)),
+            "activity_name": "院内疑难病例讨论会",
+            "form": "单位、科室组织的活动",
+            "credits": 50,
+            "hours": 200,
+        },
     )
-    await waiting.save()
-    await CreditEvidence(record=waiting.id, file=await _demo_evidence(person["account"])).save()
-    draft = CreditRecord(
-        **common,
-        activity_date=max(start, today - timedelta(days=2)),
-        activity_name="社区慢病管理培训（待补充证明）",
-        category=category,
-        subcategory=subcategory,
-        form="培训班",
-        credits=100,
-        hours=300,
-        status=status.DRAFT,
+    await CreditEvidence(record=waiting, file=await _demo_evidence(person["account"])).save()
+    await post(
+        "draft",
+        {
+            "index": 1,
+            "activity_date": max(start, today - timedelta(days=2)),
+            "activity_name": "社区慢病管理培训（待补充证明）",
+            "form": "培训班",
+            "credits": 100,
+            "hours": 300,
+        },
     )
-    await draft.save()
-    principal = await load_principal_by_id(person["account"]) if person["account"] else None
-    row = await record_row(int(waiting.id))
-    if principal is not None and row is not None:
+    row = await record_row(waiting)
+    if row is not None:
         await open_review(pm, principal, row, "learner")
     return len(_EFFECTIVE) + 2

@@ -20,8 +20,9 @@ import pluggy
 from cme_platform import clock
 from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.approvals import engine
+from cme_platform.approvals.schemas import BatchDone, Skipped
 from cme_platform.audit.service import record
-from cme_platform.credits import status
+from cme_platform.credits import ledger, status
 from cme_platform.credits.access import acting_role, is_admin, own_person, person_for_admin
 from cme_platform.credits.disciplines import check_discipline, discipline_tree
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
@@ -34,13 +35,13 @@ from cme_platform.credits.queries import (
 )
 from cme_platform.credits.review import open_review
 from cme_platform.credits.schemas import (
-    BatchDone,
     Correction,
     CreditIn,
     CreditOut,
     EntryOptions,
     GuidedInputs,
 )
+from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
 from cme_platform.db.transactions import write_transaction
 from cme_platform.files.tables import StoredFile
@@ -402,22 +403,16 @@ def _acting_as(principal: Principal, row: dict[str, Any]) -> str:
 
 
 async def create_record(pm: pluggy.PluginManager, principal: Principal, data: CreditIn) -> CreditOut:
-    """Enter a personal credit (and send it for review when ``data.submit``), all or nothing; audited."""
+    """Enter a personal credit (and send it for review when ``data.submit``), all or nothing; audited.
+
+    The record is posted through the ledger as a draft of source ``personal``.
+    """
     person, entered_as = await _target(pm, principal, data.person_id)
     values, evidence = await _values(pm, principal, data, person)
     async with write_transaction(CreditRecord):
-        entry = CreditRecord(
-            **values,
-            person=person["id"],
-            institution=person["institution"],
-            department=person["department"],
-            source="personal",
-            status=status.DRAFT,
-            entered_by=principal.account_id,
-            entered_as=entered_as,
-        )
-        await entry.save()
-        record_id = int(entry.id)
+        fields = {k: v for k, v in values.items() if k != "year"}
+        posting = ledger.Posting(person_id=person["id"], source=CreditSource.PERSONAL, **fields)
+        record_id, _ = await ledger.post(pm, principal, posting, granted=False, entered_as=entered_as)
         await _attach(record_id, evidence)
         await record(
             "credits.record.create",
@@ -532,13 +527,15 @@ async def submit_records(pm: pluggy.PluginManager, principal: Principal, ids: li
     404 when none of ``ids`` is a record of the caller's.
     """
     done: list[int] = []
-    skipped: list[dict[str, object]] = []
+    skipped: list[Skipped] = []
     if not any([await _reachable(principal, i) for i in dict.fromkeys(ids)]):
         raise NotFound("学分记录不存在")
     for record_id in dict.fromkeys(ids):
         reason = await _submit_one(pm, principal, record_id)
         if reason:
-            skipped.append({"id": record_id, "reason": reason})
+            row = await record_row(record_id)
+            title = f"{row['person_name'] or ''}：{row['activity_name']}" if row else f"#{record_id}"
+            skipped.append(Skipped(id=record_id, title=title, reason=reason))
         else:
             done.append(record_id)
     return BatchDone(done=done, skipped=skipped)

@@ -11,6 +11,7 @@ from cme_platform.audit.service import record
 from cme_platform.credits import status
 from cme_platform.credits.queries import category_names, filter_clause, format_hours, record_query, totals
 from cme_platform.credits.schemas import CreditFilter
+from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditRecord
 from cme_platform.identity.principal import Principal
 from cme_platform.personnel.access import PersonAccess
@@ -38,8 +39,6 @@ HEADERS: tuple[str, ...] = (
 MAX_ROWS = 100_000
 """The most records one export holds (a person's or an institution's list stays far below it)."""
 
-ACTIVITY_TYPES = {"personal": "个人学分", "project": "项目学分", "import": "导入学分"}
-
 
 def _line(row: dict[str, Any], today: Any) -> list[Any]:
     discipline = "/".join(p for p in (row["discipline"], row["subdiscipline"]) if p)
@@ -47,7 +46,7 @@ def _line(row: dict[str, Any], today: Any) -> list[Any]:
         row["activity_date"],
         row["activity_number"],
         row["activity_name"],
-        ACTIVITY_TYPES.get(row["source"], row["source"]),
+        CreditSource.label_of(row["source"]),
         row["category"],
         row["subcategory"],
         discipline,

@@ -30,6 +30,7 @@ from cme_platform.credits.schemas import (
     EvidenceOut,
     Totals,
 )
+from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditEvidence, CreditRecord
 from cme_platform.db.paging import and_all, starts_with
 from cme_platform.identity.principal import Principal
@@ -41,7 +42,6 @@ from cme_platform.plugins.manager import get_plugin_manager, tenant_hooks
 from cme_platform.standards.amounts import format_credits
 from cme_platform.tenancy.scope import current_tenant
 
-SOURCE_LABELS = {"personal": "个人录入", "project": "项目导入", "import": "批量导入"}
 """How lists name where a record came from."""
 
 NOT_FOUND = "学分记录不存在"
@@ -124,7 +124,7 @@ def to_out(
         activity_name=row["activity_name"],
         activity_number=row["activity_number"],
         source=row["source"],
-        source_label=SOURCE_LABELS.get(row["source"], row["source"]),
+        source_label=CreditSource.label_of(row["source"]),
         entry_mode=row["entry_mode"],
         category=row["category"],
         subcategory=row["subcategory"],
@@ -197,7 +197,7 @@ async def approval_of(request_id: int) -> ApprovalOut | None:
         request_id=request.id,
         chain=request.chain,
         status=request.status,
-        status_label=engine.REQUEST_STATUS_LABELS.get(request.status, request.status),
+        status_label=request.status_label,
         step=request.step,
         step_label=request.step_label,
         steps=[s["label"] for s in request.steps],

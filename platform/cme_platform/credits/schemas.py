@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from cme_platform.api.params import Count, Quantity, RowId
-from cme_platform.approvals.engine import ActionOut
+from cme_platform.api.params import Quantity, RowId
+from cme_platform.approvals.schemas import ActionOut
 
 Text200 = Annotated[str, msgspec.Meta(max_length=200)]
 Text64 = Annotated[str, msgspec.Meta(max_length=64)]
@@ -196,48 +196,6 @@ class IdList(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     """Records to act on together (批量上报)."""
 
     ids: Annotated[list[RowId], msgspec.Meta(min_length=1, max_length=500)]
-
-
-class BatchDone(msgspec.Struct, frozen=True, kw_only=True):
-    """What a batch did: the records it moved and those it skipped with the reason."""
-
-    done: list[int]
-    skipped: list[dict[str, object]]
-
-
-class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """An approver's decision on one waiting item (``version`` as seen, to refuse a stale decision)."""
-
-    action: Literal["approve", "reject", "return"]
-    comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    version: Count | None = None
-
-
-class BatchDecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The same decision on several waiting items (批量审核)."""
-
-    action: Literal["approve", "reject", "return"]
-    ids: Annotated[list[RowId], msgspec.Meta(min_length=1, max_length=500)]
-    comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
-
-
-class InboxItem(msgspec.Struct, frozen=True, kw_only=True):
-    """A waiting approval step with the credit it is about."""
-
-    request_id: int
-    version: int
-    step_label: str
-    submitted_at: datetime
-    record: CreditOut
-
-
-class InboxPage(msgspec.Struct, frozen=True, kw_only=True):
-    """The approver's inbox, oldest first."""
-
-    items: list[InboxItem]
-    total: int
-    page: int
-    page_size: int
 
 
 class SelfEntryGrantIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

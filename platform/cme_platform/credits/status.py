@@ -13,22 +13,26 @@ from datetime import date
 from typing import Any
 
 from cme_platform.credits.tables import CreditRecord
+from cme_platform.labels import LabelledEnum
 
-DRAFT = "draft"
-SUBMITTED = "submitted"
-IN_REVIEW = "in_review"
-APPROVED = "approved"
-RETURNED = "returned"
-REJECTED = "rejected"
 
-STATUS_LABELS: dict[str, str] = {
-    DRAFT: "未上报",
-    SUBMITTED: "待审核",
-    IN_REVIEW: "审核中",
-    APPROVED: "审核通过",
-    RETURNED: "已退回",
-    REJECTED: "审核不通过",
-}
+class CreditStatus(LabelledEnum):
+    """Where a credit record stands (effectiveness is a date, not a status: see :func:`is_effective`)."""
+
+    DRAFT = "draft", "未上报"
+    SUBMITTED = "submitted", "待审核"
+    IN_REVIEW = "in_review", "审核中"
+    APPROVED = "approved", "审核通过"
+    RETURNED = "returned", "已退回"
+    REJECTED = "rejected", "审核不通过"
+
+
+DRAFT = CreditStatus.DRAFT
+SUBMITTED = CreditStatus.SUBMITTED
+IN_REVIEW = CreditStatus.IN_REVIEW
+APPROVED = CreditStatus.APPROVED
+RETURNED = CreditStatus.RETURNED
+REJECTED = CreditStatus.REJECTED
 EFFECTIVE_LABEL = "已生效"
 PENDING_EFFECT_LABEL = "审核通过（{day}生效）"
 
@@ -37,10 +41,6 @@ EDITABLE = frozenset({DRAFT, RETURNED})
 UNDER_REVIEW = frozenset({SUBMITTED, IN_REVIEW})
 NOT_EFFECTIVE_EDITABLE_BY_ADMIN = frozenset({DRAFT, SUBMITTED, IN_REVIEW, RETURNED, REJECTED})
 """Statuses in which an administrator of the person's unit may edit or delete (002 §5.1: 未生效的学分)."""
-
-SQL_EFFECTIVE = "status = 'approved' AND effective_on <= {today}"
-"""The raw-SQL predicate (format ``today`` as a bind placeholder or a quoted ISO date)."""
-
 
 def is_effective(status: str, effective_on: date | None, today: date) -> bool:
     """True when a record with ``status`` and ``effective_on`` counts on ``today``."""
@@ -58,4 +58,4 @@ def status_label(status: str, effective_on: date | None, today: date) -> str:
         if effective_on <= today:
             return EFFECTIVE_LABEL
         return PENDING_EFFECT_LABEL.format(day=effective_on.isoformat())
-    return STATUS_LABELS.get(status, status)
+    return CreditStatus.label_of(status)

@@ -1,13 +1,15 @@
 """Tables of the credit ledger. Every row belongs to one tenant (:class:`TenantOwned`).
 
-One :class:`CreditRecord` per credit a person earns. ``credits`` and ``hours`` are integer hundredths
-(``250`` is 2.50 credits, ``1500`` is 15.0 hours) so that sums are exact on every database. A record is
+One :class:`CreditRecord` per credit a person earns, posted through :mod:`cme_platform.credits.ledger`
+with its source (``source``; the object it comes from in ``source_type``/``source_id``) and an
+``idempotency_key`` unique in the tenant. ``credits`` and ``hours`` are integer hundredths (``250`` is
+2.50 credits, ``1500`` is 15.0 hours) so that sums are exact on every database. A record is
 effective when it is approved and its ``effective_on`` date has come (:mod:`cme_platform.credits.status`).
 """
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -30,6 +32,9 @@ class CreditRecord(TenantOwned, Table, tablename="credits_record"):
     activity_name = Varchar(length=200, null=False)
     activity_number = Varchar(length=64, null=False, default="")
     source = Varchar(length=16, null=False, default="personal")
+    source_type = Varchar(length=32, null=False, default="")
+    source_id = BigInt(null=True, default=None)
+    idempotency_key = Varchar(length=128, null=False, default="")
     entry_mode = Varchar(length=16, null=False, default="free")
     category = Varchar(length=32, null=False)
     subcategory = Varchar(length=100, null=False, default="")

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 from cme_jiangsu.settings import JiangsuSettings
+from cme_platform.approvals import kinds
 from cme_platform.approvals.chains import DEFAULT_CHAIN, ApprovalSubject
 from cme_platform.plugins.manager import get_plugin_manager, tenant_hooks
 from cme_platform.tenancy.context import TenantContext
@@ -35,7 +36,7 @@ def test_only_administrators_enter_credits_by_hand():
 
 def test_the_core_default_chain_and_same_day_effect_apply():
     hooks, tenant = _hooks(), _tenant()
-    subject = ApprovalSubject(kind="credit.personal", entered_as="institution_admin")
+    subject = ApprovalSubject(kind=kinds.CREDIT_PERSONAL, entered_as="institution_admin")
     assert hooks.cme_approval_chain(tenant=tenant, subject=subject) == DEFAULT_CHAIN
     assert hooks.cme_credit_effective_on(
         tenant=tenant, subject=subject, approved_on=date(2025, 5, 1)

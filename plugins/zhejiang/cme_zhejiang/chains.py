@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from cme_platform.approvals import kinds
 from cme_platform.approvals.chains import ApprovalSubject, Chain, ChainStep
 
 from cme_zhejiang.credits import OUT_OF_PROVINCE_SUBCATEGORIES
 from cme_zhejiang.settings import ZhejiangSettings
 from cme_zhejiang.standards import guided_standards
-
-PERSONAL_CREDIT = "credit.personal"
-"""The subject kind of a personal credit record."""
 
 OUT_OF_PROVINCE_CODES: frozenset[str] = frozenset(
     s.code for s in guided_standards(2025) if s.subcategory in OUT_OF_PROVINCE_SUBCATEGORIES
@@ -45,13 +43,13 @@ def is_out_of_province(subject: ApprovalSubject) -> bool:
 def personal_credit_chain(subject: ApprovalSubject, settings: ZhejiangSettings) -> Chain | None:
     """The chain of a personal credit record; ``None`` (the core's default) for any other subject.
 
-    A learner's entry goes to his department, then his institution; a department administrator's
-    entry goes to the institution only. An entry by an institution or commission administrator (or in
-    any other role) keeps the one institution review as well: every personal credit passes 单位审核,
-    which is what makes it count as the institution's own entry. Out-of-province credits add the higher
-    administration's review when ``out_of_province_credits_need_review`` is on.
+    A learner's entry goes to his department, then his institution; an administrator's entry has the
+    institution review only, and the engine skips it where the submitter is the institution (or a level
+    above): every personal credit passes 单位审核, which is what makes it count as the institution's own
+    entry. Out-of-province credits add the higher administration's review when
+    ``out_of_province_credits_need_review`` is on.
     """
-    if subject.kind != PERSONAL_CREDIT:
+    if subject.kind != kinds.CREDIT_PERSONAL:
         return None
     steps = [DEPARTMENT_STEP, INSTITUTION_STEP] if subject.entered_as == "learner" else [INSTITUTION_STEP]
     if settings.out_of_province_credits_need_review and is_out_of_province(subject):
@@ -62,6 +60,6 @@ def personal_credit_chain(subject: ApprovalSubject, settings: ZhejiangSettings) 
 
 def effective_on(subject: ApprovalSubject, approved_on: date, settings: ZhejiangSettings) -> date | None:
     """Personal credits count ``credit_effective_delay_days`` after approval (次日生效); others at once."""
-    if subject.kind != PERSONAL_CREDIT:
+    if subject.kind != kinds.CREDIT_PERSONAL:
         return None
     return approved_on + timedelta(days=settings.credit_effective_delay_days)

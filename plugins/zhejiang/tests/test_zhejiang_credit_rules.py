@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from cme_platform.approvals import kinds
 from cme_platform.approvals.chains import DEFAULT_CHAIN, ApprovalSubject
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.plugins.manager import get_plugin_manager, tenant_hooks
@@ -26,7 +27,7 @@ def _hooks() -> Any:
 
 
 def _chain(tenant: TenantContext, entered_as: str, **attributes: Any) -> Any:
-    subject = ApprovalSubject(kind="credit.personal", entered_as=entered_as, attributes=attributes)
+    subject = ApprovalSubject(kind=kinds.CREDIT_PERSONAL, entered_as=entered_as, attributes=attributes)
     return _hooks().cme_approval_chain(tenant=tenant, subject=subject)
 
 
@@ -129,7 +130,7 @@ def test_other_subjects_use_the_core_default_chain():
 
 
 def test_approved_personal_credits_take_effect_the_next_day():
-    subject = ApprovalSubject(kind="credit.personal", entered_as="learner")
+    subject = ApprovalSubject(kind=kinds.CREDIT_PERSONAL, entered_as="learner")
     hooks = _hooks()
     assert hooks.cme_credit_effective_on(
         tenant=_tenant(), subject=subject, approved_on=date(2025, 12, 31)

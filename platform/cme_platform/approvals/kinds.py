@@ -1,0 +1,17 @@
+"""The names of what can be submitted for review, for plugins to compare against (never copy the strings).
+
+Two names per subject: the **subject type** is what the engine stores with a request and finds the
+handler by (one per table: ``credit``); the **kind** is what a province's ``cme_approval_chain`` chooses
+a chain by, and may be finer (a personal credit record: ``credit.personal``). A plugin module's subjects
+use its own prefix (``beijing.activity_plan``) and export their constants the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+CREDIT: Final = "credit"
+"""Subject type of a credit record (:mod:`cme_platform.credits.review`)."""
+
+CREDIT_PERSONAL: Final = "credit.personal"
+"""Chain kind of a credit record entered by hand (personal entry, 个人学分录入)."""

@@ -7,11 +7,13 @@ import re
 import sqlite3
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 from cme_platform.demo import DEMO_LEARNER_ID
 from cme_platform.identity.roles import Role
+from cme_platform.plugins import ENTRY_POINT_GROUP
 
 ROOT = Path(__file__).resolve().parents[1]
 CME = [sys.executable, "-m", "cme_platform.cli"]
@@ -53,10 +55,11 @@ def test_every_command_explains_itself(fresh_env, command):
 def test_demo_setup_is_idempotent(fresh_env, tmp_path):
     first = _run(["demo", "--no-serve"], fresh_env)
     assert first.returncode == 0, first.stderr
-    for slug in ("beijing", "zhejiang", "jiangsu"):
+    slugs = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    for slug in slugs:
         assert f"http://127.0.0.1:8000/t/{slug}/" in first.stdout
         assert f"http://{slug}.localhost:8000/" in first.stdout
-    for slug in ("beijing", "zhejiang", "jiangsu"):
+    for slug in slugs:
         table = first.stdout.split(f"/t/{slug}/\n", 1)[1].split("\n\n", 1)[0]
         for role in Role:
             row = (

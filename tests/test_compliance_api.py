@@ -20,7 +20,7 @@ from cme_platform.plugins import hookimpl
 from cme_platform.plugins.manager import build_plugin_manager
 from cme_platform.plugins.types import PluginInfo
 from cme_platform.tenancy.scope import scope
-from conftest import OrgWorld, build_world
+from cme_platform.testkit.world import OrgWorld, build_world
 from test_compliance_evaluate import CAT_I, CAT_II, CATEGORIES, STANDARDS, add_person
 
 PROVINCE = "compprov"

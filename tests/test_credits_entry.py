@@ -17,7 +17,6 @@ from cme_platform import clock
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.audit.tables import AuditEvent
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
-from cme_platform.files.tables import StoredFile
 from cme_platform.identity.roles import Role
 from cme_platform.orgs.tables import Department
 from cme_platform.personnel.numbers import reserve_person_numbers
@@ -25,7 +24,7 @@ from cme_platform.personnel.service import document_columns
 from cme_platform.personnel.tables import Person
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.tenancy.scope import scope
-from conftest import OrgWorld
+from cme_platform.testkit.world import OrgWorld, stored_file
 
 API = "/t/beta/api"
 
@@ -84,19 +83,7 @@ async def open_grant(world: OrgWorld) -> None:
 
 async def upload(world: OrgWorld, account: str, purpose: str = "evidence") -> int:
     """A stored evidence file uploaded by ``account`` (only its row: the ledger never reads the bytes)."""
-    with scope(world.tenant):
-        row = StoredFile(
-            key=f"test/{uuid.uuid4().hex}",
-            purpose=purpose,
-            original_name="证书.pdf",
-            content_type="application/pdf",
-            extension="pdf",
-            size=1024,
-            sha256="0" * 64,
-            uploaded_by=world.accounts[account],
-        )
-        await row.save()
-        return int(row.id)
+    return await stored_file(world, account, purpose)
 
 
 def standard(app: Any, world: OrgWorld, code: str, year: int | None = None) -> Any:

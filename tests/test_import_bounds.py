@@ -12,7 +12,7 @@ from cme_platform.personnel import xlsx_guard
 from cme_platform.personnel.import_reader import WorkbookError, read_workbook
 from cme_platform.personnel.tables import Person, PersonImport
 from cme_platform.personnel.xlsx_guard import MAX_COLUMNS, MAX_ROWS, WorkbookRejected, check_bounds
-from conftest import OrgWorld
+from cme_platform.testkit.world import OrgWorld
 from test_personnel_import import api, count, finished, import_file, person_row, upload, workbook
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

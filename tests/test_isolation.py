@@ -26,9 +26,11 @@ from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.numbers import reserve_person_numbers
 from cme_platform.personnel.service import document_columns
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
+from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.settings import get_settings
 from cme_platform.tenancy.scope import scope
 from cme_platform.tenancy.tables import TENANT_OWNED_TABLES
+from cme_platform.testkit.isolation import plugin_rows
 
 PARAM_RE = re.compile(r"\{(\w+)(?::\w+)?\}")
 
@@ -216,7 +218,7 @@ async def test_every_tenant_owned_table_is_isolated(world, other_world):
     await _seed_people(world)
     await _seed_imports(world)
     await _seed_credits(world)
-    known = _ids_by_table(world)
+    known = {**_ids_by_table(world), **await plugin_rows(world, get_plugin_manager())}
     assert set(TENANT_OWNED_TABLES) <= set(known), (
         f"tables without an isolation case: {set(TENANT_OWNED_TABLES) - set(known)}"
     )

@@ -34,11 +34,29 @@ def test_import_platform_gives_the_standard_library_from_the_repository_root():
     assert Path(out[0]).parent == Path(subprocess.__file__).parent and out[1].startswith("3.")
 
 
+def _installed_plugins() -> dict[str, str]:
+    """Plugin name → its top-level package, as the ``cme.plugins`` entry points say."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.value.split(".")[0] for ep in entry_points(group="cme.plugins")}
+
+
+def test_every_installed_plugin_lives_under_plugins():
+    import importlib.util
+
+    plugins = _installed_plugins()
+    assert {"beijing", "zhejiang", "jiangsu"} <= set(plugins)
+    for name, package in plugins.items():
+        spec = importlib.util.find_spec(package)
+        assert spec is not None and spec.origin is not None, package
+        assert Path(spec.origin).parent == ROOT / "plugins" / name / package, (name, spec.origin)
+
+
 def test_source_roots_hold_one_cme_package_each():
     roots = {
         ROOT / "platform": "cme_platform",
         ROOT / "admin_ui": "cme_admin_ui",
-        **{ROOT / "plugins" / p: f"cme_{p}" for p in ("beijing", "zhejiang", "jiangsu")},
+        **{ROOT / "plugins" / name: package for name, package in _installed_plugins().items()},
     }
     for root, package in roots.items():
         assert (root / package / "__init__.py").is_file(), f"{root}/{package} is missing"

@@ -28,7 +28,7 @@ from cme_platform.personnel.import_reader import WorkbookError, read_workbook
 from cme_platform.personnel.jobs import create_job, fail_abandoned_imports, run_job
 from cme_platform.personnel.tables import Person, PersonImport, PersonYear
 from cme_platform.tenancy.scope import scope
-from conftest import OrgWorld
+from cme_platform.testkit.world import OrgWorld
 
 TENANT_WIDE = PersonAccess(org=OrgAccess(tenant_wide=True))
 

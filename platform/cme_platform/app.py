@@ -27,7 +27,13 @@ from cme_platform.identity.cookies import SecureCookieMiddleware
 from cme_platform.identity.csrf import CSRFMiddleware, install_template_helpers
 from cme_platform.identity.password_gate import PasswordChangeGate
 from cme_platform.identity.sessions import SESSION_STORE, DatabaseSessionStore, session_config
-from cme_platform.plugins.manager import get_plugin_manager, province_names, startup_hooks, tenant_hooks
+from cme_platform.plugins.manager import (
+    get_plugin_manager,
+    province_names,
+    startup_hooks,
+    tenant_hooks,
+    using_plugin_manager,
+)
 from cme_platform.settings import Settings, get_settings
 from cme_platform.tenancy.middleware import TenantRequiredMiddleware, resolve_tenant
 from cme_platform.tenancy.registry import TenantDirectory
@@ -43,7 +49,7 @@ class CMEApp(Litestar):
             await super().__call__(scope_, receive, send)
             return
         scope_["query_string"] = without_blank_values(scope_.get("query_string", b""))
-        with acting_as(request_actor(scope_)):
+        with acting_as(request_actor(scope_)), using_plugin_manager(self.state.plugin_manager):
             tenant = await resolve_tenant(scope_, self.state.tenant_directory)
             if tenant is None:
                 await super().__call__(scope_, receive, send)
@@ -129,6 +135,7 @@ def create_app(
 ) -> CMEApp:
     """Build the application. Without arguments it uses every installed plugin and the env settings."""
     from cme_admin_ui import STATIC_DIR, ui_routes
+    from cme_admin_ui.overrides import TenantTemplateEngine
 
     from cme_platform.approvals.api import approval_api_routes
     from cme_platform.audit.api import audit_api_routes
@@ -173,7 +180,7 @@ def create_app(
         ],
         stores={SESSION_STORE: DatabaseSessionStore(settings.secret_key)},
         template_config=TemplateConfig(
-            directory=template_dirs(pm), engine=JinjaTemplateEngine, engine_callback=_template_filters
+            directory=template_dirs(pm), engine=TenantTemplateEngine, engine_callback=_template_filters
         ),
         openapi_config=openapi_config(),
         exception_handlers={Exception: handle_exception},

@@ -266,6 +266,38 @@ def compliance_recompute(slug: str, year: int) -> None:
     sys.exit(int(_run(run_cli(get_plugin_manager(), slug, year, click.echo))))  # type: ignore[call-overload]
 
 
+@main.command("new-province")
+@click.argument("slug")
+@click.option("--name", required=True, help="The province in Chinese, e.g. 安徽省.")
+@click.option(
+    "--code", default=None, help="2–4 lowercase letters for its codes (default: the slug's first two)."
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The platform's checkout (where pyproject.toml is).",
+)
+def new_province(slug: str, name: str, code: str | None, root: Path) -> None:
+    """Write a new province plugin (plugins/SLUG/), its tenant file and contract test, and register it.
+
+    The next `make demo` or `make test` installs it through its entry point; its rules start as empty
+    tables to fill from the province's manuals (docs/plugins.md, "Adding a province").
+    """
+    from cme_platform.plugins.scaffold import Province, ScaffoldError, write_province
+
+    province = Province(slug=slug, name=name.strip(), code=code or slug[:2])
+    try:
+        written = write_province(province, root)
+    except (ScaffoldError, FileNotFoundError) as error:
+        raise click.ClickException(str(error)) from error
+    for path in written:
+        click.echo(f"  wrote {path}")
+    click.echo(f'  registered {slug} = "cme_{slug}.plugin" in pyproject.toml')
+    click.echo("Next: make test (installs the plugin and runs its contract test), then fill its rules.")
+
+
 @main.command()
 @click.option("--serve/--no-serve", default=True, help="Start the server afterwards (default: yes).")
 def demo(serve: bool) -> None:

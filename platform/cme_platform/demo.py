@@ -9,12 +9,14 @@ run changes nothing, and a changed password stays changed).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 
 import msgspec
 import pluggy
 
 from cme_platform.credits.demo import load_demo_credits
+from cme_platform.db.transactions import write_transaction
 from cme_platform.identity.password_policy import default_password
 from cme_platform.identity.passwords import hash_password
 from cme_platform.identity.roles import Role
@@ -109,7 +111,7 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
     if organisation is None or not organisation.regions:
         return []
     with scope(tenant):
-        async with Region._meta.db.transaction():
+        async with write_transaction(Region):
             first: dict[str, tuple[int, str]] = {}
             places: list[tuple[int, list[int]]] = []
             for region in organisation.regions:
@@ -150,6 +152,9 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
                 else:
                     await _demo_account(username, display_name, grant, role)
             await load_demo_credits(pm, tenant, [place[0] for place in places], DEMO_LEARNER_ID)
+            for loaded in tenant_hooks(pm, tenant).cme_demo_data():
+                if inspect.isawaitable(loaded):
+                    await loaded
     return [
         DemoLogin(username, demo_password(role, username), role, where, demo_phone(role))
         for username, _, role, _, where in logins

@@ -13,7 +13,6 @@ again.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 from cme_platform import clock
@@ -23,10 +22,9 @@ from cme_platform.credits import service as ledger
 from cme_platform.credits.schemas import CreditIn, CreditOut, EntryOptions
 from cme_platform.files import service as files
 from cme_platform.files.checks import human_size
-from cme_platform.files.intake import UPLOAD_ROUTE_OPT, check_csrf, recording_refusals
+from cme_platform.files.intake import UPLOAD_ROUTE_OPT
 from cme_platform.files.purposes import KINDS, PURPOSES, size_limit
-from cme_platform.files.receive import FormShape, ReceivedFile, receive_file
-from cme_platform.files.storage import storage_for
+from cme_platform.files.receive import FormShape, ReceivedFile
 from cme_platform.identity.csrf import CSRF_FIELD
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import Principal
@@ -45,6 +43,7 @@ from litestar.response import Redirect, Template
 from cme_admin_ui.pages.credits import ENTRY_ROLES, back, current_principal, is_admin
 from cme_admin_ui.pages.forms import FormErrors, domain_form_errors, parse_form
 from cme_admin_ui.pages.standards import INPUT_LABELS
+from cme_admin_ui.uploads import keep_upload, read_upload_form
 
 EVIDENCE = "evidence"
 LEVEL_SEPARATOR = "::"
@@ -195,23 +194,10 @@ async def _read_form(
 ) -> tuple[dict[str, str], list[int], ReceivedFile]:
     """The submitted text fields, the kept evidence ids and the received file (``has_file``: one was chosen).
 
-    The body is streamed to a temporary file (never held in memory) and refused as soon as the file
-    passes the evidence limit; the CSRF token is checked once the form is read. Discard the file after.
+    Streamed to a temporary file and refused as soon as the file passes the evidence limit; discard the
+    file after.
     """
-    settings = request.app.state.settings
-    limit = size_limit(PURPOSES[EVIDENCE], settings.upload_max_bytes)
-    async with recording_refusals(request):
-        received = await receive_file(
-            request,
-            tmp_dir=settings.data_dir / "tmp" / "uploads",
-            limit_for=lambda _: limit,
-            shape=ENTRY_FORM,
-        )
-    try:
-        await check_csrf(request, principal, received.fields.get(CSRF_FIELD))
-    except Forbidden:
-        received.discard()
-        raise
+    received = await read_upload_form(request, principal, shape=ENTRY_FORM, purpose=EVIDENCE)
     values = {k: v for k, v in received.fields.items() if not k.startswith("_") and k != "evidence_ids"}
     kept = row_ids(received.values.get("evidence_ids", []))
     return values, kept, received
@@ -221,13 +207,7 @@ async def _store_evidence(
     request: Request[Any, Any, Any], principal: Principal, received: ReceivedFile
 ) -> int:
     """Keep the received file as evidence of the caller; returns its id (checks type and size)."""
-    settings = request.app.state.settings
-    evidence = replace(received, fields={**received.fields, "purpose": EVIDENCE})
-    async with recording_refusals(request):
-        row, _ = await files.store_upload(
-            principal, evidence, storage=storage_for(settings), settings=settings
-        )
-    return row.id
+    return await keep_upload(request, principal, received, EVIDENCE)
 
 
 async def _resolve_person(principal: Principal, text: str) -> int:

@@ -39,6 +39,7 @@ from cme_admin_ui.pages.credits import (
     skipped_text,
 )
 from cme_admin_ui.pages.forms import FormErrors, domain_form_errors, parse_form
+from cme_admin_ui.slots import fill_slot
 
 MAX_DEPARTMENTS = 5_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -167,6 +168,7 @@ async def _detail(
         context={
             **page_context(request),
             "item": record,
+            "slots": await fill_slot(request, "credit_detail", record=record),
             "current_step": step,
             "notice": notice,
             "error": error,

@@ -16,6 +16,8 @@ from cme_platform.web import page_context
 from litestar import Request, get
 from litestar.response import Template
 
+from cme_admin_ui.slots import fill_slot
+
 
 @get("/", opt={"platform": True}, include_in_schema=False, name="home")
 async def home(request: Request[Any, Any, Any]) -> Template:
@@ -43,6 +45,7 @@ async def home(request: Request[Any, Any, Any]) -> Template:
             "plugin": plugin_info(request.app.state.plugin_manager, tenant.plugin),
             "roles": await account_roles(principal.account_id) if principal else [],
             "cards": [(section, entries) for section, entries in cards if entries],
+            "slots": await fill_slot(request, "home"),
         },
     )
 

@@ -31,6 +31,7 @@ from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.slots import fill_slot
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 20
@@ -284,6 +285,7 @@ async def _detail(request: Request[Any, Any, Any], person_id: int, *, reveal: bo
         context={
             **page_context(request),
             "item": item,
+            "slots": await fill_slot(request, "person_detail", person=item),
             "years": await years.list_years(access, person_id),
             "saved": request.query_params.get("saved") == "1",
         },

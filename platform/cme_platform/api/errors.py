@@ -161,11 +161,11 @@ def _is_chinese(text: str) -> bool:
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
-    """True for API requests (``/api/…`` inside the tenant) and clients that ask for JSON only."""
-    path = request.scope["path"]
-    root = request.scope.get("root_path", "")
-    inner = path[len(root) :] if root and path.startswith(root) else path
-    if inner.startswith("/api/") or inner == "/api":
+    """True for API requests (``/api/…`` or a plugin's ``/p/<name>/api/…`` inside the tenant) and clients
+    that ask for JSON only."""
+    from cme_platform.tenancy.middleware import is_api_path, tenant_relative_path
+
+    if is_api_path(tenant_relative_path(request.scope)):
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept

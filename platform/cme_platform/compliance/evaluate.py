@@ -39,7 +39,7 @@ NO_STANDARD = "无适用达标标准：本年度的职称级别没有对应的�
 class Selection(msgspec.Struct, frozen=True, kw_only=True):
     """Whose results to compute: the whole tenant, or the union of regions, institutions, departments.
 
-    ``person_id`` narrows any selection to one person.
+    ``person_id`` narrows any selection to one person, ``person_ids`` to those people.
     """
 
     tenant_wide: bool = False
@@ -47,6 +47,7 @@ class Selection(msgspec.Struct, frozen=True, kw_only=True):
     institution_ids: tuple[int, ...] = ()
     department_ids: tuple[int, ...] = ()
     person_id: int | None = None
+    person_ids: tuple[int, ...] = ()
 
 
 class SqlBuilder:
@@ -99,6 +100,8 @@ def selection_clause(sql: SqlBuilder, selection: Selection) -> str:
     where = f"({' OR '.join(clauses)})" if clauses else "1 = 1"
     if selection.person_id is not None:
         where += f" AND p.id = {sql.integer(selection.person_id)}"
+    if selection.person_ids:
+        where += f" AND {sql.in_list('p.id', selection.person_ids)}"
     return where
 
 

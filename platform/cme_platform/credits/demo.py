@@ -8,15 +8,10 @@ nothing.
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-import uuid
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pluggy
-from PIL import Image, ImageDraw
 
 from cme_platform import clock, pii
 from cme_platform.credits import ledger
@@ -25,14 +20,11 @@ from cme_platform.credits.queries import record_row
 from cme_platform.credits.review import open_review
 from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
-from cme_platform.files.storage import storage_for
-from cme_platform.files.tables import StoredFile
+from cme_platform.files.demo import demo_file
 from cme_platform.identity.principal import load_principal_by_id
 from cme_platform.personnel.tables import Person
 from cme_platform.plugins.manager import tenant_hooks
-from cme_platform.settings import get_settings
 from cme_platform.tenancy.context import TenantContext
-from cme_platform.tenancy.scope import current_tenant
 
 _EFFECTIVE: tuple[tuple[int, str, str, int, int, str], ...] = (
     (0, "全国心血管疾病诊治进展学习班", "学术会议", 600, 1800, "中华医学会"),
@@ -56,36 +48,6 @@ async def _open_grants(institution_ids: list[int]) -> None:
         )
         if not exists:
             await SelfEntryGrant(institution=institution_id).save()
-
-
-def _certificate_scan(path: Path) -> None:
-    image = Image.new("RGB", (640, 420), "white")
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((16, 16, 623, 403), outline="#00796b", width=6)
-    draw.text((60, 190), "CME credit certificate (demo scan)", fill="#263238")
-    image.save(path, "PNG")
-
-
-async def _demo_evidence(uploaded_by: int | None) -> int:
-    """A stored scan of a certificate, as the learner would have uploaded it; returns its file id."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "scan.png"
-        _certificate_scan(path)
-        content = path.read_bytes()
-        key = f"t{current_tenant().id}/{uuid.uuid4().hex}"
-        await storage_for(get_settings()).save(key, path, "image/png")
-    row = StoredFile(
-        key=key,
-        purpose="evidence",
-        original_name="学分证书（演示）.png",
-        content_type="image/png",
-        extension="png",
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_by=uploaded_by,
-    )
-    await row.save()
-    return int(row.id)
 
 
 async def load_demo_credits(
@@ -149,7 +111,13 @@ async def load_demo_credits(
             "hours": 200,
         },
     )
-    await CreditEvidence(record=waiting, file=await _demo_evidence(person["account"])).save()
+    scan = await demo_file(
+        person["account"],
+        purpose="evidence",
+        name="学分证书（演示）.png",
+        caption="CME credit certificate (demo scan)",
+    )
+    await CreditEvidence(record=waiting, file=scan).save()
     await post(
         "draft",
         {

@@ -617,6 +617,8 @@ async def correct_record(
         await CreditRecord.update(
             {**changed, "correction_reason": reason, CreditRecord.updated_at: datetime.now(UTC)}
         ).where(CreditRecord.id == record_id)
+        # the old and the new year: a corrected date may move the credit out of a year's sums
+        await ledger.announce(pm or get_plugin_manager(), "corrected", [row, {**row, **changed}])
         await record(
             "credits.record.correct",
             object_type="credit_record",

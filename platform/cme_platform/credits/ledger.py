@@ -15,13 +15,14 @@ transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 import msgspec
 import pluggy
 
-from cme_platform import clock
+from cme_platform import clock, events
 from cme_platform.approvals import kinds
 from cme_platform.approvals.chains import ApprovalSubject
 from cme_platform.audit.service import record
@@ -29,10 +30,14 @@ from cme_platform.credits import status
 from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditRecord
 from cme_platform.db.transactions import write_transaction
+from cme_platform.events import CreditChange
 from cme_platform.identity.principal import Principal
 from cme_platform.personnel.tables import Person
 from cme_platform.plugins.manager import HookAnswerError, tenant_hooks
 from cme_platform.tenancy.scope import current_tenant
+
+EFFECTIVE_ACTIONS = frozenset({"posted", "approved"})
+"""Actions after which a record may start to count today (``cme_credit_effective``)."""
 
 
 class Posting(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,6 +99,29 @@ def effective_on(pm: pluggy.PluginManager, subject: ApprovalSubject, approved_on
     if day < approved_on:
         raise HookAnswerError(f"cme_credit_effective_on answered {day}, before the approval on {approved_on}")
     return day
+
+
+async def announce(pm: pluggy.PluginManager, action: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Raise ``cme_credit_changed`` for ``rows`` (records with ``id``, ``person``, ``year``, ``status`` and
+    ``effective_on``), and ``cme_credit_effective`` for those that count from today; delivered after the
+    current write transaction commits."""
+    if not rows:
+        return
+    tenant = current_tenant()
+
+    def change(of: Sequence[dict[str, Any]]) -> CreditChange:
+        return CreditChange(
+            action=action,
+            record_ids=tuple(dict.fromkeys(int(r["id"]) for r in of)),
+            person_ids=tuple(dict.fromkeys(int(r["person"]) for r in of)),
+            years=tuple(sorted({int(r["year"]) for r in of})),
+        )
+
+    await events.emit(pm, tenant, "cme_credit_changed", change=change(rows))
+    today = clock.today()
+    counting = [r for r in rows if status.is_effective(r["status"], r["effective_on"], today)]
+    if action in EFFECTIVE_ACTIONS and counting:
+        await events.emit(pm, tenant, "cme_credit_effective", change=change(counting))
 
 
 async def _existing(key: str) -> int | None:
@@ -162,6 +190,19 @@ async def post(
             assert found is not None
             return Posted(found, False)
         record_id = int(inserted[0]["id"])
+        await announce(
+            pm,
+            "posted" if granted else "created",
+            [
+                {
+                    "id": record_id,
+                    "person": person["id"],
+                    "year": posting.activity_date.year,
+                    "effective_on": None,
+                }
+                | state
+            ],
+        )
         if granted:
             await record(
                 "credits.record.post",

@@ -21,7 +21,7 @@ from cme_platform.approvals import engine, kinds
 from cme_platform.approvals.schemas import Attachment, SubjectSummary, SummaryField
 from cme_platform.audit.service import record
 from cme_platform.credits import status
-from cme_platform.credits.ledger import credit_subject, effective_on
+from cme_platform.credits.ledger import announce, credit_subject, effective_on
 from cme_platform.credits.queries import evidence_of, format_hours, record_query, record_row
 from cme_platform.credits.schemas import EvidenceOut
 from cme_platform.credits.sources import CreditSource
@@ -102,6 +102,7 @@ async def open_review(
         principal=principal,
         submitted_as=acting_as,
     )
+    await announce(pm, "submitted", [{**row, "status": status.SUBMITTED, "effective_on": None}])
     await record(
         "credits.record.submit",
         object_type="credit_record",
@@ -156,11 +157,13 @@ class CreditSubject:
             changes[CreditRecord.decided_at] = now
             changes[CreditRecord.review_comment] = comment
             after["comment"] = comment
+        day = row["effective_on"]
         if outcome == "approved":
             day = effective_on(pm, credit_subject(row, row["entered_as"]), clock.today())
             changes[CreditRecord.effective_on] = day
             after["effective_on"] = day.isoformat()
         await CreditRecord.update(changes).where(CreditRecord.id == row["id"])
+        await announce(pm, outcome, [{**row, "status": new_status, "effective_on": day}])
         await record(
             OUTCOME_ACTIONS[outcome],
             object_type="credit_record",

@@ -42,6 +42,7 @@ UNDER_REVIEW = frozenset({SUBMITTED, IN_REVIEW})
 NOT_EFFECTIVE_EDITABLE_BY_ADMIN = frozenset({DRAFT, SUBMITTED, IN_REVIEW, RETURNED, REJECTED})
 """Statuses in which an administrator of the person's unit may edit or delete (002 §5.1: 未生效的学分)."""
 
+
 def is_effective(status: str, effective_on: date | None, today: date) -> bool:
     """True when a record with ``status`` and ``effective_on`` counts on ``today``."""
     return status == APPROVED and effective_on is not None and effective_on <= today

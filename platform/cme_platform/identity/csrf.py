@@ -38,7 +38,7 @@ from cme_platform.api.errors import Forbidden
 from cme_platform.audit.refusals import record_refusal, request_summary
 from cme_platform.identity.principal import principal_of, session_accounts
 from cme_platform.keys import derive_key
-from cme_platform.tenancy.middleware import tenant_relative_path
+from cme_platform.tenancy.middleware import is_api_path, tenant_relative_path
 from cme_platform.tenancy.scope import active_tenant_or_none
 
 CSRF_SESSION_KEY = "csrf"
@@ -170,8 +170,7 @@ def _rendering_for(connection: ASGIConnection[Any, Any, Any, Any]) -> Iterator[N
 
 
 def _is_api_path(scope: Scope) -> bool:
-    path = tenant_relative_path(scope)
-    return path == "/api" or path.startswith("/api/")
+    return is_api_path(tenant_relative_path(scope))
 
 
 def is_exempt(request: Request[Any, Any, Any]) -> bool:

@@ -18,12 +18,14 @@ from cme_platform.audit.query import AuditEventPage, object_history
 from cme_platform.audit.service import record
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.db.paging import and_all, starts_with
+from cme_platform.db.transactions import write_transaction
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account, RoleGrant
 from cme_platform.orgs.tables import Department, Institution
 from cme_platform.personnel import schemas as s
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.account_link import create_learner_account
+from cme_platform.personnel.changes import announce
 from cme_platform.personnel.numbers import reserve_person_numbers
 from cme_platform.personnel.pii_search import charge_search, resolve_keyword
 from cme_platform.personnel.tables import Person, PersonYear
@@ -285,7 +287,7 @@ async def create_person(access: PersonAccess, data: s.PersonIn) -> s.PersonOut:
     documents = document_columns(number)
     await _duplicate(access, documents["id_hash"])
     try:
-        async with Person._meta.db.transaction():
+        async with write_transaction(Person):
             person_number = (await reserve_person_numbers(1))[0]
             fields: dict[str, Any] = {
                 **values,
@@ -315,6 +317,7 @@ async def create_person(access: PersonAccess, data: s.PersonIn) -> s.PersonOut:
                 summary=f"机构添加人员：{values['name']}（{person_number}）",
                 after={**after, "id_masked": documents["id_masked"], "institution": institution_id},
             )
+            await announce([person_id], fields)
     except Exception as exc:
         if is_unique_violation(exc):
             await _duplicate(access, documents["id_hash"])
@@ -356,7 +359,7 @@ async def update_person(access: PersonAccess, person_id: int, data: s.PersonIn) 
             {k: v for k, v in (("institution", institution_id), ("department", department_id)) if row[k] != v}
         )
     if changes:
-        async with Person._meta.db.transaction():
+        async with write_transaction(Person):
             await _apply(row, changes, "personnel.person.update", f"修改人员：{row['name']}")
     return await get_person(access, person_id)
 
@@ -384,6 +387,7 @@ async def _apply(row: dict[str, Any], changes: dict[str, Any], action: str, summ
     await record(
         action, object_type="person", object_id=person_id, summary=summary, before=before, after=after
     )
+    await announce([person_id], changes)
 
 
 async def _sync_account(account_id: int, changes: dict[str, Any]) -> None:
@@ -422,7 +426,7 @@ async def batch_change(
     ):
         raise NotFound("所选人员中有不存在或无权修改的人员，未做任何修改")
     changed = 0
-    async with Person._meta.db.transaction():
+    async with write_transaction(Person):
         for row in rows:
             changes = {k: v for k, v in values.items() if row[k] != v}
             if changes:

@@ -13,9 +13,11 @@ import msgspec
 
 from cme_platform.api.errors import Conflict, FieldError, InvalidInput, NotFound
 from cme_platform.audit.service import record
+from cme_platform.db.transactions import write_transaction
 from cme_platform.orgs.tables import Institution
 from cme_platform.personnel import schemas as s
 from cme_platform.personnel.access import PersonAccess
+from cme_platform.personnel.changes import announce
 from cme_platform.personnel.service import person_row
 from cme_platform.personnel.tables import PersonYear
 from cme_platform.personnel.validation import clean_person
@@ -101,7 +103,7 @@ async def add_year(access: PersonAccess, person_id: int, data: s.PersonYearIn) -
         raise InvalidInput("请检查标注的字段", [FieldError("year", "年度：必填")])
     values.setdefault("institution", person["institution"])
     await _check_year_free(person_id, values["year"])
-    async with PersonYear._meta.db.transaction():
+    async with write_transaction(PersonYear):
         entry = PersonYear(person=person_id, **values)
         await entry.save()
         await record(
@@ -111,6 +113,7 @@ async def add_year(access: PersonAccess, person_id: int, data: s.PersonYearIn) -
             summary=f"添加 {values['year']} 年度记录：{person['name']}",
             after=_audit(values),
         )
+        await announce([person_id], values, [values["year"]])
     return await _get(person_id, int(entry.id))
 
 
@@ -137,7 +140,7 @@ async def update_year(
     before_of = {**current, "institution": current["institution_id"]}
     changed = {k: v for k, v in _audit(values).items() if before_of.get(k) != v}
     if changed:
-        async with PersonYear._meta.db.transaction():
+        async with write_transaction(PersonYear):
             await PersonYear.update({**values, "updated_at": datetime.now(UTC)}).where(
                 PersonYear.id == year_id
             )
@@ -149,6 +152,7 @@ async def update_year(
                 before={k: before_of.get(k) for k in changed},
                 after=changed,
             )
+            await announce([person_id], changed, {current["year"], values.get("year", current["year"])})
     return await _get(person_id, year_id)
 
 
@@ -156,7 +160,7 @@ async def delete_year(access: PersonAccess, person_id: int, year_id: int) -> Non
     """Delete one year's entry."""
     person = await _writable(access, person_id)
     current = msgspec.to_builtins(await _get(person_id, year_id))
-    async with PersonYear._meta.db.transaction():
+    async with write_transaction(PersonYear):
         await PersonYear.delete().where(PersonYear.id == year_id)
         await record(
             "personnel.year.delete",
@@ -165,3 +169,4 @@ async def delete_year(access: PersonAccess, person_id: int, year_id: int) -> Non
             summary=f"删除 {current['year']} 年度记录：{person['name']}",
             before={k: current[k] for k in ("year", "title", "status", "institution_name", "note")},
         )
+        await announce([person_id], ("title", "title_level", "status", "institution"), [current["year"]])

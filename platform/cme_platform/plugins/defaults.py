@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from cme_platform.tenancy.context import TenantContext
 
 CORE_PLUGIN_NAME = "cme_core"
-"""The name the default plugin is registered under (never a tenant's ``plugin``)."""
+"""The name the default plugin is registered under; the core's other plugins are ``cme_core.<name>``."""
 
 DEFAULT_INSTITUTION_LEVELS: tuple[str, ...] = ("三级医院", "二级医院", "一级医院", "其他")
 """单位级别 when the province names none."""
@@ -93,3 +93,16 @@ class CoreDefaults:
         from cme_platform.plugins.default_menu import core_menu
 
         return core_menu(self._pm, tenant, clock.today().year)
+
+
+def is_core(name: str) -> bool:
+    """True for the names the core's own plugins are registered under (never a tenant's ``plugin``)."""
+    return name == CORE_PLUGIN_NAME or name.startswith(f"{CORE_PLUGIN_NAME}.")
+
+
+def core_plugins(pm: pluggy.PluginManager) -> list[tuple[str, object]]:
+    """The core's plugins, registered in every manager before the provinces: the defaults, then the
+    core's event listeners (each domain's reactions to another's events)."""
+    from cme_platform.compliance.listeners import ComplianceListener
+
+    return [(CORE_PLUGIN_NAME, CoreDefaults(pm)), (f"{CORE_PLUGIN_NAME}.compliance", ComplianceListener(pm))]

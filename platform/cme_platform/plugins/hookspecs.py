@@ -7,7 +7,10 @@ Hook names start with ``cme_``. Sections, in the order of a request's life:
 * **Rules** hooks give a tenant's province rules (vocabularies, standards, categories, compliance).
 * **Workflow** hooks decide how things move (who enters credits, which approval chain, when a credit
   counts, how a text message is sent).
-* **UI** hooks contribute to the web shell.
+* **UI** hooks contribute to the web shell: its menu and the named slots of core pages.
+* **Events** are called after the transaction that raised them commits (:mod:`cme_platform.events`), on
+  the core's listeners and the tenant's province plugin; a listener may return an awaitable, and one
+  that fails is logged, never raised into the change.
 
 Tenant-facing hooks are called through :func:`~cme_platform.plugins.manager.tenant_hooks`, which reaches
 the tenant's own province plugin and then the core's default plugin (:mod:`cme_platform.plugins.defaults`,
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from cme_platform.plugins import hookspec
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
     from datetime import date
 
     import msgspec
@@ -37,8 +41,10 @@ if TYPE_CHECKING:
     from cme_platform.approvals.chains import ApprovalSubject, Chain
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
+    from cme_platform.events import CreditChange, PersonChange
+    from cme_platform.identity.principal import Principal
     from cme_platform.identity.sms_gateway import SmsGateway
-    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PluginInfo
+    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo
     from cme_platform.standards.rules import Standard
     from cme_platform.tenancy.context import TenantContext
 
@@ -49,6 +55,7 @@ def answer_namespace() -> dict[str, Any]:
     The same imports as the ``TYPE_CHECKING`` block (a test checks that every annotation resolves); they
     are imported late because the modules they come from call hooks themselves.
     """
+    from collections.abc import Awaitable  # noqa: F401
     from datetime import date  # noqa: F401
 
     import msgspec  # noqa: F401
@@ -58,8 +65,10 @@ def answer_namespace() -> dict[str, Any]:
     from cme_platform.approvals.chains import ApprovalSubject, Chain  # noqa: F401
     from cme_platform.compliance.standards import ComplianceStandard  # noqa: F401
     from cme_platform.credits.policy import CreditCategory, EntryPolicy  # noqa: F401
+    from cme_platform.events import CreditChange, PersonChange  # noqa: F401
+    from cme_platform.identity.principal import Principal  # noqa: F401
     from cme_platform.identity.sms_gateway import SmsGateway  # noqa: F401
-    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PluginInfo  # noqa: F401
+    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo  # noqa: F401
     from cme_platform.standards.rules import Standard  # noqa: F401
     from cme_platform.tenancy.context import TenantContext  # noqa: F401
 
@@ -189,6 +198,16 @@ def cme_demo_organisation(tenant: TenantContext) -> DemoOrganisation | None:
     """
 
 
+@hookspec
+def cme_demo_data(tenant: TenantContext) -> Awaitable[None] | None:
+    """Load a plugin module's demo records into a tenant of this province (its plans, its activities).
+
+    Called by ``cme demo`` once per tenant, after the core's demo organisation, accounts, people and
+    credits, in the tenant's scope and inside the demo's write transaction. Receives ``tenant``. Returns
+    ``None`` or an awaitable. Must be idempotent: a second ``cme demo`` adds nothing.
+    """
+
+
 # -------------------------------------------------------------------------------------------------------
 # Workflow: who enters, who approves, when it counts, how people are told
 # -------------------------------------------------------------------------------------------------------
@@ -258,4 +277,57 @@ def cme_menu_entries(tenant: TenantContext) -> list[MenuEntry]:
     which gives the core menu as the province's policy allows) answers. Receives ``tenant``. Returns a
     list of :class:`~cme_platform.plugins.types.MenuEntry`; plugin pages live under
     ``/p/<plugin name>/``. An entry must lead to a page its roles may open in this tenant.
+    """
+
+
+@hookspec
+def cme_page_slot(
+    tenant: TenantContext, slot: str, principal: Principal | None, context: dict[str, Any]
+) -> Awaitable[PageSlot | None] | PageSlot | None:
+    """Fill a named slot of a core page with a fragment of the province's own.
+
+    Called by the core page that offers ``slot`` (``home``: every role's start page; ``person_detail``:
+    a person's page, ``context["person"]``; ``credit_detail``: a credit's page, ``context["record"]``),
+    before it renders, for the tenant's plugin. Receives ``tenant``, ``slot``, the signed-in
+    ``principal`` (``None`` for a visitor) and the page's ``context``. Returns a
+    :class:`~cme_platform.plugins.types.PageSlot` (the plugin's template and its context), ``None`` to
+    leave the slot empty, or an awaitable of either (to read the database first).
+    """
+
+
+# -------------------------------------------------------------------------------------------------------
+# Events: called after the transaction that raised them commits
+# -------------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def cme_credit_changed(tenant: TenantContext, change: CreditChange) -> Awaitable[None] | None:
+    """React to credit records that changed: posted, entered, decided, corrected or deleted.
+
+    Called after the transaction that changed them commits, in the tenant's scope, on the core's
+    listeners (the stored compliance results of the people concerned are refreshed) and the tenant's
+    province plugin. Receives ``tenant`` and a :class:`~cme_platform.events.CreditChange` (action,
+    record ids, person ids, years). Returns ``None`` or an awaitable that the platform awaits. Raising
+    is logged and never undoes the change.
+    """
+
+
+@hookspec
+def cme_credit_effective(tenant: TenantContext, change: CreditChange) -> Awaitable[None] | None:
+    """React to credit records that now count toward compliance (生效).
+
+    Called after the transaction that approved (or granted) credits whose effective date has come, in
+    the tenant's scope. Receives ``tenant`` and a :class:`~cme_platform.events.CreditChange` with action
+    ``approved`` or ``posted``. Returns ``None`` or an awaitable. Raising is logged, never raised.
+    """
+
+
+@hookspec
+def cme_person_changed(tenant: TenantContext, change: PersonChange) -> Awaitable[None] | None:
+    """React to people whose registry facts changed (title, unit, status), one or many at once.
+
+    Called after the transaction of an edit, an import or a year's facts commits, in the tenant's scope;
+    the core's listener refreshes their stored compliance results. Receives ``tenant`` and a
+    :class:`~cme_platform.events.PersonChange` (person ids, changed fields, years of per-year facts).
+    Returns ``None`` or an awaitable. Raising is logged, never raised.
     """

@@ -14,7 +14,9 @@ import collections.abc
 import inspect
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache, lru_cache, partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from cme_platform.plugins import ENTRY_POINT_GROUP, PROJECT_NAME, hookspecs
-from cme_platform.plugins.defaults import CORE_PLUGIN_NAME, CoreDefaults
+from cme_platform.plugins.defaults import core_plugins, is_core
 from cme_platform.plugins.types import PluginInfo
 
 if TYPE_CHECKING:
@@ -45,7 +47,8 @@ def build_plugin_manager(plugins: Mapping[str, ModuleType | object] | None = Non
     """
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    pm.register(CoreDefaults(pm), name=CORE_PLUGIN_NAME)
+    for name, plugin in core_plugins(pm):
+        pm.register(plugin, name=name)
     if plugins is None:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     else:
@@ -61,11 +64,27 @@ def get_plugin_manager() -> pluggy.PluginManager:
     return build_plugin_manager()
 
 
+_active: ContextVar[pluggy.PluginManager | None] = ContextVar("cme_plugin_manager", default=None)
+
+
+@contextmanager
+def using_plugin_manager(pm: pluggy.PluginManager) -> Iterator[None]:
+    """Make ``pm`` the active manager inside the block (the app does it for each request)."""
+    token = _active.set(pm)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+def active_plugin_manager() -> pluggy.PluginManager:
+    """The manager of the request (or job) in progress: the app's, else the process-wide one."""
+    return _active.get() or get_plugin_manager()
+
+
 def province_names(pm: pluggy.PluginManager) -> list[str]:
-    """The names of the registered province plugins (the core's default plugin excluded), sorted."""
-    return sorted(
-        name for name, plugin in pm.list_name_plugin() if plugin is not None and name != CORE_PLUGIN_NAME
-    )
+    """The names of the registered province plugins (the core's own plugins excluded), sorted."""
+    return sorted(name for name, plugin in pm.list_name_plugin() if plugin is not None and not is_core(name))
 
 
 def plugin_info(pm: pluggy.PluginManager, name: str) -> PluginInfo:
@@ -103,6 +122,8 @@ def _checker(hint: Any) -> Check:
         return lambda value: isinstance(value, type) and issubclass(value, base)
     if origin is collections.abc.Callable:
         return callable
+    if origin is collections.abc.Awaitable:
+        return inspect.isawaitable
     if isinstance(hint, type):
         return lambda value: isinstance(value, hint)
     raise TypeError(f"hook specs cannot use {hint!r} as a return type")
@@ -157,14 +178,14 @@ class TenantHooks:
 
     def __init__(self, pm: pluggy.PluginManager, plugin_name: str) -> None:
         plugin = pm.get_plugin(plugin_name)
-        if plugin is None or plugin_name == CORE_PLUGIN_NAME:
+        if plugin is None or is_core(plugin_name):
             raise UnknownPluginError(f"plugin {plugin_name!r} is not installed")
         self._pm = pm
         self.plugin_name = plugin_name
         self._others = [
             p
             for name, p in pm.list_name_plugin()
-            if name not in (plugin_name, CORE_PLUGIN_NAME) and p is not None
+            if name != plugin_name and not is_core(name) and p is not None
         ]
         self._callers: dict[str, CheckedCaller] = {}
 
@@ -177,6 +198,11 @@ class TenantHooks:
             caller = CheckedCaller(hook_name, subset, f"plugin {self.plugin_name!r} or the core's defaults")
             self._callers[hook_name] = caller
         return caller
+
+    def hookimpls(self, hook_name: str) -> list[Any]:
+        """The implementations of ``hook_name`` this tenant reaches, in call order (for event delivery)."""
+        subset = self._pm.subset_hook_caller(hook_name, remove_plugins=self._others)
+        return list(reversed(subset.get_hookimpls()))
 
 
 def tenant_hooks(pm: pluggy.PluginManager, tenant: TenantContext | str) -> Any:

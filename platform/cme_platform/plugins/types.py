@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 
@@ -16,6 +18,9 @@ class PluginInfo(msgspec.Struct, frozen=True, kw_only=True):
     """The province in Chinese, e.g. ``北京市``."""
     version: str
     description: str = ""
+    code: str = ""
+    """The province's short code (``bj``, ``zj``, ``js``): its standard codes start with ``<code>-`` and its
+    chain codes with ``<code>.``; unique among installed plugins (the contract test checks both)."""
 
 
 class MenuEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,6 +38,14 @@ class MenuEntry(msgspec.Struct, frozen=True, kw_only=True):
     """Sort key inside the section (smaller first)."""
     public: bool = False
     """Also shown to visitors who are not signed in (for public pages such as certificate lookup)."""
+
+
+class PageSlot(msgspec.Struct, frozen=True, kw_only=True):
+    """A plugin's fragment for a named slot of a core page (``cme_page_slot``)."""
+
+    template: str
+    """The plugin's own template (``beijing/slots/home.html``), rendered with ``context``."""
+    context: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class DemoInstitution(msgspec.Struct, frozen=True, kw_only=True):

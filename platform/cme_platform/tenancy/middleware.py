@@ -50,6 +50,15 @@ def tenant_relative_path(scope: Scope) -> str:
     return path
 
 
+_API_PATH = re.compile(r"^(/p/[^/]+)?/api(/|$)")
+
+
+def is_api_path(path: str) -> bool:
+    """True for a tenant-relative path of the JSON API: the core's ``/api/…`` or a plugin's
+    ``/p/<name>/api/…`` (answered in JSON, errors included)."""
+    return bool(_API_PATH.match(path))
+
+
 class TenantRequiredMiddleware(ASGIMiddleware):
     """Answer 404 for an unknown ``/t/<slug>``, and for tenant routes reached without a tenant."""
 

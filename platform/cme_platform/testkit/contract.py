@@ -40,6 +40,7 @@ from cme_platform.plugins import ENTRY_POINT_GROUP, PROJECT_NAME, hookimpl, hook
 from cme_platform.plugins.manager import build_plugin_manager, plugin_info, tenant_hooks
 from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PluginInfo
 from cme_platform.tenancy.context import TenantContext
+from cme_platform.testkit import contract_rules as rules
 
 OTHER_PLUGIN = "contract_other"
 """The name of the stand-in province that the contract registers next to the plugin under test."""
@@ -56,7 +57,11 @@ class StandInProvince:
     def cme_plugin_info(self) -> PluginInfo:
         """The stand-in's metadata."""
         return PluginInfo(
-            name=OTHER_PLUGIN, title="契约测试省继续医学教育管理", province="契约测试省", version="0"
+            name=OTHER_PLUGIN,
+            title="契约测试省继续医学教育管理",
+            province="契约测试省",
+            version="0",
+            code="qy",
         )
 
 
@@ -105,6 +110,8 @@ class PluginContract:
     __test__ = False
     plugin_name: ClassVar[str] = ""
     """The plugin under test: its entry-point name in the ``cme.plugins`` group."""
+    tenant_files: ClassVar[Path] = Path("tenants")
+    """The folder of tenant files that ship with the plugin (relative to the working directory)."""
 
     # -- fixtures -------------------------------------------------------------------------------------
 
@@ -267,6 +274,45 @@ class PluginContract:
         for path in paths:
             response = await cme_client.get(f"/t/{other_tenant.slug}{path}", follow_redirects=False)
             assert response.status_code == 404, f"{path} answers {response.status_code} to another province"
+
+    # -- the province's rules --------------------------------------------------------------------------
+
+    def test_the_plugin_has_a_code_of_its_own(self, contract_pm: pluggy.PluginManager) -> None:
+        """``PluginInfo.code`` is 2–4 lowercase letters, and no other installed province uses it."""
+        installed = build_plugin_manager()
+        problems = rules.own_code(contract_pm, self.plugin_name)
+        if self.plugin_name in rules.province_names(installed):
+            problems += rules.own_code(installed, self.plugin_name)
+        assert not problems, "\n".join(problems)
+
+    async def test_standards_categories_and_requirements_agree(
+        self, contract_pm: pluggy.PluginManager, own_tenant: TenantContext
+    ) -> None:
+        """Standard codes are the province's own, unique and stable; categories and requirements agree."""
+        from cme_platform import clock
+
+        year = clock.today().year
+        problems = rules.standards_and_categories(contract_pm, own_tenant, [year - 3, year - 1, year])
+        assert not problems, "\n".join(problems)
+
+    async def test_every_subject_kind_gets_a_chain_that_resolves(
+        self, contract_pm: pluggy.PluginManager, own_tenant: TenantContext
+    ) -> None:
+        """Every known subject kind, from every submitting role, gets a chain of the province's own code."""
+        problems = rules.chains(contract_pm, own_tenant)
+        assert not problems, "\n".join(problems)
+
+    async def test_credits_never_count_before_their_approval(
+        self, contract_pm: pluggy.PluginManager, own_tenant: TenantContext
+    ) -> None:
+        """``cme_credit_effective_on`` is never before the approval (nor more than a year after it)."""
+        problems = rules.effective_dates(contract_pm, own_tenant)
+        assert not problems, "\n".join(problems)
+
+    def test_the_tenant_files_that_ship_are_accepted(self, contract_pm: pluggy.PluginManager) -> None:
+        """Every tenant file of ``tenant_files`` that names the plugin is accepted as it is."""
+        problems = rules.shipped_tenant_files(contract_pm, self.plugin_name, self.tenant_files)
+        assert not problems, "\n".join(problems)
 
     # -- templates, vocabularies and demo data --------------------------------------------------------
 

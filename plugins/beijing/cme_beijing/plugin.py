@@ -9,15 +9,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cme_platform.approvals.chains import ApprovalSubject, Chain
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
+from cme_platform.identity.roles import Role
 from cme_platform.plugins import hookimpl
-from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
+from cme_platform.plugins.types import (
+    DemoInstitution,
+    DemoOrganisation,
+    DemoRegion,
+    MenuEntry,
+    PageSlot,
+    PluginInfo,
+)
 from cme_platform.standards.rules import Standard
 
 from cme_beijing import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
+from cme_beijing.activity_plans import SUBJECT_TYPE as ACTIVITY_PLAN
+from cme_beijing.activity_plans import TEMPLATE_DIR as ACTIVITY_PLAN_TEMPLATES
+from cme_beijing.activity_plans import pages as activity_plan_pages
+from cme_beijing.activity_plans.api import ActivityPlanController
+from cme_beijing.activity_plans.chains import activity_plan_chain
+from cme_beijing.activity_plans.service import home_slot
 from cme_beijing.compliance import compliance_standards
 from cme_beijing.credits import credit_categories
+from cme_beijing.demo import load_demo_plans
 from cme_beijing.pages import ACTIVITY_FORMS, routes
 from cme_beijing.settings import BeijingSettings, tenant_settings
 from cme_beijing.standards import STANDARDS
@@ -33,6 +49,7 @@ def cme_plugin_info() -> PluginInfo:
         title="北京市继续医学教育管理",
         province="北京市",
         version=__version__,
+        code="bj",
         description=(
             "北京市规则：七类可授学分的继续医学教育活动与授分标准、继教项目督查（报备、半天一次反馈、"
             "评分与公布）、年度学分审验（审验标准、随机抽取、专家审核）。"
@@ -48,22 +65,50 @@ def cme_settings_schema() -> type[BeijingSettings]:
 
 @hookimpl
 def cme_routes() -> list[Any]:
-    """The policy page (mounted under ``/p/beijing/``)."""
-    return list(routes)
+    """The policy page and the activity plans' pages and API (mounted under ``/p/beijing/``)."""
+    return [*routes, *activity_plan_pages.routes, ActivityPlanController]
+
+
+@hookimpl
+def cme_piccolo_apps() -> list[str]:
+    """The activity plans' table."""
+    return ["cme_beijing.activity_plans.piccolo_app"]
 
 
 @hookimpl
 def cme_template_dirs() -> list[Path]:
-    """The folder holding ``beijing/*.html``."""
-    return [TEMPLATE_DIR]
+    """The folders holding ``beijing/*.html`` and ``beijing/activity_plans/*.html``."""
+    return [TEMPLATE_DIR, ACTIVITY_PLAN_TEMPLATES]
 
 
 @hookimpl
 def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
-    """A public entry for the credit policy page."""
+    """The public credit policy page, and the activity plans (实践活动): upload for institutions, review
+    (the approvals inbox, filtered to plans) for the 主管部门."""
     return [
         MenuEntry(
             label="学分政策与授分标准", path=f"{_PREFIX}/policy", section="公共服务", order=50, public=True
+        ),
+        MenuEntry(
+            label="教学活动计划上传",
+            path=f"{_PREFIX}/activity-plans",
+            section="实践活动",
+            roles=(Role.INSTITUTION_ADMIN,),
+            order=400,
+        ),
+        MenuEntry(
+            label="教学活动计划审核",
+            path=f"/approvals?kind={ACTIVITY_PLAN}",
+            section="实践活动",
+            roles=(Role.COMMISSION_ADMIN, Role.REGION_ADMIN),
+            order=410,
+        ),
+        MenuEntry(
+            label="教学活动计划查询",
+            path=f"{_PREFIX}/activity-plans",
+            section="实践活动",
+            roles=(Role.COMMISSION_ADMIN, Role.REGION_ADMIN),
+            order=420,
         ),
     ]
 
@@ -151,6 +196,18 @@ def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
 
 
 @hookimpl
+async def cme_page_slot(tenant: Any, slot: str, principal: Any, context: dict[str, Any]) -> PageSlot | None:
+    """On the start page: the activity plans by status for those who upload or review them."""
+    return await home_slot(principal) if slot == "home" else None
+
+
+@hookimpl
+async def cme_demo_data(tenant: Any) -> None:
+    """The demo institution's activity plans: one passed, one waiting for the district, one draft."""
+    await load_demo_plans()
+
+
+@hookimpl
 def cme_credit_standards(tenant: Any, year: int) -> list[Standard]:
     """Beijing's 20-row standard table of seed 000."""
     return list(STANDARDS)
@@ -173,6 +230,12 @@ def cme_credit_entry_policy(tenant: Any) -> EntryPolicy:
     return EntryPolicy(
         learner_entry="never", guided=True, free=False, forms=tuple(form.name for form in ACTIVITY_FORMS)
     )
+
+
+@hookimpl
+def cme_approval_chain(tenant: Any, subject: ApprovalSubject) -> Chain | None:
+    """主管部门审核 for activity plans (the district's administration; the commission where none)."""
+    return activity_plan_chain(subject)
 
 
 @hookimpl

@@ -31,6 +31,7 @@ def cme_plugin_info() -> PluginInfo:
         title="江苏省继续医学教育管理",
         province="江苏省",
         version=__version__,
+        code="js",
         description=(
             "江苏省规则：国家级、省级继续医学教育项目举办申请与两级审核、签到与撤离二维码、"
             "撤离调查问卷、项目结束后两周内提交学员名单、管理用户审核授予学分、学员证书查询。"

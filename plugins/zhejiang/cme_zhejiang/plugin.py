@@ -38,6 +38,7 @@ def cme_plugin_info() -> PluginInfo:
         title="浙江省继续医学教育管理",
         province="浙江省",
         version=__version__,
+        code="zj",
         description=(
             "浙江省规则：I类/II类学分汇总、依据本省学分管理方法向导录入个人学分（需单位开通权限）、"
             "院内内部培训二维码考勤与两级核销、审核通过的个人学分次日生效、电子学分证书。"

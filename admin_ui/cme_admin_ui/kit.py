@@ -1,0 +1,34 @@
+"""The UI kit: what a plugin's pages are built from, so that they look and behave like the core's.
+
+- ``page_context(request)``: the shell's context (tenant, principal, menu, ``url()``, CSRF token) for a
+  template that extends ``layout.html``;
+- ``parse_form``, ``clean_form``, ``FormErrors``, ``domain_form_errors``: form values into a schema, with
+  field errors in Chinese for the template;
+- ``read_upload_form``, ``keep_upload``: a form with one file, streamed, size- and type-checked, kept
+  through the files service (routes declare ``opt=UPLOAD_ROUTE_OPT`` and ``request_max_body_size=None``);
+- ``back(request, path)``: a 303 redirect inside the tenant.
+
+The card list and the person picker join it with the phone-first portal.
+"""
+
+from __future__ import annotations
+
+from cme_platform.files.intake import UPLOAD_ROUTE_OPT
+from cme_platform.web import page_context, tenant_url
+
+from cme_admin_ui.pages.credits import back
+from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.uploads import keep_upload, read_upload_form
+
+__all__ = [
+    "UPLOAD_ROUTE_OPT",
+    "FormErrors",
+    "back",
+    "clean_form",
+    "domain_form_errors",
+    "keep_upload",
+    "page_context",
+    "parse_form",
+    "read_upload_form",
+    "tenant_url",
+]

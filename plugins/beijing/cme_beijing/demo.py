@@ -1,0 +1,61 @@
+"""Beijing's demo records: the first demo institution's activity plans, one of each state.
+
+A yearly plan passed by the district (its 主管部门), a quarterly one waiting in the district
+administrator's inbox, and a monthly draft not yet submitted. Loaded once: a second ``cme demo`` finds the
+plans and adds nothing.
+"""
+
+from __future__ import annotations
+
+from cme_platform.approvals import engine
+from cme_platform.files.demo import demo_file
+from cme_platform.identity.principal import Principal, load_principal_by_id
+from cme_platform.identity.tables import Account
+from cme_platform.plugins.manager import active_plugin_manager
+
+from cme_beijing.activity_plans import FILE_PURPOSE
+from cme_beijing.activity_plans.service import PlanIn, create_plan, this_year
+from cme_beijing.activity_plans.tables import ActivityPlan
+
+PLANS: tuple[tuple[str, str, str, str], ...] = (
+    ("年度计划", "学术讲座", "全院继续医学教育年度教学活动计划", "passed"),
+    ("季度计划", "病例讨论", "第二季度疑难病例讨论计划", "waiting"),
+    ("月度计划", "教学查房", "内科月度教学查房计划", "draft"),
+)
+"""(计划类型, 活动形式, 计划名称, state) of the demo plans."""
+
+
+async def _principal(username: str) -> Principal | None:
+    row = await Account.select(Account.id).where(Account.username == username).first()
+    return await load_principal_by_id(row["id"]) if row else None
+
+
+async def load_demo_plans() -> None:
+    """Upload the demo plans as the demo institution's administrator and let the district pass one."""
+    institution = await _principal("inst_admin")
+    district = await _principal("region_admin")
+    if institution is None or district is None or await ActivityPlan.exists():
+        return
+    pm = active_plugin_manager()
+    for plan_type, form, name, state in PLANS:
+        file_id = await demo_file(
+            institution.account_id,
+            purpose=FILE_PURPOSE,
+            name=f"{name}.png",
+            caption="CME activity plan (demo)",
+        )
+        plan = await create_plan(
+            pm,
+            institution,
+            PlanIn(
+                name=name,
+                plan_type=plan_type,
+                activity_form=form,
+                year=this_year(),
+                file_id=file_id,
+                note="演示数据",
+                submit=state != "draft",
+            ),
+        )
+        if state == "passed" and plan.approval_id is not None:
+            await engine.decide(pm, district, plan.approval_id, "approve", "同意备案")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cme_platform.api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cme_platform.approvals import engine
 from cme_platform.approvals.access import inbox_clause
 from cme_platform.approvals.chains import Chain, ChainStep
 from cme_platform.approvals.schemas import SubjectSummary, SummaryField
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
+from cme_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cme_platform.identity.principal import load_principal_by_id
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.tenancy.scope import scope
@@ -239,6 +239,16 @@ async def test_a_submitter_never_reviews_his_own_submission(world, recorder):
         assert [r["id"] for r in waiting] == [by_department.id]
         assert [a.action for a in await engine.history(by_institution.id)] == ["submit", "skip", "skip"]
     assert recorder.links == [by_department.id, by_institution.id], "linked before any decision"
+    pm = get_plugin_manager()
+    with scope(world.tenant):
+        # the department's admin submits his own credit as a learner: the department step stays, but it
+        # is never in his inbox and never his to decide
+        own = await _open(world, 9, "department", "learner")
+        department = await _principal(world, "department")
+        assert own.waiting_role == "department_admin"
+        assert not await ApprovalRequest.select(ApprovalRequest.id).where(inbox_clause(department))
+        with pytest.raises(Forbidden):
+            await engine.decide(pm, department, own.id, "approve")
     assert recorder.calls == [(by_institution.id, "approved", "")]
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cme_platform.api.errors import Forbidden
 from cme_platform.audit.tables import AuditEvent
+from cme_platform.errors import Forbidden
 from cme_platform.identity.passwords import verify_password
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account

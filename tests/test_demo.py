@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cme_admin_ui.shell import menu_for
 from cme_platform import pii
 from cme_platform.demo import DEMO_LEARNER_ID, DEMO_PASSWORD, load_demo
 from cme_platform.identity.id_number import is_id_number
@@ -18,7 +19,6 @@ from cme_platform.personnel import vocab
 from cme_platform.personnel.account_link import find_login_account
 from cme_platform.personnel.tables import Person
 from cme_platform.tenancy.scope import scope
-from cme_platform.web import menu_for
 
 CARD_RE = re.compile(r'<li class="card"><a href="([^"]+)">')
 

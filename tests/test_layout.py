@@ -70,3 +70,29 @@ def test_source_roots_hold_one_cme_package_each():
         "tenants",
     ):
         assert (ROOT / required).exists(), required
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at any depth (function-level imports included)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_the_core_imports_no_ui_and_its_domain_errors_no_web_code():
+    core = ROOT / "platform" / "cme_platform"
+    ui_users = sorted(
+        str(path.relative_to(core))
+        for path in core.rglob("*.py")
+        if any(name.startswith("cme_admin_ui") for name in _imports(path))
+    )
+    assert ui_users == ["app.py"], "only the composition root may import the UI package"
+    errors = _imports(core / "errors.py")
+    assert not any(name.startswith(("litestar", "cme_platform")) for name in errors), errors
+    assert "cme_platform.identity.tokens" not in _imports(core / "identity" / "principal.py")

@@ -14,6 +14,7 @@ ERROR_PAGE = (
     '{% extends "layout.html" %}{% block content %}'
     '<p id="ovr-error">本省的错误页 {{ status }}</p>{% endblock %}'
 )
+HOME = '{% extends "home.html" %}{% block content %}<p id="ovr-home">本省首页</p>{{ super() }}{% endblock %}'
 LAYOUT = (
     '<!doctype html><html lang="zh-CN"><body><div id="ovr-layout">'
     "{% block content %}{% endblock %}</div></body></html>"
@@ -48,6 +49,7 @@ def cme_plugins(tmp_path: Path) -> dict[str, Any]:
     (tmp_path / "ovr").mkdir()
     (tmp_path / "ovr" / "error.html").write_text(ERROR_PAGE, encoding="utf-8")
     (tmp_path / "ovr" / "layout.html").write_text(LAYOUT, encoding="utf-8")
+    (tmp_path / "ovr" / "home.html").write_text(HOME, encoding="utf-8")
     return {"ovr": Overriding(tmp_path), "plain": Plain()}
 
 
@@ -62,3 +64,14 @@ async def test_an_override_serves_its_own_tenants_only(cme_client: Any, tenant_f
     assert other.status_code == 404 and "ovr-" not in other.text and "返回首页" in other.text
     again = await cme_client.get("/t/ov/no-such-page")
     assert "ovr-error" in again.text, "the other tenant's render did not replace the cached template"
+
+
+async def test_an_override_may_extend_the_core_template_it_replaces(
+    cme_client: Any, tenant_factory: Any
+) -> None:
+    await tenant_factory(slug="ov", plugin="ovr")
+    home = await cme_client.get("/t/ov/")
+    assert home.status_code == 200, home.text[-500:]
+    assert '<p id="ovr-home">本省首页</p>' in home.text and "覆盖模板省" in home.text, (
+        "its block, then the core's"
+    )

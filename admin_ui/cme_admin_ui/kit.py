@@ -14,10 +14,11 @@ The card list and the person picker join it with the phone-first portal.
 from __future__ import annotations
 
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT
-from cme_platform.web import page_context, tenant_url
+from cme_platform.tenancy.urls import tenant_url
 
 from cme_admin_ui.pages.credits import back
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.shell import page_context
 from cme_admin_ui.uploads import keep_upload, read_upload_form
 
 __all__ = [

@@ -36,7 +36,10 @@ class TenantTemplateEngine(JinjaTemplateEngine):
         join_path = environment.join_path
 
         def join(template: str, parent: str) -> str:
-            return tenant_name(self.names, join_path(template, parent))
+            joined = join_path(template, parent)
+            name = tenant_name(self.names, joined)
+            # an override that extends the core template it replaces gets the core's, not itself
+            return joined if name == parent else name
 
         environment.join_path = join  # type: ignore[method-assign]
 

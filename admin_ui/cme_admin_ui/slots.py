@@ -12,11 +12,11 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from cme_platform.identity.principal import principal_of
+from cme_platform.identity.current import principal_of
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.plugins.types import PageSlot
 from cme_platform.tenancy.scope import active_tenant_or_none
-from cme_platform.web import tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request
 from markupsafe import Markup
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from cme_platform.api.errors import Forbidden
+from cme_platform.errors import Forbidden
 from cme_platform.files import service as files
 from cme_platform.files.intake import check_csrf, recording_refusals
 from cme_platform.files.purposes import PURPOSES, size_limit

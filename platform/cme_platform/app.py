@@ -17,7 +17,6 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
 from cme_platform.api.blank_query import without_blank_values
-from cme_platform.api.errors import handle_exception
 from cme_platform.api.openapi import openapi_config
 from cme_platform.api.text_guard import TextGuardMiddleware
 from cme_platform.audit.context import Actor, acting_as
@@ -135,6 +134,7 @@ def create_app(
 ) -> CMEApp:
     """Build the application. Without arguments it uses every installed plugin and the env settings."""
     from cme_admin_ui import STATIC_DIR, ui_routes
+    from cme_admin_ui.error_pages import handle_exception
     from cme_admin_ui.overrides import TenantTemplateEngine
 
     from cme_platform.approvals.api import approval_api_routes

@@ -159,8 +159,8 @@ def operators_add(username: str, display_name: str, password_stdin: bool) -> Non
     The password is asked for twice on the terminal (or read from stdin with --password-stdin) and
     must pass the strength rule. The creation is recorded in the platform audit log.
     """
-    from cme_platform.api.errors import DomainError
     from cme_platform.db.migrate import migrate as run_migrate
+    from cme_platform.errors import DomainError
     from cme_platform.identity.operators import add_operator
 
     if password_stdin:

@@ -28,11 +28,11 @@ logger = logging.getLogger("cme.events")
 
 
 class CreditChange(msgspec.Struct, frozen=True, kw_only=True):
-    """Credit records that changed (posted, entered, decided, corrected, deleted), by person and year."""
+    """Credit records that changed (posted, entered, submitted, decided, corrected), by person and year."""
 
     action: str
-    """What happened: ``posted``, ``created``, ``updated``, ``submitted``, ``approved``, ``rejected``,
-    ``returned``, ``corrected`` or ``deleted``."""
+    """What happened: ``posted``, ``created``, ``submitted``, ``advanced``, ``approved``, ``rejected``,
+    ``returned`` or ``corrected``."""
     record_ids: tuple[int, ...]
     person_ids: tuple[int, ...]
     years: tuple[int, ...]

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from cme_platform.api.errors import DomainError
+from cme_platform.errors import DomainError
 from cme_platform.identity import account_service
 from cme_platform.identity import profile_schemas as s
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_login
 from cme_platform.identity.password_gate import PASSWORD_CHANGE_EXEMPT_OPT
-from cme_platform.identity.principal import Principal, principal_of
-from cme_platform.web import page_context, tenant_url
+from cme_platform.identity.principal import Principal
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.shell import page_context
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

@@ -9,24 +9,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from cme_platform.api.errors import DomainError, FieldError, InvalidInput
 from cme_platform.api.params import Id, Keyword, OptionalId, PageNumber, row_id_or_none
+from cme_platform.errors import DomainError, FieldError, InvalidInput
 from cme_platform.identity import account_schemas as s
 from cme_platform.identity import accounts as service
 from cme_platform.identity.account_api import with_setup_url
 from cme_platform.identity.account_scope import AccountScope
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
-from cme_platform.identity.principal import principal_of
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
 from cme_platform.orgs import service as orgs
 from cme_platform.orgs.access import OrgAccess
-from cme_platform.web import page_context, tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.shell import page_context
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 20

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from cme_platform.api.errors import DomainError
 from cme_platform.api.params import Id, PageNumber, row_ids
 from cme_platform.approvals import inbox as service
 from cme_platform.approvals.schemas import BatchDecisionIn, DecisionIn
+from cme_platform.errors import DomainError
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import ORG_ADMIN_ROLES
-from cme_platform.web import page_context
+from cme_platform.tenancy.scope import current_tenant
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.credits import PAGE_SIZE, back, current_principal, skipped_text
 from cme_admin_ui.pages.forms import FormErrors, parse_form
+from cme_admin_ui.shell import page_context
 
 ACTIONS = (("approve", "通过"), ("reject", "不通过"), ("return", "退回"))
 ACTION_LABELS = dict(ACTIONS)
@@ -29,7 +30,7 @@ GUARDS = [requires_role(*ORG_ADMIN_ROLES)]
 
 def _kind(request: Request[Any, Any, Any]) -> str | None:
     value = request.query_params.get("kind") or ""
-    return value if value in service.engine.HANDLERS else None
+    return value if value in service.engine.tenant_handlers(current_tenant().plugin) else None
 
 
 async def _inbox(

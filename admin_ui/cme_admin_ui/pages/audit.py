@@ -10,14 +10,15 @@ from cme_platform.audit.actions import ACTION_LABELS
 from cme_platform.audit.api import Filters, provide_filters
 from cme_platform.audit.query import CHINA_TIME, search_events
 from cme_platform.audit.verify import verify_chain
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
-from cme_platform.identity.principal import principal_of
 from cme_platform.identity.roles import Role
 from cme_platform.tenancy.scope import current_tenant
-from cme_platform.web import page_context
 from litestar import Request, get
 from litestar.di import Provide
 from litestar.response import Template
+
+from cme_admin_ui.shell import page_context
 
 PAGE_SIZE = 20
 ACTION_PREFIXES = {

@@ -10,17 +10,19 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from cme_platform.identity.captcha import captcha_image, issue_captcha, verify_captcha
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.password_gate import PASSWORD_CHANGE_EXEMPT_OPT
 from cme_platform.identity.password_login import LoginRefused, authenticate
-from cme_platform.identity.principal import principal_of
 from cme_platform.identity.signin import LOGIN_PATH, complete_sign_in, safe_next, sign_out
 from cme_platform.tenancy.scope import current_tenant
-from cme_platform.web import page_context, tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
+
+from cme_admin_ui.shell import page_context
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 NextParameter = Annotated[str | None, QueryParameter(name="next", max_length=500)]

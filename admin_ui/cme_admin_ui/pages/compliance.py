@@ -8,23 +8,25 @@ from typing import Annotated, Any
 
 import msgspec
 from cme_platform import clock
-from cme_platform.api.errors import DomainError
 from cme_platform.api.params import Id, PageNumber
 from cme_platform.background import ACTIVE_STATUSES
 from cme_platform.compliance import jobs, service
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.api import MAX_YEAR, MIN_YEAR, provide_result_filter, rules_for, start_recompute
 from cme_platform.compliance.evaluate import Selection
+from cme_platform.errors import DomainError
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_login, requires_role
-from cme_platform.identity.principal import principal_of
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.vocab import TITLE_LEVELS
-from cme_platform.web import page_context, tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
+
+from cme_admin_ui.shell import page_context
 
 PAGE_SIZE = 20
 YEARS_SHOWN = 6

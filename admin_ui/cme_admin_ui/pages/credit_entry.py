@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from cme_platform import clock
-from cme_platform.api.errors import Conflict, DomainError, Forbidden, InvalidInput
 from cme_platform.api.params import Id, row_ids
 from cme_platform.credits import service as ledger
 from cme_platform.credits.schemas import CreditIn, CreditOut, EntryOptions
+from cme_platform.errors import Conflict, DomainError, Forbidden, InvalidInput
 from cme_platform.files import service as files
 from cme_platform.files.checks import human_size
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT
@@ -35,7 +35,6 @@ from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.standards import catalogue
 from cme_platform.standards.catalogue import StandardOut
 from cme_platform.tenancy.scope import current_tenant
-from cme_platform.web import page_context
 from litestar import Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
@@ -43,6 +42,7 @@ from litestar.response import Redirect, Template
 from cme_admin_ui.pages.credits import ENTRY_ROLES, back, current_principal, is_admin
 from cme_admin_ui.pages.forms import FormErrors, domain_form_errors, parse_form
 from cme_admin_ui.pages.standards import INPUT_LABELS
+from cme_admin_ui.shell import page_context
 from cme_admin_ui.uploads import keep_upload, read_upload_form
 
 EVIDENCE = "evidence"

@@ -13,18 +13,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
-from cme_platform.api.errors import DomainError
 from cme_platform.api.params import Id, PageNumber, row_ids
 from cme_platform.credits import service as ledger
 from cme_platform.credits.api import provide_credit_filter
 from cme_platform.credits.policy import OTHER_CATEGORY
 from cme_platform.credits.schemas import Correction, CreditFilter, CreditOut
+from cme_platform.errors import DomainError
 from cme_platform.identity.guards import requires_login, requires_role
 from cme_platform.identity.roles import Role
 from cme_platform.orgs import service as orgs
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.pii_search import is_token, page_keyword, tokenized_query
-from cme_platform.web import page_context
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Template
@@ -39,6 +38,7 @@ from cme_admin_ui.pages.credits import (
     skipped_text,
 )
 from cme_admin_ui.pages.forms import FormErrors, domain_form_errors, parse_form
+from cme_admin_ui.shell import page_context
 from cme_admin_ui.slots import fill_slot
 
 MAX_DEPARTMENTS = 5_000

@@ -12,9 +12,10 @@ from typing import Any
 
 from cme_platform.approvals.schemas import Skipped
 from cme_platform.credits import status as st
-from cme_platform.identity.principal import Principal, principal_of
+from cme_platform.identity.current import principal_of
+from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
-from cme_platform.web import tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request
 from litestar.response import Redirect
 

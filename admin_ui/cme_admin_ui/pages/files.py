@@ -10,18 +10,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from cme_platform.api.errors import DomainError
 from cme_platform.api.params import Id, OptionalId, PageNumber
+from cme_platform.errors import DomainError
 from cme_platform.files import service
 from cme_platform.files.checks import human_size
 from cme_platform.files.exif import CHINA_STANDARD_TIME
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
-from cme_platform.files.purposes import KINDS, PURPOSES, size_limit
+from cme_platform.files.purposes import KINDS, size_limit, tenant_purposes
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_login
-from cme_platform.identity.principal import Principal, principal_of
-from cme_platform.web import page_context, tenant_url
+from cme_platform.identity.principal import Principal
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
+
+from cme_admin_ui.shell import page_context
 
 PAGE_SIZE = 20
 
@@ -59,7 +62,7 @@ async def _render(
             "kinds": p.kind_labels(),
             "accept": ",".join(f".{e}" for k in p.kinds for e in KINDS[k].extensions),
         }
-        for p in PURPOSES.values()
+        for p in tenant_purposes()
     ]
     return Template(
         template_name="files/index.html",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import msgspec
-from cme_platform.api.errors import DomainError, FieldError, translate_validation
+from cme_platform.api.errors import translate_validation
+from cme_platform.errors import DomainError, FieldError
 
 T = TypeVar("T")
 

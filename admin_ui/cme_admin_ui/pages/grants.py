@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from cme_platform.api.errors import DomainError
 from cme_platform.api.params import Id, OptionalId
 from cme_platform.credits import service as ledger
 from cme_platform.credits.schemas import SelfEntryGrantIn
+from cme_platform.errors import DomainError
 from cme_platform.identity.guards import requires_role
 from cme_platform.orgs import schemas as orgs_schemas
 from cme_platform.orgs import service as orgs
 from cme_platform.personnel.access import PersonAccess
-from cme_platform.web import page_context
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.credits import GRANT_ROLES, back, current_principal
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.shell import page_context
 
 GUARDS = [requires_role(*GRANT_ROLES)]
 MAX_CHOICES = 5_000

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from cme_platform.identity.accounts import account_roles
-from cme_platform.identity.principal import principal_of
+from cme_platform.identity.current import principal_of
 from cme_platform.plugins.manager import plugin_info
 from cme_platform.tenancy.scope import active_tenant_or_none
-from cme_platform.web import page_context
 from litestar import Request, get
 from litestar.response import Template
 
+from cme_admin_ui.shell import page_context
 from cme_admin_ui.slots import fill_slot
 
 

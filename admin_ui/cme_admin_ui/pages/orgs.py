@@ -10,22 +10,23 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import msgspec
-from cme_platform.api.errors import DomainError
 from cme_platform.api.params import Id, Keyword, PageNumber, row_id_or_none
+from cme_platform.errors import DomainError
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
-from cme_platform.identity.principal import principal_of
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS, Role
 from cme_platform.orgs import schemas as s
 from cme_platform.orgs import service
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.tenancy.scope import current_tenant
-from cme_platform.web import page_context, tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.shell import page_context
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 20

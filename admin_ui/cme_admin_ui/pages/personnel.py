@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
-from cme_platform.api.errors import DomainError, NotFound
 from cme_platform.api.params import Id, PageNumber, row_ids
 from cme_platform.audit.query import CHINA_TIME
+from cme_platform.errors import DomainError, NotFound
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
-from cme_platform.identity.principal import principal_of
 from cme_platform.identity.roles import ORG_ADMIN_ROLES
 from cme_platform.identity.tables import Account
 from cme_platform.orgs import schemas as orgs_schemas
@@ -23,7 +23,7 @@ from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.api import vocabulary
 from cme_platform.personnel.params import provide_person_filter
 from cme_platform.personnel.service import field_label
-from cme_platform.web import page_context, tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
@@ -31,6 +31,7 @@ from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.shell import page_context
 from cme_admin_ui.slots import fill_slot
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

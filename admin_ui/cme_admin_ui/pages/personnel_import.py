@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from cme_platform.api.errors import DomainError
 from cme_platform.api.params import Id, PageNumber
 from cme_platform.audit.query import CHINA_TIME
 from cme_platform.background import ACTIVE_STATUSES
+from cme_platform.errors import DomainError
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
-from cme_platform.identity.principal import Principal, principal_of
+from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES
 from cme_platform.personnel import jobs
 from cme_platform.personnel import schemas as s
@@ -24,11 +25,13 @@ from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.import_api import IMPORT_PURPOSE, export_response, start_upload_import
 from cme_platform.personnel.importer import MODES
 from cme_platform.personnel.params import provide_person_filter
-from cme_platform.web import page_context, tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
+
+from cme_admin_ui.shell import page_context
 
 PAGE_SIZE = 20
 

@@ -21,7 +21,6 @@ from cme_platform.identity.operators import (
 from cme_platform.identity.password_login import LoginRefused
 from cme_platform.identity.sessions import rotate_session
 from cme_platform.tenancy.scope import active_tenant_or_none
-from cme_platform.web import page_context
 from litestar import Request, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
@@ -29,6 +28,8 @@ from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Body
 from litestar.response import Redirect, Template
+
+from cme_admin_ui.shell import page_context
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 LOGIN_PATH = "/platform/login"

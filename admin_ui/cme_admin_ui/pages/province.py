@@ -9,9 +9,10 @@ from cme_platform.identity.roles import Role
 from cme_platform.plugins.manager import plugin_info, tenant_hooks
 from cme_platform.plugins.settings_view import setting_rows
 from cme_platform.tenancy.scope import current_tenant
-from cme_platform.web import page_context
 from litestar import Request, get
 from litestar.response import Template
+
+from cme_admin_ui.shell import page_context
 
 
 @get("/province/settings", guards=[requires_role(Role.COMMISSION_ADMIN)], include_in_schema=False)

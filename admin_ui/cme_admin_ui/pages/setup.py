@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from cme_platform.api.errors import InvalidInput
+from cme_platform.errors import InvalidInput
 from cme_platform.identity.setup_links import live_link_holder, use_setup_link
 from cme_platform.identity.signin import complete_sign_in
-from cme_platform.web import page_context
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
+
+from cme_admin_ui.shell import page_context
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

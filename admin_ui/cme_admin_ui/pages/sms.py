@@ -14,16 +14,17 @@ from urllib.parse import urlencode
 
 from cme_platform.identity import sms
 from cme_platform.identity.captcha import issue_captcha, verify_captcha
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.password_policy import strength_problems
-from cme_platform.identity.principal import principal_of
 from cme_platform.identity.signin import complete_sign_in
 from cme_platform.tenancy.scope import current_tenant
-from cme_platform.web import page_context, tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.auth import CAPTCHA_WRONG, SSO_ONLY, FormData
+from cme_admin_ui.shell import page_context
 
 PHONE_STEP = "phone"
 CODE_STEP = "code"

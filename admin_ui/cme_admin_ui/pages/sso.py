@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from cme_platform.audit.service import record
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.oidc import (
     PendingSignIn,
     SsoError,
@@ -18,14 +19,15 @@ from cme_platform.identity.oidc import (
     oidc_settings,
     start_sign_in,
 )
-from cme_platform.identity.principal import principal_of
 from cme_platform.identity.signin import complete_sign_in
 from cme_platform.tenancy.scope import current_tenant
 from cme_platform.tenancy.sync import OidcSection
-from cme_platform.web import page_context, tenant_url
+from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
+
+from cme_admin_ui.shell import page_context
 
 PENDING_KEY = "oidc"
 CALLBACK_PATH = "/login/sso/callback"

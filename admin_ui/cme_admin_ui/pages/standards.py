@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from cme_platform.api.errors import DomainError
+from cme_platform.errors import DomainError
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_login
-from cme_platform.identity.principal import principal_of
 from cme_platform.standards import catalogue
 from cme_platform.standards.api import Year, year_standards
 from cme_platform.standards.catalogue import ComputeIn, ComputeOut
-from cme_platform.web import page_context
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.shell import page_context
 
 INPUT_LABELS = {
     "hours": ("学时（小时）", "如 3 或 1.5"),

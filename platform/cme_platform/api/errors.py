@@ -1,4 +1,4 @@
-"""Errors with a stable body, for the JSON API and (rendered as a page) for the web UI.
+"""Errors with a stable body for the JSON API (the UI renders the same body as a page).
 
 Every error the API returns has the shape ``{"code": …, "message": …, "errors": [{"field": …,
 "message": …}]}``: ``code`` is a stable English token for programs, ``message`` is Simplified Chinese for
@@ -14,17 +14,25 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
-from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from cme_platform.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
+
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "ErrorBody",
+    "FieldError",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "error_body_for",
+    "json_error",
+    "translate_validation",
+    "wants_json",
+]
+
 log = logging.getLogger("cme.errors")
-
-
-class FieldError(msgspec.Struct, frozen=True):
-    """One problem with one input field."""
-
-    field: str
-    message: str
 
 
 class ErrorBody(msgspec.Struct, frozen=True):
@@ -33,49 +41,6 @@ class ErrorBody(msgspec.Struct, frozen=True):
     code: str
     message: str
     errors: list[FieldError] = msgspec.field(default_factory=list)
-
-
-class DomainError(Exception):
-    """An error raised by a service with its HTTP status, code, message and field errors."""
-
-    status_code = 400
-    code = "bad_request"
-
-    def __init__(
-        self, message: str, errors: list[FieldError] | None = None, *, code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or []
-        if code:
-            self.code = code
-
-
-class InvalidInput(DomainError):
-    """The request is well-formed but its values are not acceptable (400 ``validation_error``)."""
-
-    code = "validation_error"
-
-
-class NotFound(DomainError):
-    """The object does not exist in the active tenant, or the caller may not see it (404)."""
-
-    status_code = 404
-    code = "not_found"
-
-
-class Conflict(DomainError):
-    """The change collides with existing data, such as a duplicate code (409)."""
-
-    status_code = 409
-    code = "conflict"
-
-
-class Forbidden(DomainError):
-    """The caller is signed in but may not do this (403)."""
-
-    status_code = 403
-    code = "forbidden"
 
 
 STATUS_CODES: dict[int, tuple[str, str]] = {
@@ -171,23 +136,7 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Litestar exception handler: JSON error body for the API, a friendly page for the UI."""
+def json_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The JSON answer for ``exc`` (its status, the error body and any headers it carries)."""
     status, body = error_body_for(exc)
-    headers = getattr(exc, "headers", None) or None
-    if wants_json(request):
-        return Response(content=body, status_code=status, headers=headers)
-    from cme_platform.tenancy.scope import active_tenant_or_none
-    from cme_platform.web import page_context
-
-    if status == 401 and active_tenant_or_none() is not None:
-        from cme_platform.identity.signin import login_url
-
-        return Redirect(login_url(request), status_code=303)
-
-    return Template(
-        template_name="error.html",
-        context={**page_context(request), "status": status, "error": body},
-        status_code=status,
-        headers=headers,
-    )
+    return Response(content=body, status_code=status, headers=getattr(exc, "headers", None) or None)

@@ -25,7 +25,7 @@ from litestar.enums import RequestEncodingType, ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from cme_platform.api.errors import FieldError, InvalidInput
+from cme_platform.errors import FieldError, InvalidInput
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 """What no text field may hold: C0 controls but tab/LF/CR, DEL, C1 controls and lone surrogates."""

@@ -3,7 +3,7 @@
 A step for ``department_admin`` waits in the inbox of the admins of the subject's department,
 ``institution_admin`` of its institution, ``region_admin`` of its region, ``commission_admin`` of the
 whole tenant. Admins whose reach covers the subject's unit see the request (read only), and so does the
-account that submitted it.
+account that submitted it, which never decides it: a submission is never in its submitter's inbox.
 """
 
 from __future__ import annotations
@@ -44,12 +44,13 @@ def inbox_clause(principal: Principal) -> Any:
     clause = clauses[0]
     for other in clauses[1:]:
         clause = clause | other
-    return (ApprovalRequest.status == "pending") & clause
+    not_mine = ApprovalRequest.submitted_by.is_null() | (ApprovalRequest.submitted_by != principal.account_id)
+    return (ApprovalRequest.status == "pending") & clause & not_mine
 
 
 def may_decide(principal: Principal, row: RequestRow) -> bool:
-    """True when the request's waiting step is ``principal``'s to decide."""
-    if row.status != "pending":
+    """True when the request's waiting step is ``principal``'s to decide (never his own submission)."""
+    if row.status != "pending" or row.submitted_by == principal.account_id:
         return False
     role = row.waiting_role
     if role == Role.COMMISSION_ADMIN.value:

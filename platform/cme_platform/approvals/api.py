@@ -12,13 +12,14 @@ from cme_platform.api.params import Id, PageNumber, PageSize
 from cme_platform.approvals import inbox as service
 from cme_platform.approvals import schemas as s
 from cme_platform.identity.dependencies import provide_principal
-from cme_platform.identity.guards import requires_role
+from cme_platform.identity.guards import requires_login, requires_role
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES
 
 APPROVALS_TAG = "审核 approvals"
 
 Caller = NamedDependency[Principal]
+DECIDERS = [requires_role(*ORG_ADMIN_ROLES)]
 Kind = Annotated[
     str | None,
     QueryParameter(
@@ -36,27 +37,44 @@ class ApprovalController(Controller):
     """The approver's inbox and his decisions (审核), whatever the subject."""
 
     path = "/api/approvals"
-    guards = [requires_role(*ORG_ADMIN_ROLES)]  # noqa: RUF012
     dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
     tags = [APPROVALS_TAG]  # noqa: RUF012
 
-    @get("/inbox", summary="What waits for the caller's decision, oldest first, with the count of every kind")
+    @get(
+        "/inbox",
+        guards=DECIDERS,
+        summary="What waits for the caller's decision, oldest first, with the count of every kind",
+    )
     async def inbox(
         self, principal: Caller, kind: Kind = None, page: PageNumber = 1, page_size: PageSize = 20
     ) -> s.InboxPage:
         return await service.inbox(principal, kind or None, page, page_size)
 
-    @get("/{request_id:int}", summary="One request with its subject's summary and history")
+    @get(
+        "/{request_id:int}",
+        guards=[requires_login],
+        summary="One request with its subject's summary and history (its approvers, its submitter)",
+    )
     async def read(self, principal: Caller, request_id: Id) -> s.RequestOut:
         return await service.get_request(principal, request_id)
 
-    @post("/{request_id:int}/decision", status_code=200, summary="Approve, reject or return one waiting item")
+    @post(
+        "/{request_id:int}/decision",
+        guards=DECIDERS,
+        status_code=200,
+        summary="Approve, reject or return one waiting item",
+    )
     async def decision(
         self, request: Request[Any, Any, Any], principal: Caller, request_id: Id, data: JSONBody[s.DecisionIn]
     ) -> s.RequestOut:
         return await service.decide(_pm(request), principal, request_id, data)
 
-    @post("/batch", status_code=200, summary="The same decision on several waiting items (批量审核)")
+    @post(
+        "/batch",
+        guards=DECIDERS,
+        status_code=200,
+        summary="The same decision on several waiting items (批量审核)",
+    )
     async def batch(
         self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[s.BatchDecisionIn]
     ) -> s.BatchDone:

@@ -23,12 +23,12 @@ from typing import Any, Literal, Protocol
 import msgspec
 import pluggy
 
-from cme_platform.api.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.approvals.access import may_decide, may_see
 from cme_platform.approvals.chains import STEP_ROLES, Chain
 from cme_platform.approvals.schemas import ActionOut, SubjectSummary
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.db.transactions import write_transaction
+from cme_platform.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.identity.principal import Principal
 from cme_platform.labels import LabelledEnum
 
@@ -116,11 +116,13 @@ class SubjectHandler(Protocol):
     """A domain's side of the approvals of its subjects (one handler per subject type).
 
     ``subject_type`` is stored with each request (a constant of :mod:`cme_platform.approvals.kinds` or of
-    the plugin module); ``label`` names the kind in the inbox's filter (``个人学分``).
+    the plugin module); ``label`` names the kind in the inbox's filter (``个人学分``); ``plugin`` is the
+    province plugin whose tenants have such subjects (empty for the core's: every tenant).
     """
 
     subject_type: str
     label: str
+    plugin: str
 
     async def describe(self, subject_ids: Sequence[int], principal: Principal) -> dict[int, SubjectSummary]:
         """Title, link and the facts an approver needs, for each subject that still exists (one query or
@@ -150,6 +152,11 @@ HANDLERS: dict[str, SubjectHandler] = {}
 def register_subject(handler: SubjectHandler) -> None:
     """Let ``handler`` describe and follow the requests of its ``subject_type``."""
     HANDLERS[handler.subject_type] = handler
+
+
+def tenant_handlers(plugin: str) -> dict[str, SubjectHandler]:
+    """The handlers of the subjects a tenant of ``plugin`` has: the core's and its own plugin's."""
+    return {t: h for t, h in HANDLERS.items() if getattr(h, "plugin", "") in ("", plugin)}
 
 
 def skipped_below(steps: list[dict[str, str]], submitted_as: str) -> int:

@@ -13,7 +13,6 @@ from typing import Any
 import pluggy
 from piccolo.query.functions.aggregate import Count
 
-from cme_platform.api.errors import FieldError, InvalidInput, NotFound
 from cme_platform.approvals import engine
 from cme_platform.approvals.access import inbox_clause, may_decide, may_see
 from cme_platform.approvals.schemas import (
@@ -30,16 +29,19 @@ from cme_platform.approvals.schemas import (
 )
 from cme_platform.approvals.tables import ApprovalRequest
 from cme_platform.db.paging import and_all
+from cme_platform.errors import FieldError, InvalidInput, NotFound
 from cme_platform.identity.principal import Principal
+from cme_platform.tenancy.scope import current_tenant
 
 NOT_FOUND_REQUEST = "审核事项不存在"
 
 
 def handler_of(subject_type: str) -> engine.SubjectHandler:
-    """The registered handler of ``subject_type`` (a 400 naming the known kinds when there is none)."""
-    handler = engine.HANDLERS.get(subject_type)
+    """The handler of ``subject_type`` in the active tenant (a 400 naming its kinds when there is none)."""
+    handlers = engine.tenant_handlers(current_tenant().plugin)
+    handler = handlers.get(subject_type)
     if handler is None:
-        known = "、".join(h.label for h in engine.HANDLERS.values())
+        known = "、".join(h.label for h in handlers.values())
         raise InvalidInput("未知的审核事项类型", [FieldError("kind", f"请选择：{known}")])
     return handler
 
@@ -64,9 +66,8 @@ async def kind_counts(principal: Principal) -> list[KindCount]:
         .group_by(ApprovalRequest.subject_type)
     )
     counts = {r["subject_type"]: int(r["n"]) for r in rows}
-    return [
-        KindCount(subject_type=t, label=h.label, count=counts.get(t, 0)) for t, h in engine.HANDLERS.items()
-    ]
+    handlers = engine.tenant_handlers(current_tenant().plugin)
+    return [KindCount(subject_type=t, label=h.label, count=counts.get(t, 0)) for t, h in handlers.items()]
 
 
 async def inbox(

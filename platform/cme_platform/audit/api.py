@@ -9,11 +9,11 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
-from cme_platform.api.errors import FieldError, InvalidInput
 from cme_platform.api.params import OptionalId, PageNumber, PageSize
 from cme_platform.audit.export import export_events
 from cme_platform.audit.query import CHINA_TIME, AuditEventPage, AuditFilters, object_history, search_events
 from cme_platform.audit.verify import ChainReport, verify_chain
+from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import Role
 from cme_platform.tenancy.scope import current_tenant

@@ -14,10 +14,10 @@ from typing import Any
 
 import anyio.to_thread
 
-from cme_platform.api.errors import InvalidInput
 from cme_platform.audit.query import CHINA_TIME, AuditEventOut, AuditFilters, count_events, iter_events
 from cme_platform.audit.service import record
 from cme_platform.audit.tables import AuditEvent
+from cme_platform.errors import InvalidInput
 from cme_platform.xlsx import Workbook
 
 EXPORT_LIMIT = 100_000

@@ -22,9 +22,10 @@ from litestar.exceptions import HTTPException
 from litestar.types import Scope
 
 from cme_platform import ratelimit
-from cme_platform.api.errors import DomainError, error_body_for
+from cme_platform.api.errors import error_body_for
 from cme_platform.audit.context import current_actor
 from cme_platform.audit.service import record, record_platform
+from cme_platform.errors import DomainError
 from cme_platform.tenancy.middleware import tenant_relative_path
 from cme_platform.tenancy.scope import active_tenant_or_none
 

@@ -9,12 +9,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter, QueryParameter
 
 from cme_platform import clock
-from cme_platform.api.errors import FieldError, InvalidInput
 from cme_platform.api.params import DepartmentFilter, Id, InstitutionFilter, PageNumber, PageSize
 from cme_platform.audit.context import current_actor
 from cme_platform.compliance import export, jobs, service
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.evaluate import Selection
+from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.identity.dependencies import provide_principal
 from cme_platform.identity.guards import requires_login, requires_role
 from cme_platform.identity.principal import Principal

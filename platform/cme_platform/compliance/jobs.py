@@ -18,13 +18,13 @@ from typing import Any
 
 import pluggy
 
-from cme_platform.api.errors import NotFound
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.audit.service import record
 from cme_platform.background import fail_abandoned, spawn
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.service import YearRules, store, year_rules
 from cme_platform.compliance.tables import ComplianceRun
+from cme_platform.errors import NotFound
 from cme_platform.tenancy.context import TenantContext
 from cme_platform.tenancy.registry import load_tenants
 from cme_platform.tenancy.scope import scope

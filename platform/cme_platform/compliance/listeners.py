@@ -48,7 +48,8 @@ class ComplianceListener:
 
     @hookimpl
     async def cme_person_changed(self, tenant: TenantContext, change: PersonChange) -> None:
-        """Re-judge the people whose judged facts changed (from the earliest per-year fact, else this
-        year); a new phone number changes no result."""
+        """Re-judge the people whose judged facts changed: from the earliest per-year fact, or in every
+        stored year for the current facts (a year without its own entry is judged by them); a new phone
+        number changes no result."""
         if JUDGED_FIELDS.intersection(change.fields):
-            await self._refresh(change.person_ids, min(change.years, default=clock.today().year))
+            await self._refresh(change.person_ids, min(change.years, default=0))

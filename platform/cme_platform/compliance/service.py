@@ -17,7 +17,6 @@ from typing import Any
 import pluggy
 
 from cme_platform import clock
-from cme_platform.api.errors import NotFound
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.evaluate import (
     RESULT_TAIL,
@@ -37,6 +36,7 @@ from cme_platform.credits.policy import OTHER_CATEGORY, CreditCategory
 from cme_platform.credits.status import effective_clause
 from cme_platform.credits.tables import CreditRecord
 from cme_platform.db.transactions import write_transaction
+from cme_platform.errors import NotFound
 from cme_platform.orgs.tables import Department, Institution
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.tables import Person
@@ -519,6 +519,13 @@ FROM ({text}) r
     return insert, [current_tenant().id, rules.year, datetime.now(UTC), *args]
 
 
+async def _lock_year(year: int) -> None:
+    """Serialise the writers of one tenant-year's stored results (a recomputation and the refreshes after
+    changes) inside their transactions; SQLite's write transactions are serial already."""
+    if _postgres():
+        await ComplianceResult.raw("SELECT pg_advisory_xact_lock({}, {})", current_tenant().id, year)
+
+
 async def store(rules: YearRules) -> tuple[int, int]:
     """Recompute the active tenant's ``year`` into :class:`ComplianceResult` in one transaction.
 
@@ -527,6 +534,7 @@ async def store(rules: YearRules) -> tuple[int, int]:
     """
     insert, args = _insert_sql(rules, Selection(tenant_wide=True))
     async with write_transaction(ComplianceResult):
+        await _lock_year(rules.year)
         await ComplianceResult.delete().where(ComplianceResult.year == rules.year)
         await ComplianceResult.raw(insert, *args)
         people = await ComplianceResult.count().where(ComplianceResult.year == rules.year)
@@ -567,6 +575,7 @@ async def refresh_people(pm: pluggy.PluginManager, person_ids: Sequence[int], si
             batch = tuple(people[start : start + REFRESH_BATCH])
             insert, args = _insert_sql(rules, Selection(tenant_wide=True, person_ids=batch))
             async with write_transaction(ComplianceResult):
+                await _lock_year(year)
                 await ComplianceResult.delete().where(
                     (ComplianceResult.year == year) & ComplianceResult.person.is_in(list(batch))
                 )

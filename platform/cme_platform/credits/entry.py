@@ -18,7 +18,6 @@ import msgspec
 import pluggy
 
 from cme_platform import clock
-from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.approvals import engine
 from cme_platform.approvals.schemas import BatchDone, Skipped
 from cme_platform.audit.service import record
@@ -44,6 +43,7 @@ from cme_platform.credits.schemas import (
 from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
 from cme_platform.db.transactions import write_transaction
+from cme_platform.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import Role
@@ -424,7 +424,7 @@ async def create_record(pm: pluggy.PluginManager, principal: Principal, data: Cr
         row = await record_row(record_id)
         assert row is not None
         if data.submit:
-            await open_review(pm, principal, row, entered_as)
+            await open_review(pm, principal, row, _acting_as(principal, row))
     return await detail(principal, await _reload(record_id))
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cme_platform.api.errors import FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.audit.service import record
 from cme_platform.credits.schemas import SelfEntryGrantIn, SelfEntryGrantOut
 from cme_platform.credits.tables import SelfEntryGrant
 from cme_platform.db.paging import and_all
 from cme_platform.db.transactions import write_transaction
+from cme_platform.errors import FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.identity.principal import Principal
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.orgs.tables import Department, Institution

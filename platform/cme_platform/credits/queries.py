@@ -14,7 +14,6 @@ import pluggy
 from piccolo.query.functions.aggregate import Count, Sum
 
 from cme_platform import clock, pii
-from cme_platform.api.errors import NotFound
 from cme_platform.approvals import engine
 from cme_platform.approvals.access import may_decide
 from cme_platform.approvals.tables import ApprovalRequest
@@ -33,6 +32,7 @@ from cme_platform.credits.schemas import (
 from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditEvidence, CreditRecord
 from cme_platform.db.paging import and_all, starts_with
+from cme_platform.errors import NotFound
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import Role
 from cme_platform.orgs.access import OrgAccess

@@ -90,7 +90,18 @@ async def open_review(
         return None
     tenant = current_tenant()
     chain = tenant_hooks(pm, tenant).cme_approval_chain(subject=credit_subject(row, acting_as))
-    request = await engine.open_request(
+    # submitted comes first, in the audit and for listeners: a chain with no step left for this submitter
+    # approves the record inside open_request
+    await announce(pm, "submitted", [{**row, "status": status.SUBMITTED, "effective_on": None}])
+    await record(
+        "credits.record.submit",
+        object_type="credit_record",
+        object_id=row["id"],
+        summary=f"上报学分：{row['person_name'] or ''} {row['activity_name']}",
+        before={"status": row["status"]},
+        after={"status": status.SUBMITTED, "chain": chain.code, "submitted_as": acting_as},
+    )
+    return await engine.open_request(
         pm,
         subject_type=kinds.CREDIT,
         subject_id=row["id"],
@@ -102,21 +113,6 @@ async def open_review(
         principal=principal,
         submitted_as=acting_as,
     )
-    await announce(pm, "submitted", [{**row, "status": status.SUBMITTED, "effective_on": None}])
-    await record(
-        "credits.record.submit",
-        object_type="credit_record",
-        object_id=row["id"],
-        summary=f"上报学分：{row['person_name'] or ''} {row['activity_name']}",
-        before={"status": row["status"]},
-        after={
-            "status": status.SUBMITTED,
-            "request_id": request.id,
-            "chain": chain.code,
-            "steps": [s["label"] for s in request.steps],
-        },
-    )
-    return request
 
 
 class CreditSubject:
@@ -124,6 +120,7 @@ class CreditSubject:
 
     subject_type = kinds.CREDIT
     label = "个人学分"
+    plugin = ""
 
     async def describe(self, subject_ids: Sequence[int], principal: Principal) -> dict[int, SubjectSummary]:
         """Person, unit, date, category, credits and hours, and the evidence, of each record."""

@@ -12,19 +12,19 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import Stream
 
-from cme_platform.api.errors import NotFound
 from cme_platform.api.openapi import download_operation, upload_operation
 from cme_platform.api.params import Id, OptionalId, PageNumber, PageSize
+from cme_platform.errors import NotFound
 from cme_platform.files import schemas as s
 from cme_platform.files import service
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
-from cme_platform.files.purposes import KINDS, PURPOSES, size_limit
+from cme_platform.files.purposes import KINDS, size_limit, tenant_purposes
 from cme_platform.files.service import FileRow
 from cme_platform.files.storage import storage_for
 from cme_platform.identity.dependencies import provide_principal
 from cme_platform.identity.guards import requires_login
 from cme_platform.identity.principal import Principal
-from cme_platform.web import tenant_url
+from cme_platform.tenancy.urls import tenant_url
 
 log = logging.getLogger("cme.files")
 Caller = NamedDependency[Principal]
@@ -95,7 +95,7 @@ class FileController(Controller):
                 max_bytes=size_limit(p, upload_max_bytes),
                 extensions=[e for k in p.kinds for e in KINDS[k].extensions],
             )
-            for p in PURPOSES.values()
+            for p in tenant_purposes()
         ]
 
     @get("/{file_id:int}", summary="Read a file's metadata with a fresh download link")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import filetype
 
-from cme_platform.api.errors import DomainError, FieldError
+from cme_platform.errors import DomainError, FieldError
 from cme_platform.files.purposes import KINDS, FileKind, FilePurpose
 
 MAX_NAME_LENGTH = 120

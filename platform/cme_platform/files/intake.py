@@ -13,8 +13,8 @@ from typing import Any
 
 from litestar import Request
 
-from cme_platform.api.errors import InvalidInput
 from cme_platform.audit.refusals import record_refusal, request_summary
+from cme_platform.errors import InvalidInput
 from cme_platform.files.checks import FileTooLarge, UnsupportedFileType
 from cme_platform.files.purposes import PURPOSES, size_limit
 from cme_platform.files.receive import receive_file

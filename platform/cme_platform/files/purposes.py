@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cme_platform.api.errors import FieldError, InvalidInput
+from cme_platform.errors import FieldError, InvalidInput
 
 MB = 1024 * 1024
 
@@ -50,6 +50,8 @@ class FilePurpose:
     kinds: tuple[str, ...]
     max_bytes: int
     read_exif: bool = False
+    plugin: str = ""
+    """The province plugin whose tenants use it (a module's own files); empty: every tenant."""
 
     def kind_labels(self) -> str:
         """The allowed kinds for messages, e.g. ``PDF、JPEG 图片``."""
@@ -81,9 +83,19 @@ for _purpose in (
     register_purpose(_purpose)
 
 
+def tenant_purposes() -> list[FilePurpose]:
+    """The purposes the active tenant's uploads may name (the core's and its own plugin's)."""
+    from cme_platform.tenancy.scope import active_tenant_or_none
+
+    tenant = active_tenant_or_none()
+    plugin = tenant.plugin if tenant is not None else ""
+    return [p for p in PURPOSES.values() if p.plugin in ("", plugin)]
+
+
 def purpose_named(name: str | None) -> FilePurpose:
-    """The registered purpose ``name`` (400 naming the field ``purpose`` when absent or unknown)."""
-    purpose = PURPOSES.get(name or "")
+    """The purpose ``name`` of the active tenant (400 naming the field ``purpose`` when absent or
+    unknown, or another province's)."""
+    purpose = next((p for p in tenant_purposes() if p.name == (name or "")), None)
     if purpose is None:
         message = "请选择文件用途" if not name else "不支持的文件用途"
         raise InvalidInput(message, [FieldError("purpose", message)])

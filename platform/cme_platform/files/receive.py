@@ -22,8 +22,8 @@ import anyio
 from litestar import Request
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
-from cme_platform.api.errors import FieldError, InvalidInput
 from cme_platform.api.text_guard import refuse_control_characters
+from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.files.checks import too_large
 
 TEXT_FIELDS = frozenset({"purpose", "_csrf"})

@@ -16,10 +16,10 @@ from urllib.parse import quote
 
 import anyio.to_thread
 
-from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.audit.service import record
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.db.paging import and_all
+from cme_platform.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.files import schemas as s
 from cme_platform.files.checks import check_type, extension_of, human_size, sanitize_name, too_large
 from cme_platform.files.exif import PhotoFacts, read_photo_facts

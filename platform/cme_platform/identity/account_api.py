@@ -16,7 +16,7 @@ from cme_platform.identity.dependencies import provide_principal
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
-from cme_platform.web import tenant_url
+from cme_platform.tenancy.urls import tenant_url
 
 Reach = NamedDependency[AccountScope]
 

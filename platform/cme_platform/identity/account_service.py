@@ -12,9 +12,9 @@ from typing import Any
 
 import msgspec
 
-from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.audit.service import record
 from cme_platform.audit.tables import AuditEvent
+from cme_platform.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.identity import profile_schemas as s
 from cme_platform.identity.password_login import password_matches
 from cme_platform.identity.password_policy import strength_problems

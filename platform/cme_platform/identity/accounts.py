@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.audit.service import record
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.db.paging import and_all, contains
+from cme_platform.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.identity import account_schemas as s
 from cme_platform.identity.account_scope import UNIT_OF_ROLE, AccountScope, PlacedGrant
 from cme_platform.identity.id_number import is_id_number

@@ -34,9 +34,9 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from markupsafe import Markup, escape
 
-from cme_platform.api.errors import Forbidden
 from cme_platform.audit.refusals import record_refusal, request_summary
-from cme_platform.identity.principal import principal_of, session_accounts
+from cme_platform.errors import Forbidden
+from cme_platform.identity.current import principal_of, session_accounts
 from cme_platform.keys import derive_key
 from cme_platform.tenancy.middleware import is_api_path, tenant_relative_path
 from cme_platform.tenancy.scope import active_tenant_or_none

@@ -7,7 +7,8 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
-from cme_platform.identity.principal import Principal, principal_of
+from cme_platform.identity.current import principal_of
+from cme_platform.identity.principal import Principal
 
 
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:

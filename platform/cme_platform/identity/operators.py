@@ -15,11 +15,11 @@ import msgspec
 from litestar.connection import ASGIConnection
 from piccolo.query.functions.aggregate import Count
 
-from cme_platform.api.errors import Conflict, FieldError, InvalidInput, NotFound
 from cme_platform.audit.context import Actor, current_actor
 from cme_platform.audit.service import record, record_platform
 from cme_platform.audit.tables import AuditEvent
 from cme_platform.db.transactions import write_transaction
+from cme_platform.errors import Conflict, FieldError, InvalidInput, NotFound
 from cme_platform.identity import throttle
 from cme_platform.identity.password_login import BAD_CREDENTIALS, LoginRefused
 from cme_platform.identity.password_policy import strength_problems

@@ -15,11 +15,12 @@ from litestar.middleware import ASGIMiddleware
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from cme_platform.api.errors import Forbidden, wants_json
-from cme_platform.identity.principal import principal_of
+from cme_platform.api.errors import wants_json
+from cme_platform.errors import Forbidden
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.signin import PASSWORD_CHANGE_PATH
 from cme_platform.tenancy.middleware import tenant_relative_path
-from cme_platform.web import tenant_url
+from cme_platform.tenancy.urls import tenant_url
 
 PASSWORD_CHANGE_EXEMPT_OPT = "password_change_exempt"
 ALWAYS_OPEN_PREFIXES = ("/static/", "/healthz")

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from cme_platform.api.errors import FieldError, InvalidInput
 from cme_platform.audit.context import current_actor
 from cme_platform.audit.service import record
+from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.identity.password_policy import strength_problems
 from cme_platform.identity.passwords import hash_password
 from cme_platform.identity.tables import Account, SetupLink

@@ -19,12 +19,12 @@ from cme_platform.audit.context import current_actor
 from cme_platform.audit.service import record
 from cme_platform.db.transactions import write_transaction
 from cme_platform.identity.csrf import renew_csrf_token
-from cme_platform.identity.principal import SESSION_KEY, session_accounts
+from cme_platform.identity.current import SESSION_KEY, session_accounts
 from cme_platform.identity.sessions import rotate_session
 from cme_platform.identity.tables import Account
 from cme_platform.tenancy.middleware import tenant_relative_path
 from cme_platform.tenancy.scope import current_tenant
-from cme_platform.web import tenant_url
+from cme_platform.tenancy.urls import tenant_url
 
 PASSWORD_CHANGE_PATH = "/account/password"
 """Where an account that must change its password is sent before anything else."""

@@ -25,14 +25,14 @@ from joserfc.errors import (
 from joserfc.jwk import OctKey
 from litestar.connection import ASGIConnection
 
-from cme_platform.api.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.audit.refusals import record_refusal
 from cme_platform.audit.service import record
+from cme_platform.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.identity.principal import Principal, load_principal_by_id
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import ApiToken
 from cme_platform.keys import derive_key
-from cme_platform.tenancy.middleware import tenant_relative_path
+from cme_platform.tenancy.middleware import is_api_path, tenant_relative_path
 from cme_platform.tenancy.scope import current_tenant
 
 ALGORITHM = "HS256"
@@ -105,8 +105,9 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 
 
 def is_api_request(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    """True for the tenant's JSON API (``/api/…``), the only routes that accept tokens."""
-    return tenant_relative_path(connection.scope).startswith("/api/")
+    """True for the tenant's JSON API (``/api/…`` and a plugin's ``/p/<name>/api/…``), the only routes
+    that accept tokens."""
+    return is_api_path(tenant_relative_path(connection.scope))
 
 
 def _status(row: dict[str, Any], now: datetime) -> str:

@@ -14,10 +14,10 @@ import msgspec
 import pluggy
 from piccolo.query.functions.aggregate import Count
 
-from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.audit.service import record
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.db.paging import and_all, contains
+from cme_platform.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.orgs import schemas as s
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.orgs.tables import Department, Institution, Region

@@ -16,10 +16,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from cme_platform.api.errors import FieldError, InvalidInput
 from cme_platform.api.openapi import RATE_LIMITED, upload_operation
 from cme_platform.api.params import Id, OptionalId, PageNumber, PageSize
 from cme_platform.audit.context import current_actor
+from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
 from cme_platform.files.purposes import MB, FilePurpose, register_purpose
 from cme_platform.files.service import content_disposition

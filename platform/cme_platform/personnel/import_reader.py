@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cme_platform.api.errors import FieldError, InvalidInput
+from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.personnel.excel_template import DEPARTMENT_COLUMN, INSTITUTION_COLUMN, SHEET_NAME
 from cme_platform.personnel.validation import LABELS, REQUIRED
 from cme_platform.personnel.xlsx_guard import WorkbookRejected, read_rows

@@ -24,10 +24,12 @@ from piccolo.table import Table
 from cme_platform import pii
 from cme_platform.audit.service import AuditEntry, record_many
 from cme_platform.audit.tables import AuditEvent
+from cme_platform.db.transactions import write_transaction
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account, RoleGrant
 from cme_platform.personnel import bulk
 from cme_platform.personnel.account_link import account_values, grant_values
+from cme_platform.personnel.changes import announce
 from cme_platform.personnel.numbers import reserve_person_numbers
 from cme_platform.personnel.service import YEAR_FIELDS
 from cme_platform.personnel.tables import Person, PersonYear
@@ -124,6 +126,17 @@ async def _insert_new(prepared: _NewPeople) -> None:
         await bulk.insert_rows(table, columns, records)
 
 
+IMPORTED_FIELDS: tuple[str, ...] = (
+    "title",
+    "title_level",
+    "status",
+    "establishment",
+    "institution",
+    "department",
+)
+"""The registry facts an import may set, announced for every person it created or updated."""
+
+
 class ImportWriter:
     """Writes an import's valid rows batch by batch inside the caller's transaction.
 
@@ -141,6 +154,8 @@ class ImportWriter:
         self.updated: list[AuditEntry] = []
         self.created_count = 0
         self.updated_count = 0
+        self.people: list[int] = []
+        """The ids of the people created or updated, announced when the import finishes."""
         self._bases: dict[str, dict[str, Any]] | None = None
         self._staged: tuple[list[ValidRow], list[tuple[str, int, int]]] | None = None
         self._prepared: _NewPeople | None = None
@@ -185,6 +200,7 @@ class ImportWriter:
         if old:
             self.updated += await _update(old, self.job_id, self.now)
             self.updated_count += len(old)
+            self.people += [int(r.existing["id"]) for r in old if r.existing]
         if new:
             keys = list(
                 zip(
@@ -196,6 +212,7 @@ class ImportWriter:
             )
             self._staged = (new, keys)
             self.created_count += len(new)
+            self.people += [int(person_id) for _, _, person_id in keys]
 
     def prepare(self) -> None:
         """Build the rows of the staged new people (CPU only: run it in a worker thread)."""
@@ -236,6 +253,7 @@ class ImportWriter:
             finish_entry(self.job_id, file_name, self.created_count, self.updated_count, error_count),
         ]
         await record_many(entries, insert=_insert_audit)
+        await announce(self.people, IMPORTED_FIELDS)
         return self.created_count, self.updated_count
 
 
@@ -284,7 +302,7 @@ async def write_rows(
 
     Returns the numbers of people created and updated.
     """
-    async with Person._meta.db.transaction():
+    async with write_transaction(Person):
         writer = ImportWriter(job_id)
         try:
             for start in range(0, len(rows), BATCH):

@@ -24,6 +24,7 @@ import anyio.to_thread
 from cme_platform import pii
 from cme_platform.api.text_guard import FIELD_MESSAGE, has_control_characters
 from cme_platform.audit.service import record_many
+from cme_platform.db.transactions import write_transaction
 from cme_platform.orgs.tables import Department, Institution
 from cme_platform.personnel import bulk
 from cme_platform.personnel.access import PersonAccess
@@ -210,7 +211,7 @@ async def _validate_while_writing(
     done = len(batches[0])
     writer = ImportWriter(job_id)
     try:
-        async with Person._meta.db.transaction():
+        async with write_transaction(Person):
             try:
                 for raw in [*batches[1:], []]:
                     if mode == "valid" or outcome.error_count == 0:

@@ -20,10 +20,10 @@ from typing import Any
 
 import anyio.to_thread
 
-from cme_platform.api.errors import DomainError, NotFound
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.background import fail_abandoned, spawn
 from cme_platform.db.errors import is_unique_violation
+from cme_platform.errors import DomainError, NotFound
 from cme_platform.files.storage import Storage
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.orgs.tables import Institution

@@ -30,9 +30,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from cme_platform import pii, ratelimit
-from cme_platform.api.errors import DomainError, FieldError, InvalidInput
 from cme_platform.audit.context import current_actor
 from cme_platform.audit.service import record
+from cme_platform.errors import DomainError, FieldError, InvalidInput
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.tenancy.scope import current_tenant
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from cme_platform.api.errors import FieldError, InvalidInput, NotFound
 from cme_platform.audit.service import record
+from cme_platform.errors import FieldError, InvalidInput, NotFound
 from cme_platform.identity.tables import Account
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.personnel import schemas as s

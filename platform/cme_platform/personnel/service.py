@@ -13,12 +13,12 @@ from typing import Any
 import msgspec
 
 from cme_platform import pii
-from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.audit.query import AuditEventPage, object_history
 from cme_platform.audit.service import record
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.db.paging import and_all, starts_with
 from cme_platform.db.transactions import write_transaction
+from cme_platform.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account, RoleGrant
 from cme_platform.orgs.tables import Department, Institution

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from cme_platform.api.errors import FieldError
 from cme_platform.api.text_guard import FIELD_MESSAGE, has_control_characters
+from cme_platform.errors import FieldError
 from cme_platform.identity.id_number import check_character
 from cme_platform.personnel import vocab
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import msgspec
 
-from cme_platform.api.errors import Conflict, FieldError, InvalidInput, NotFound
 from cme_platform.audit.service import record
 from cme_platform.db.transactions import write_transaction
+from cme_platform.errors import Conflict, FieldError, InvalidInput, NotFound
 from cme_platform.orgs.tables import Institution
 from cme_platform.personnel import schemas as s
 from cme_platform.personnel.access import PersonAccess

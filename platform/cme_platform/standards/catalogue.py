@@ -7,8 +7,8 @@ from typing import Literal
 
 import msgspec
 
-from cme_platform.api.errors import FieldError, InvalidInput, NotFound
 from cme_platform.api.params import Quantity
+from cme_platform.errors import FieldError, InvalidInput, NotFound
 from cme_platform.standards.amounts import format_credits
 from cme_platform.standards.engine import Context, Inputs, StandardInputError, compute
 from cme_platform.standards.rules import ByAuthorRank, PerUnit, Standard

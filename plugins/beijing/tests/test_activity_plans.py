@@ -197,6 +197,11 @@ async def test_bad_input_and_other_peoples_plans(
 
     await login(cme_client, bj.tenant, "learner")
     assert (await cme_client.get(API)).status_code == 403
+    await login(cme_client, bj.tenant, "department")  # of the same hospital, but no uploader or reviewer
+    assert (await cme_client.get(API)).status_code == 403
+    assert (await cme_client.get(f"{BJ}/api/files/{file_id}")).status_code == 404, (
+        "the plan file stays closed"
+    )
     await login(cme_client, bj.tenant, "reviewer")  # another hospital's administrator (and the district's)
     assert (await cme_client.post(f"{API}/{saved['id']}/submit")).status_code == 403
 

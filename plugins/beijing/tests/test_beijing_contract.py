@@ -6,8 +6,9 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from cme_beijing.pages import ACTIVITY_FORMS, CREDIT_STANDARDS
+from cme_beijing.pages import ACTIVITY_FORMS
 from cme_beijing.settings import BeijingSettings
+from cme_beijing.standards import STANDARDS
 from cme_platform.identity.roles import Role
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.plugins.settings_view import setting_rows
@@ -53,7 +54,7 @@ def test_the_tenant_file_validates():
 
 def test_vocabulary_has_the_seven_forms_and_twenty_standards():
     assert len(ACTIVITY_FORMS) == 7 and ACTIVITY_FORMS[5].name == "有计划的自学"
-    assert len(CREDIT_STANDARDS) == 20 and CREDIT_STANDARDS[13].name == "住院医师规范化培训"
+    assert len(STANDARDS) == 20 and STANDARDS[13].name == "住院医师规范化培训"
 
 
 def test_setting_rows_describe_every_setting():

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from cme_platform.identity.principal import principal_of
+from cme_admin_ui.kit import page_context
+from cme_platform.identity.current import principal_of
 from cme_platform.tenancy.scope import current_tenant
-from cme_platform.web import page_context
 from litestar import Request, get
 from litestar.response import Template
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from cme_admin_ui.kit import (
     UPLOAD_ROUTE_OPT,
     FormErrors,
@@ -18,13 +19,14 @@ from cme_admin_ui.kit import (
     parse_form,
     read_upload_form,
 )
-from cme_platform.api.errors import DomainError
 from cme_platform.api.params import Id, PageNumber
 from cme_platform.approvals.engine import history
+from cme_platform.errors import DomainError
 from cme_platform.files.receive import FormShape
 from cme_platform.identity.csrf import CSRF_FIELD
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
-from cme_platform.identity.principal import Principal, principal_of
+from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import Role
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
@@ -103,24 +105,19 @@ async def plan_create(request: Request[Any, Any, Any]) -> Template | Redirect:
     received = await read_upload_form(request, principal, shape=PLAN_FORM, purpose=FILE_PURPOSE)
     values = {k: v.strip() for k, v in received.fields.items() if not k.startswith("_")}
     try:
+        fields = {k: values.get(k, "") for k in ("name", "plan_type", "activity_form", "year", "note")}
+        # the fields are checked before the file is kept, so a refused form stores nothing
+        data = parse_form(
+            {**fields, "file_id": 1, "submit": values.get("action") == "submit"}, service.PlanIn
+        )
+        service.check_fields(data)
         if not received.has_file:
             raise FormErrors("请上传计划文件", {"file": "请选择计划文件（PDF、Excel 或图片）"})
         try:
             file_id = await keep_upload(request, principal, received, FILE_PURPOSE)
         except DomainError as exc:
             raise FormErrors(exc.message, {"file": exc.message}) from exc
-        data = parse_form(
-            {
-                "name": values.get("name", ""),
-                "plan_type": values.get("plan_type", ""),
-                "activity_form": values.get("activity_form", ""),
-                "year": values.get("year", ""),
-                "note": values.get("note", ""),
-                "file_id": file_id,
-                "submit": values.get("action") == "submit",
-            },
-            service.PlanIn,
-        )
+        data = msgspec.structs.replace(data, file_id=file_id)
         plan = await service.create_plan(request.app.state.plugin_manager, principal, data)
     except FormErrors as exc:
         return _form(request, values, {"_": exc.message, **exc.errors}, 400)

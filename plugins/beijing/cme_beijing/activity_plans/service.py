@@ -15,13 +15,13 @@ from typing import Annotated, Any
 import msgspec
 import pluggy
 from cme_platform import clock
-from cme_platform.api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.approvals import engine
 from cme_platform.approvals.chains import ApprovalSubject
 from cme_platform.approvals.schemas import Attachment, SubjectSummary, SummaryField
 from cme_platform.audit.service import record
 from cme_platform.db.paging import and_all
 from cme_platform.db.transactions import write_transaction
+from cme_platform.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.files.policy import FileFacts, register_read_rule
 from cme_platform.files.purposes import MB, FilePurpose, register_purpose
 from cme_platform.files.tables import StoredFile
@@ -35,12 +35,15 @@ from cme_platform.plugins.types import PageSlot
 from cme_platform.tenancy.scope import current_tenant
 from piccolo.query.functions.aggregate import Count
 
+from cme_beijing import PLUGIN_NAME
 from cme_beijing.activity_plans import ACTIVITY_FORMS, FILE_PURPOSE, PLAN_TYPES, SUBJECT_TYPE
 from cme_beijing.activity_plans.tables import ActivityPlan
 
 NOT_FOUND = "教学活动计划不存在"
 
-register_purpose(FilePurpose(FILE_PURPOSE, "教学活动计划", ("pdf", "xlsx", "jpeg", "png"), 20 * MB))
+register_purpose(
+    FilePurpose(FILE_PURPOSE, "教学活动计划", ("pdf", "xlsx", "jpeg", "png"), 20 * MB, plugin=PLUGIN_NAME)
+)
 
 
 class PlanStatus(LabelledEnum):
@@ -114,12 +117,18 @@ def _own_institutions(principal: Principal) -> list[int]:
 
 
 def _visible(principal: Principal) -> Any:
-    """Plans of the institutions the caller reaches (every plan of the tenant for the commission)."""
+    """Plans the caller uploads or reviews: every plan for the commission, the district's for its
+    administrators, the institution's own for its administrators; nothing through a department grant."""
     org = OrgAccess.of(principal)
     if org.tenant_wide:
         return ActivityPlan.id.is_not_null()
-    reach = org.institution_filter()
-    return ActivityPlan.institution.is_in(Institution.select(Institution.id).where(reach))
+    clause: Any = ActivityPlan.institution.is_in(sorted(org.institution_ids) or [0])
+    if org.region_ids:
+        in_regions = Institution.select(Institution.id).where(
+            Institution.region.is_in(sorted(org.region_ids))
+        )
+        clause = clause | ActivityPlan.institution.is_in(in_regions)
+    return clause
 
 
 _COLUMNS = (
@@ -182,6 +191,13 @@ async def _row(principal: Principal, plan_id: int) -> dict[str, Any]:
 async def get_plan(principal: Principal, plan_id: int) -> PlanOut:
     """One plan the caller reaches (404 otherwise)."""
     return _out(await _row(principal, plan_id), principal)
+
+
+def check_fields(data: PlanIn) -> None:
+    """Refuse a plan whose name, type or activity form is not acceptable (400 naming the fields)."""
+    errors = _check(data)
+    if errors:
+        raise InvalidInput("请检查标注的字段", errors)
 
 
 def _check(data: PlanIn) -> list[FieldError]:
@@ -298,6 +314,7 @@ class ActivityPlanSubject:
 
     subject_type = SUBJECT_TYPE
     label = "教学活动计划"
+    plugin = PLUGIN_NAME
 
     async def describe(self, subject_ids: Sequence[int], principal: Principal) -> dict[int, SubjectSummary]:
         """Institution, year, type, form and note, and the plan file."""

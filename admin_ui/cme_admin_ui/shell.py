@@ -1,12 +1,11 @@
-"""What every server-rendered page needs: the tenant, the signed-in account, the menu and URL helpers."""
+"""The web shell: what every server-rendered page needs (the tenant, the signed-in account, the menu and
+the ``url()`` helper), for the core's pages and the plugins' alike."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pluggy
-from litestar.connection import ASGIConnection
-
 from cme_platform.identity.csrf import LazyCsrfToken
 from cme_platform.identity.principal import Principal
 from cme_platform.plugins.manager import tenant_hooks
@@ -14,12 +13,8 @@ from cme_platform.plugins.types import MenuEntry
 from cme_platform.tenancy.context import TenantContext
 from cme_platform.tenancy.middleware import tenant_relative_path
 from cme_platform.tenancy.scope import active_tenant_or_none
-
-
-def tenant_url(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> str:
-    """An absolute path inside the request's tenant (adds ``/t/<slug>`` when the tenant came by path)."""
-    root = connection.scope.get("root_path", "") or ""
-    return f"{root}{path if path.startswith('/') else '/' + path}"
+from cme_platform.tenancy.urls import tenant_url
+from litestar.connection import ASGIConnection
 
 
 def menu_for(

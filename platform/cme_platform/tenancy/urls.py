@@ -1,0 +1,13 @@
+"""Paths inside the request's tenant, for redirects and links (core and UI alike)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+
+def tenant_url(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> str:
+    """An absolute path inside the request's tenant (adds ``/t/<slug>`` when the tenant came by path)."""
+    root = connection.scope.get("root_path", "") or ""
+    return f"{root}{path if path.startswith('/') else '/' + path}"

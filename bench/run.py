@@ -50,7 +50,7 @@ from cme_platform.app import create_app
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.compliance.jobs import create_run, get_run
 from cme_platform.compliance.jobs import run as run_recompute
-from cme_platform.compliance.service import year_rules
+from cme_platform.compliance.service import refresh_people, year_rules
 from cme_platform.credits.tables import CreditRecord
 from cme_platform.identity.passwords import hash_password
 from cme_platform.identity.principal import Principal, load_principal_by_id
@@ -80,10 +80,11 @@ IMPORT_TARGET_ROWS_PER_S = 5_000.0
 EXPORT_TARGET_S = 20.0
 COMPLIANCE_TARGET_S = 60.0
 LEARNER_TARGET_MS = 50.0
+REFRESH_TARGET_MS = 20.0
 STATISTICS_TARGET_MS = 300.0
 RSS_GROWTH_LIMIT_MB = 64.0
 """Peak-RSS growth allowed during the recomputation: a loaded year would take gigabytes, not megabytes."""
-STEPS = ("compliance", "learner", "statistics", "list", "import", "export")
+STEPS = ("compliance", "refresh", "learner", "statistics", "list", "import", "export")
 BENCH_PASSWORD = "Bench@2026pw"
 """The password of the benchmark's admin accounts (a throwaway database only)."""
 
@@ -400,6 +401,33 @@ async def compliance_figures(tenant: TenantContext, year: int) -> list[Figure]:
     ]
 
 
+async def refresh_figures(tenant: TenantContext, year: int, requests: int) -> list[Figure]:
+    """One person's stored result re-judged after a change of his credits or title: the work the
+    compliance listener does after the change commits (``refresh_people``), for ``requests`` people
+    spread over the tenant, after the recomputation stored the year."""
+    pm = get_plugin_manager()
+    with scope(tenant):
+        people = await Person.count()
+        step = max(1, people // max(1, requests))
+        ids = [r["id"] for r in await Person.select(Person.id).order_by(Person.id) if r["id"] % step == 0][
+            :requests
+        ]
+        times: list[float] = []
+        for person_id in ids:
+            started = time.perf_counter()
+            await refresh_people(pm, [person_id], year)
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    detail = {
+        "year": year,
+        "people_refreshed": len(times),
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
+        "total": None,
+    }
+    return [request_figure("compliance: refresh one person", detail, REFRESH_TARGET_MS)]
+
+
 async def biggest_department(tenant: TenantContext) -> dict[str, Any]:
     """The department of the biggest institution with the most people.
 
@@ -591,6 +619,9 @@ async def measure(args: argparse.Namespace) -> tuple[str, list[Figure]]:
         if "compliance" in args.only:  # first: the RSS before it is the bare application's
             print("compliance:")
             figures += await compliance_figures(tenant, args.year)
+        if "refresh" in args.only:
+            print("refresh:")
+            figures += await refresh_figures(tenant, args.year, args.requests)
         if {"learner", "statistics"} & set(args.only):
             department = await biggest_department(tenant)
             print(

@@ -125,3 +125,15 @@ async def test_stored_results_follow_a_grant_and_a_title_change(cme_app, cme_cli
     with scope(zj.w.tenant):
         titled = await _stored(zj.person_id, year)
     assert titled["title"] == "主任医师" and titled["title_level"] == "正高"
+
+
+async def test_stored_years_are_the_computed_ones_only(cme_app, zj):
+    from cme_platform.compliance.service import stored_years
+
+    pm = cme_app.state.plugin_manager
+    with scope(zj.w.tenant):
+        assert await stored_years(0) == []
+        for year in (2024, 2026):
+            await store(year_rules(pm, zj.w.tenant, year))
+        assert await stored_years(0) == [2024, 2026], "2025 was never computed: it stays so"
+        assert await stored_years(2025) == [2026]

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pluggy
+from piccolo.query.functions.aggregate import Max, Min
 
 from cme_platform import clock
 from cme_platform.compliance import schemas as s
@@ -549,14 +550,18 @@ async def store(rules: YearRules) -> tuple[int, int]:
 
 
 async def stored_years(since: int) -> list[int]:
-    """The years from ``since`` on that the active tenant has stored results for (computed at least once)."""
-    rows = await (
-        ComplianceResult.select(ComplianceResult.year)
-        .where(ComplianceResult.year >= since)
-        .distinct()
-        .order_by(ComplianceResult.year)
-    )
-    return [int(r["year"]) for r in rows]
+    """The years from ``since`` on that the active tenant has stored results for (computed at least once).
+
+    Index probes only (the first and last year, then one ``EXISTS`` per year between): a ``DISTINCT`` over
+    a province's rows took 30 ms, more than the re-judging itself.
+    """
+    bounds = await ComplianceResult.select(
+        Min(ComplianceResult.year, alias="first"), Max(ComplianceResult.year, alias="last")
+    ).first()
+    if bounds is None or bounds["first"] is None:
+        return []
+    years = range(max(since, int(bounds["first"])), int(bounds["last"]) + 1)
+    return [year for year in years if await ComplianceResult.exists().where(ComplianceResult.year == year)]
 
 
 REFRESH_BATCH = 500

@@ -16,7 +16,6 @@ from piccolo.query.functions.aggregate import Count
 from cme_platform.approvals import engine
 from cme_platform.approvals.access import inbox_clause, may_decide, may_see
 from cme_platform.approvals.schemas import (
-    ActionOut,
     BatchDecisionIn,
     BatchDone,
     DecisionIn,
@@ -127,13 +126,8 @@ async def _request_out(principal: Principal, row: engine.RequestRow) -> RequestO
         submitted_at=row.submitted_at,
         decided_at=row.decided_at,
         can_decide=may_decide(principal, row),
-        history=await history(row.id),
+        history=await engine.history(row.id),
     )
-
-
-async def history(request_id: int) -> list[ActionOut]:
-    """A request's history, oldest first (the caller has checked that it may see the request)."""
-    return await engine.history(request_id)
 
 
 async def get_request(principal: Principal, request_id: int) -> RequestOut:

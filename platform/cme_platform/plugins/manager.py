@@ -130,11 +130,16 @@ def _checker(hint: Any) -> Check:
 
 
 @cache
+def return_hint(hook_name: str) -> Any:
+    """The resolved return annotation of ``hook_name``'s spec."""
+    spec = getattr(hookspecs, hook_name)
+    return typing.get_type_hints(spec, globalns=hookspecs.answer_namespace())["return"]
+
+
+@cache
 def answer_check(hook_name: str) -> Check:
     """The check of one answer of ``hook_name``, from its spec's return annotation."""
-    spec = getattr(hookspecs, hook_name)
-    hints = typing.get_type_hints(spec, globalns=hookspecs.answer_namespace())
-    return _checker(hints["return"])
+    return _checker(return_hint(hook_name))
 
 
 def is_firstresult(hook_name: str) -> bool:
@@ -163,12 +168,9 @@ class CheckedCaller:
         answers = [answer] if self._first else answer
         for value in answers:
             if not (self._first and value is None) and not self._check(value):
-                spec = typing.get_type_hints(
-                    getattr(hookspecs, self.name), globalns=hookspecs.answer_namespace()
-                )
                 raise HookAnswerError(
                     f"{self.name} answered {_describe(value)} ({self._who}); "
-                    f"the spec asks for {spec['return']!r}"
+                    f"the spec asks for {return_hint(self.name)!r}"
                 )
         return answer
 
@@ -187,22 +189,30 @@ class TenantHooks:
             for name, p in pm.list_name_plugin()
             if name != plugin_name and not is_core(name) and p is not None
         ]
+        self._subsets: dict[str, Any] = {}
         self._callers: dict[str, CheckedCaller] = {}
+
+    def _subset(self, hook_name: str) -> Any:
+        """pluggy's caller of ``hook_name`` without the other provinces, built once."""
+        subset = self._subsets.get(hook_name)
+        if subset is None:
+            subset = self._subsets[hook_name] = self._pm.subset_hook_caller(
+                hook_name, remove_plugins=self._others
+            )
+        return subset
 
     def __getattr__(self, hook_name: str) -> Any:
         if not hook_name.startswith("cme_"):
             raise AttributeError(hook_name)
         caller = self._callers.get(hook_name)
         if caller is None:
-            subset = self._pm.subset_hook_caller(hook_name, remove_plugins=self._others)
-            caller = CheckedCaller(hook_name, subset, f"plugin {self.plugin_name!r} or the core's defaults")
-            self._callers[hook_name] = caller
+            who = f"plugin {self.plugin_name!r} or the core's defaults"
+            caller = self._callers[hook_name] = CheckedCaller(hook_name, self._subset(hook_name), who)
         return caller
 
     def hookimpls(self, hook_name: str) -> list[Any]:
         """The implementations of ``hook_name`` this tenant reaches, in call order (for event delivery)."""
-        subset = self._pm.subset_hook_caller(hook_name, remove_plugins=self._others)
-        return list(reversed(subset.get_hookimpls()))
+        return list(reversed(self._subset(hook_name).get_hookimpls()))
 
 
 def tenant_hooks(pm: pluggy.PluginManager, tenant: TenantContext | str) -> Any:

@@ -336,3 +336,13 @@ async def test_stored_results_equal_live_results(world):
         )
         assert json.loads(row["by_category"]) == json.loads(expected["by_category"])
         assert row["met"] is bool(expected["met"])
+
+
+async def test_a_province_without_standards_judges_nobody(world):
+    """No standard (the core's default): every person is "无适用标准", never a placeholder standard."""
+    with scope(world.tenant), frozen_today(TODAY):
+        person = await add_person(world, "无标准", "中级")
+        await CreditRecord.insert(credit(world, person, CAT_I, 500))
+        got = (await results(YearRules(year=YEAR, standards=[], categories=[])))[person]
+    assert got["standard_index"] is None and got["met"] is None
+    assert got["total_credits"] == 500

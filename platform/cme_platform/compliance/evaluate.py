@@ -190,7 +190,7 @@ totals AS MATERIALIZED (
 ),
 pick AS MATERIALIZED (
   SELECT pe.person, MIN(sl.idx) AS idx
-  FROM people pe JOIN std_level sl ON sl.level = '' OR sl.level = pe.title_level
+  FROM people pe JOIN std_level sl ON sl.idx >= 0 AND (sl.level = '' OR sl.level = pe.title_level)
   GROUP BY pe.person
 ),
 req_sum AS MATERIALIZED (

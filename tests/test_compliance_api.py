@@ -234,21 +234,6 @@ async def test_the_commission_recomputes_and_reads_stored_results(cme_client, cw
         assert await AuditEvent.count().where(AuditEvent.action == "compliance.recompute") == 1
 
 
-async def test_abandoned_runs_are_marked_failed(cworld):
-    from cme_platform.compliance.jobs import ABANDONED_MESSAGE, fail_abandoned_runs
-
-    with scope(cworld.tenant):
-        await ComplianceRun.insert(
-            ComplianceRun(year=2026, status="running"), ComplianceRun(year=2025, status="done")
-        )
-    assert await fail_abandoned_runs() == 1
-    with scope(cworld.tenant):
-        rows = await ComplianceRun.select(ComplianceRun.status, ComplianceRun.message).order_by(
-            ComplianceRun.year
-        )
-    assert rows == [{"status": "done", "message": ""}, {"status": "failed", "message": ABANDONED_MESSAGE}]
-
-
 async def test_openapi_and_the_cli_recompute(cme_client, cworld):
     schema = (await cme_client.get("/schema/openapi.json")).json()
     paths = {p for p in schema["paths"] if "compliance" in p}

@@ -22,6 +22,7 @@ from cme_platform.files.tables import StoredFile
 from cme_platform.identity import throttle
 from cme_platform.identity.setup_links import issue_setup_link
 from cme_platform.identity.tables import Account, ApiToken, LoginThrottle, RoleGrant, SetupLink, SmsCode
+from cme_platform.jobs.tables import ScheduleMark
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.numbers import reserve_person_numbers
 from cme_platform.personnel.service import document_columns
@@ -59,6 +60,7 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         SelfEntryGrant: [ENTRY_GRANT_IDS[0]],
         ComplianceResult: [CREDIT_IDS[0]],
         ComplianceRun: [RUN_IDS[0]],
+        ScheduleMark: [RUN_IDS[0]],
     }
 
 
@@ -192,6 +194,7 @@ async def _seed_credits(*worlds: Any) -> None:
                 ComplianceResult(id=credit_id, person=person_id, year=2024, institution=world.institution_id)
             )
             await ComplianceRun.insert(ComplianceRun(id=RUN_IDS[index], year=2024, status="done"))
+            await ScheduleMark.insert(ScheduleMark(id=RUN_IDS[index], name="credits.announce_effective"))
 
 
 def _download_token(world: Any) -> str:
@@ -286,6 +289,8 @@ CREATE_BODIES = {
     "/api/standards/{code:str}/compute": lambda w: {"hours": "2", "project_credits": "3"},
     "/api/personnel/imports": None,  # an upload (multipart); a named institution of A: test_personnel_import
     "/api/compliance/runs": None,  # recomputes the caller's own tenant: nothing of A to point at
+    "/api/compliance/runs/{run_id:int}/cancel": lambda w: {},
+    "/api/personnel/imports/{import_id:int}/cancel": lambda w: {},
     "/api/credits": lambda w: {
         "activity_name": "越权学分",
         "activity_date": "2024-05-18",

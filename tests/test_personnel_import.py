@@ -25,7 +25,7 @@ from cme_platform.personnel.excel_template import (
     template_workbook,
 )
 from cme_platform.personnel.import_reader import WorkbookError, read_workbook
-from cme_platform.personnel.jobs import create_job, fail_abandoned_imports, run_job
+from cme_platform.personnel.jobs import create_job, run_job
 from cme_platform.personnel.tables import Person, PersonImport, PersonYear
 from cme_platform.tenancy.scope import scope
 from cme_platform.testkit.world import OrgWorld
@@ -236,15 +236,6 @@ async def test_institution_out_of_reach_reveals_nothing(world: OrgWorld, tmp_pat
     assert {(e["field"], e["message"]) for e in job["errors"]} == {
         ("单位编码", "单位编码“AI2”不存在或不在您的管理范围内")
     }
-
-
-async def test_abandoned_jobs_are_failed_at_startup(world: OrgWorld) -> None:
-    with scope(world.tenant):
-        job_id = await create_job(file_name="a.xlsx", mode="all", institution_id=None, account_id=None)
-    assert await fail_abandoned_imports() == 1
-    with scope(world.tenant):
-        job = await PersonImport.select().where(PersonImport.id == job_id).first()
-    assert job is not None and job["status"] == "failed" and "重启" in job["message"]
 
 
 # -- over HTTP -----------------------------------------------------------------------------------

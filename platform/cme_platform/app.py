@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -109,16 +111,20 @@ async def _start_database(app: Litestar) -> None:
         await start(max_size=10)
 
 
-async def _fail_abandoned_imports(app: Litestar) -> None:
-    from cme_platform.personnel.jobs import fail_abandoned_imports
+async def _start_jobs(app: Litestar) -> None:
+    """Open the job queue (and, unless ``CME_JOBS_IN_PROCESS=0``, a worker inside this process), one per
+    event loop the app's lifespan runs on (tests run one app on several)."""
+    from cme_platform.jobs.worker import InProcessJobs
 
-    await fail_abandoned_imports()
+    jobs = InProcessJobs(app.state.plugin_manager, app.state.settings)
+    app.state.jobs[asyncio.get_running_loop()] = jobs
+    await jobs.start()
 
 
-async def _fail_abandoned_compliance_runs(app: Litestar) -> None:
-    from cme_platform.compliance.jobs import fail_abandoned_runs
-
-    await fail_abandoned_runs()
+async def _stop_jobs(app: Litestar) -> None:
+    jobs = app.state.jobs.pop(asyncio.get_running_loop(), None)
+    if jobs is not None:
+        await jobs.stop()
 
 
 async def _stop_database(app: Litestar) -> None:
@@ -187,11 +193,12 @@ def create_app(
         before_send=[add_security_headers],
         after_exception=[record_forbidden],
         request_max_body_size=settings.max_body_bytes,
-        on_startup=[_start_database, _fail_abandoned_imports, _fail_abandoned_compliance_runs],
-        on_shutdown=[_stop_database],
+        on_startup=[_start_database, _start_jobs],
+        on_shutdown=[_stop_jobs, _stop_database],
         debug=settings.debug,
     )
     app.state.settings = settings
     app.state.plugin_manager = pm
+    app.state.jobs = weakref.WeakKeyDictionary()
     app.state.tenant_directory = TenantDirectory(settings.base_domain)
     return app

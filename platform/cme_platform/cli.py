@@ -34,15 +34,26 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Port to listen on (default CME_PORT, 8000).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default CME_WORKERS, 1).")
 @click.option("--reload", is_flag=True, help="Restart on code changes (development only, one worker).")
-def serve(host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
+@click.option(
+    "--jobs/--no-jobs",
+    default=None,
+    help="Run background jobs inside each server process (default CME_JOBS_IN_PROCESS, yes); "
+    "say --no-jobs where `cme worker` runs them.",
+)
+def serve(host: str | None, port: int | None, workers: int | None, reload: bool, jobs: bool | None) -> None:
     """Serve the web UI and the JSON API with uvicorn.
 
     Run `cme migrate` first. Sessions live in the database, so several workers and instances share them.
     Behind a TLS proxy, set FORWARDED_ALLOW_IPS to the proxy's address so that X-Forwarded-Proto marks
     requests as HTTPS (cookies then get the Secure attribute).
     """
+    import os
+
     import uvicorn
 
+    if jobs is not None:
+        os.environ["CME_JOBS_IN_PROCESS"] = "1" if jobs else "0"
+        get_settings.cache_clear()
     settings = get_settings()
     uvicorn.run(
         "cme_platform.asgi:app",
@@ -54,6 +65,24 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
         log_level="info",
         log_config=server_log_config(),
     )
+
+
+@main.command()
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=4, help="Jobs run at the same time (default 4)."
+)
+def worker(concurrency: int) -> None:
+    """Run background jobs (imports, recomputations, scheduled jobs) until SIGINT or SIGTERM.
+
+    Start any number, on any machines that reach the database; then serve with `cme serve --no-jobs`.
+    A worker that stops puts its running jobs back in the queue; one that dies has them retried by
+    another after CME_JOB_HEARTBEAT_SECONDS (60).
+    """
+    from cme_platform.jobs.worker import run_worker
+    from cme_platform.plugins.manager import get_plugin_manager
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _run(run_worker(get_plugin_manager(), get_settings(), concurrency=concurrency))
 
 
 def mask_access_log(record: logging.LogRecord) -> bool:
@@ -343,7 +372,9 @@ def demo(serve: bool) -> None:
     if serve:
         serve_cmd = main.get_command(click.Context(main), "serve")
         assert serve_cmd is not None
-        click.Context(serve_cmd).invoke(serve_cmd, host=None, port=None, workers=None, reload=False)
+        click.Context(serve_cmd).invoke(
+            serve_cmd, host=None, port=None, workers=None, reload=False, jobs=None
+        )
 
 
 def _pad(text: str, width: int) -> str:

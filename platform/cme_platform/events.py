@@ -32,7 +32,8 @@ class CreditChange(msgspec.Struct, frozen=True, kw_only=True):
 
     action: str
     """What happened: ``posted``, ``created``, ``submitted``, ``advanced``, ``approved``, ``rejected``,
-    ``returned`` or ``corrected``."""
+    ``returned`` or ``corrected``; ``effective`` when approved records started to count by date (the
+    daily job of :mod:`cme_platform.credits.daily`)."""
     record_ids: tuple[int, ...]
     person_ids: tuple[int, ...]
     years: tuple[int, ...]

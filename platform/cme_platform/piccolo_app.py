@@ -21,6 +21,7 @@ from cme_platform.identity.tables import (
     SetupLink,
     SmsCode,
 )
+from cme_platform.jobs.tables import ScheduleMark
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
 from cme_platform.ratelimit import RateCounter
@@ -58,6 +59,7 @@ APP_CONFIG = AppConfig(
         SelfEntryGrant,
         ComplianceResult,
         ComplianceRun,
+        ScheduleMark,
         RateCounter,
     ],
     migration_dependencies=[],

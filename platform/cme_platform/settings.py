@@ -57,6 +57,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     upload_max_bytes: int = 52_428_800
     download_link_seconds: int = 600
     clock_offset_days: int = 0
+    jobs_in_process: bool = True
+    job_heartbeat_seconds: int = 60
+    job_sweep_seconds: int = 30
+    job_poll_seconds: float = 0.2
 
     @property
     def is_postgres(self) -> bool:
@@ -120,6 +124,10 @@ def load_settings() -> Settings:
         upload_max_bytes=int(os.environ.get("CME_UPLOAD_MAX_BYTES", "52428800")),
         download_link_seconds=int(os.environ.get("CME_DOWNLOAD_LINK_SECONDS", "600")),
         clock_offset_days=int(os.environ.get("CME_CLOCK_OFFSET_DAYS", "0")),
+        jobs_in_process=_env_bool("CME_JOBS_IN_PROCESS", True),
+        job_heartbeat_seconds=int(os.environ.get("CME_JOB_HEARTBEAT_SECONDS", "60")),
+        job_sweep_seconds=int(os.environ.get("CME_JOB_SWEEP_SECONDS", "30")),
+        job_poll_seconds=float(os.environ.get("CME_JOB_POLL_SECONDS", "0.2")),
     )
 
 

@@ -9,15 +9,15 @@ from typing import Annotated, Any
 import msgspec
 from cme_platform import clock
 from cme_platform.api.params import Id, PageNumber
-from cme_platform.background import ACTIVE_STATUSES
 from cme_platform.compliance import jobs, service
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.api import MAX_YEAR, MIN_YEAR, provide_result_filter, rules_for, start_recompute
 from cme_platform.compliance.evaluate import Selection
-from cme_platform.errors import DomainError
+from cme_platform.errors import Conflict, DomainError
 from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_login, requires_role
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
+from cme_platform.jobs.kinds import UNFINISHED_STATUSES
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.vocab import TITLE_LEVELS
 from cme_platform.tenancy.urls import tenant_url
@@ -146,7 +146,8 @@ async def _runs_page(request: Request[Any, Any, Any], error: str = "", status_co
             "runs": runs,
             "years": _years(),
             "error": error,
-            "active": any(r.status in ACTIVE_STATUSES for r in runs.items),
+            "active": any(r.status in UNFINISHED_STATUSES for r in runs.items),
+            "unfinished": UNFINISHED_STATUSES,
         },
         status_code=status_code,
     )
@@ -174,6 +175,16 @@ async def start_run(request: Request[Any, Any, Any]) -> Template | Redirect:
     return Redirect(tenant_url(request, "/compliance/runs"), status_code=303)
 
 
+@post("/compliance/runs/{run_id:int}/cancel", guards=[requires_role(Role.COMMISSION_ADMIN)], status_code=303)
+async def cancel_run(request: Request[Any, Any, Any], run_id: Id) -> Template | Redirect:
+    """Cancel a recomputation that has not finished, then show the list."""
+    try:
+        await jobs.cancel_run(run_id)
+    except DomainError as exc:
+        return await _runs_page(request, exc.message, 409 if isinstance(exc, Conflict) else 404)
+    return Redirect(tenant_url(request, "/compliance/runs"), status_code=303)
+
+
 routes = [
     Router(
         path="/",
@@ -185,6 +196,7 @@ routes = [
             standards_page,
             runs_page,
             start_run,
+            cancel_run,
         ],
         include_in_schema=False,
     )

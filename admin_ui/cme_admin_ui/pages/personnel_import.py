@@ -8,17 +8,17 @@ import runs. ``/personnel/export.xlsx`` downloads the list page's filtered peopl
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any, Literal
 
 from cme_platform.api.params import Id, PageNumber
-from cme_platform.audit.query import CHINA_TIME
-from cme_platform.background import ACTIVE_STATUSES
-from cme_platform.errors import DomainError
+from cme_platform.errors import Conflict, DomainError
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT
 from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES
+from cme_platform.jobs.kinds import UNFINISHED_STATUSES
 from cme_platform.personnel import jobs
 from cme_platform.personnel import schemas as s
 from cme_platform.personnel.access import PersonAccess
@@ -56,7 +56,6 @@ async def _render(
             "modes": MODES,
             "purpose": IMPORT_PURPOSE.name,
             "error": error,
-            "china_time": lambda moment: moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
         },
         status_code=error.status_code if error else 200,
     )
@@ -93,9 +92,18 @@ async def import_page(request: Request[Any, Any, Any], import_id: Id) -> Templat
             **page_context(request),
             "job": job,
             "modes": MODES,
-            "running": job.status in ACTIVE_STATUSES,
+            "running": job.status in UNFINISHED_STATUSES,
         },
     )
+
+
+@post("/imports/{import_id:int}/cancel", status_code=303)
+async def cancel(request: Request[Any, Any, Any], import_id: Id) -> Redirect:
+    """Cancel an import that has not finished, then show it again (one that has ended shows its outcome)."""
+    principal, access = await _caller(request)
+    with contextlib.suppress(Conflict):
+        await jobs.cancel_import(access, principal.account_id, import_id)
+    return Redirect(tenant_url(request, f"/personnel/imports/{import_id}"), status_code=303)
 
 
 @get("/export.xlsx", dependencies={"filters": Provide(provide_person_filter, sync_to_thread=False)})
@@ -110,7 +118,7 @@ async def export(
 routes = [
     Router(
         path="/personnel",
-        route_handlers=[imports_page, upload, import_page, export],
+        route_handlers=[imports_page, upload, import_page, cancel, export],
         guards=[requires_role(*ORG_ADMIN_ROLES)],
         include_in_schema=False,
     )

@@ -10,7 +10,6 @@ from litestar.params import JSONBody, Parameter, QueryParameter
 
 from cme_platform import clock
 from cme_platform.api.params import DepartmentFilter, Id, InstitutionFilter, PageNumber, PageSize
-from cme_platform.audit.context import current_actor
 from cme_platform.compliance import export, jobs, service
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.evaluate import Selection
@@ -178,14 +177,20 @@ class ComplianceRunController(Controller):
     async def get_run(self, run_id: Id) -> s.RunOut:
         return await jobs.get_run(run_id)
 
+    @post(
+        "/{run_id:int}/cancel",
+        summary="Cancel a recomputation that has not finished (409 when it has)",
+        status_code=200,
+    )
+    async def cancel_run(self, run_id: Id) -> s.RunOut:
+        return await jobs.cancel_run(run_id)
+
 
 async def start_recompute(request: Request[Any, Any, Any], principal: Principal, year: int) -> s.RunOut:
     """Validate ``year``, create the run and start it in the background."""
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInput("请检查标注的字段", [FieldError("year", f"年度：应在 {MIN_YEAR}–{MAX_YEAR} 之间")])
-    rules = rules_for(request, year)
-    run_id = await jobs.create_run(year, principal.account_id)
-    jobs.start_run(current_tenant(), current_actor(), run_id, rules)
+    run_id = await jobs.start_run(year, principal.account_id, request.app.state.settings)
     return await jobs.get_run(run_id)
 
 

@@ -1,11 +1,11 @@
 """Recomputation jobs: a :class:`ComplianceRun` row and the tenant-year's results rewritten in the background.
 
-``POST /api/compliance/runs`` creates a ``queued`` run and starts :func:`start_run`, an asyncio task in
-the server process that calls :func:`cme_platform.compliance.service.store` (one set-based statement) and
-saves the outcome. Progress is saved in short transactions of its own so the page can poll it. A server
-that stops mid-run leaves it ``queued`` or ``running``; :func:`fail_abandoned_runs` marks such runs failed
-at start-up (the data transaction was rolled back, the previous results are intact). The CLI
-``cme compliance recompute`` runs the same :func:`run` in the foreground.
+``POST /api/compliance/runs`` creates a ``queued`` run and queues a job of kind :data:`RECOMPUTE`; a
+worker calls :func:`cme_platform.compliance.service.store` (one set-based statement) and saves the
+outcome. Progress is saved in short transactions of its own so the page can poll it. A worker that dies
+mid-run leaves the data transaction rolled back (the previous results are intact); the queue retries the
+job once on another worker, or the run is marked failed with the reason. The CLI ``cme compliance
+recompute`` runs the same :func:`run` in the foreground.
 """
 
 from __future__ import annotations
@@ -20,47 +20,107 @@ import pluggy
 
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.audit.service import record
-from cme_platform.background import fail_abandoned, spawn
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.service import YearRules, store, year_rules
 from cme_platform.compliance.tables import ComplianceRun
-from cme_platform.errors import NotFound
-from cme_platform.tenancy.context import TenantContext
+from cme_platform.errors import Conflict, NotFound
+from cme_platform.jobs import queue
+from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
+from cme_platform.settings import Settings
 from cme_platform.tenancy.registry import load_tenants
-from cme_platform.tenancy.scope import scope
+from cme_platform.tenancy.scope import current_tenant, scope
 
 log = logging.getLogger("cme.compliance")
 
-STATUS_LABELS = {"queued": "排队中", "running": "计算中", "done": "已完成", "failed": "失败"}
-ABANDONED_MESSAGE = "服务器在计算过程中重启，本次重算未完成，原有结果未改变，请重新发起"
+STATUS_LABELS = {
+    "queued": "排队中",
+    "running": "计算中",
+    "done": "已完成",
+    "failed": "失败",
+    "cancelled": "已取消",
+}
 INTERNAL_ERROR = "重算时发生内部错误，原有结果未改变"
+KIND = "compliance.recompute"
 
 
-async def create_run(year: int, account_id: int | None) -> int:
+async def create_run(year: int, account_id: int | None, job_key: str = "") -> int:
     """A new ``queued`` run of the active tenant; returns its id."""
-    run_row = ComplianceRun(year=year, created_by=account_id)
+    run_row = ComplianceRun(year=year, created_by=account_id, job_key=job_key)
     await run_row.save()
     return int(run_row.id)
 
 
-async def _save(run_id: int, **values: Any) -> None:
+async def start_run(year: int, account_id: int | None, settings: Settings) -> int:
+    """Create a run of ``year`` and queue its job; returns the run's id."""
+    key = queue.new_key(KIND)
+    run_id = await create_run(year, account_id, key)
+    await queue.enqueue(KIND, key, {"run_id": run_id}, settings=settings)
+    return run_id
+
+
+async def _perform(job: RunningJob, run_id: int) -> dict[str, Any] | None:
+    """The job: recompute the run's year, unless the run is not this job's (or no longer waits)."""
+    row = (
+        await ComplianceRun.select(ComplianceRun.year, ComplianceRun.job_key, ComplianceRun.status)
+        .where(ComplianceRun.id == run_id)
+        .first()
+    )
+    if row is None or row["job_key"] != job.key or row["status"] not in UNFINISHED_STATUSES:
+        return None
+    ok = await run(run_id, year_rules(job.plugin_manager, current_tenant(), row["year"]))
+    return {"ok": ok}
+
+
+async def _given_up(args: Any, why: GiveUp) -> None:
+    """Mark the run cancelled or failed (the data transaction was rolled back: results are intact)."""
+    await _save_unfinished(
+        int(args["run_id"]),
+        status="cancelled" if why.cancelled else "failed",
+        message=why.reason if why.cancelled else f"{why.reason}，本次重算未完成，原有结果未改变，请重新发起",
+        finished_at=datetime.now(UTC),
+    )
+
+
+RECOMPUTE = JobKind(name=KIND, label="达标重算", run=_perform, given_up=_given_up, timeout=30 * 60, retries=2)
+"""Recompute a tenant-year; retried once after a worker died (the results are rewritten in one
+transaction, so an attempt that broke off changed nothing)."""
+
+
+async def cancel_run(run_id: int) -> s.RunOut:
+    """Cancel a run that has not finished (409 when it has)."""
+    row = (
+        await ComplianceRun.select(ComplianceRun.job_key, ComplianceRun.status)
+        .where(ComplianceRun.id == run_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("重算记录不存在")
+    if row["status"] not in UNFINISHED_STATUSES or not await queue.cancel(row["job_key"]):
+        raise Conflict("这次重算已经结束，无法取消")
+    await _save_unfinished(run_id, status="cancelled", message="已取消", finished_at=datetime.now(UTC))
+    return await get_run(run_id)
+
+
+async def _save_unfinished(run_id: int, **values: Any) -> None:
     async with ComplianceRun._meta.db.transaction():
-        await ComplianceRun.update(values).where(ComplianceRun.id == run_id)
+        await ComplianceRun.update(values).where(
+            (ComplianceRun.id == run_id) & ComplianceRun.status.is_in(list(UNFINISHED_STATUSES))
+        )
 
 
 async def run(run_id: int, rules: YearRules) -> bool:
     """Recompute the run's year (inside the tenant's scope); saves the outcome, True when it succeeded."""
-    await _save(run_id, status="running", message="正在计算")
+    await _save_unfinished(run_id, status="running", message="正在计算")
     started = time.monotonic()
     try:
         people, met = await store(rules)
     except Exception:
         log.exception("compliance run %s failed", run_id)
-        await _save(run_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
+        await _save_unfinished(run_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
         return False
     seconds = round(time.monotonic() - started)
     message = f"已完成：{people} 人，达标 {met} 人"
-    await _save(
+    await _save_unfinished(
         run_id,
         status="done",
         people=people,
@@ -77,16 +137,6 @@ async def run(run_id: int, rules: YearRules) -> bool:
         after={"year": rules.year, "people": people, "met": met, "seconds": seconds},
     )
     return True
-
-
-def start_run(tenant: TenantContext, actor: Actor, run_id: int, rules: YearRules) -> None:
-    """Run ``run_id`` as a background task of this process."""
-    spawn(tenant, actor, run(run_id, rules), name=f"compliance-run-{run_id}")
-
-
-async def fail_abandoned_runs() -> int:
-    """Mark every tenant's ``queued``/``running`` runs failed (called at start-up); returns how many."""
-    return await fail_abandoned(ComplianceRun, ABANDONED_MESSAGE)
 
 
 def run_out(row: dict[str, Any]) -> s.RunOut:

@@ -47,6 +47,13 @@ class ComplianceListener:
             await self._refresh(change.person_ids, min(change.years, default=clock.today().year))
 
     @hookimpl
+    async def cme_credit_effective(self, tenant: TenantContext, change: CreditChange) -> None:
+        """Re-judge the people whose approved credits started to count by date (the daily job's
+        ``effective`` change; a credit that counts at approval was re-judged by ``cme_credit_changed``)."""
+        if change.action not in SUM_CHANGING:
+            await self._refresh(change.person_ids, min(change.years, default=clock.today().year))
+
+    @hookimpl
     async def cme_person_changed(self, tenant: TenantContext, change: PersonChange) -> None:
         """Re-judge the people whose judged facts changed: from the earliest per-year fact, or in every
         stored year for the current facts (a year without its own entry is judged by them); a new phone

@@ -49,6 +49,7 @@ class ComplianceRun(TenantOwned, Table, tablename="compliance_run"):
 
     year = Integer(null=False)
     status = Varchar(length=16, null=False, default="queued")
+    job_key = Varchar(length=96, null=False, default="")
     people = Integer(null=False, default=0)
     met = Integer(null=False, default=0)
     message = Varchar(length=500, null=False, default="")

@@ -18,12 +18,10 @@ from litestar.params import QueryParameter
 
 from cme_platform.api.openapi import RATE_LIMITED, upload_operation
 from cme_platform.api.params import Id, OptionalId, PageNumber, PageSize
-from cme_platform.audit.context import current_actor
 from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
 from cme_platform.files.purposes import MB, FilePurpose, register_purpose
 from cme_platform.files.service import content_disposition
-from cme_platform.files.storage import storage_for
 from cme_platform.identity.principal import Principal
 from cme_platform.orgs.tables import Institution
 from cme_platform.personnel import jobs
@@ -32,7 +30,6 @@ from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.api import PersonnelController
 from cme_platform.personnel.excel_template import template_workbook
 from cme_platform.personnel.export import export_file_name, export_people
-from cme_platform.tenancy.scope import current_tenant
 
 IMPORT_PURPOSE = register_purpose(FilePurpose("personnel_import", "人员导入表格", ("xlsx",), 50 * MB))
 """The upload purpose of import files (xlsx only, up to 50 MB)."""
@@ -71,7 +68,10 @@ async def start_upload_import(
     if file.purpose != IMPORT_PURPOSE.name:
         message = f"请以用途 {IMPORT_PURPOSE.name} 上传导入表格"
         raise InvalidInput(message, [FieldError("purpose", message)])
-    job_id = await jobs.create_job(
+    return await jobs.start_job(
+        request.app.state.settings,
+        access,
+        file_key=file.key,
         file_name=file.original_name,
         mode=mode,
         institution_id=institution_id,
@@ -79,17 +79,6 @@ async def start_upload_import(
         file_id=file.id,
         file_sha256=file.sha256,
     )
-    settings = request.app.state.settings
-    jobs.start_job(
-        current_tenant(),
-        current_actor(),
-        job_id,
-        storage=storage_for(settings),
-        key=file.key,
-        tmp_dir=settings.data_dir / "tmp" / "imports",
-        access=access,
-    )
-    return job_id
 
 
 def xlsx_response(content: bytes, name: str) -> Response[bytes]:
@@ -156,6 +145,14 @@ class PersonImportController(PersonnelController):
     @get("/imports/{import_id:int}", summary="An import's progress, counts and row errors")
     async def get_import(self, principal: Caller, access: Access, import_id: Id) -> s.PersonImportOut:
         return await jobs.get_import(access, principal.account_id, import_id)
+
+    @post(
+        "/imports/{import_id:int}/cancel",
+        summary="Cancel an unfinished import (409 once it ended)",
+        status_code=200,
+    )
+    async def cancel_import(self, principal: Caller, access: Access, import_id: Id) -> s.PersonImportOut:
+        return await jobs.cancel_import(access, principal.account_id, import_id)
 
     @get(
         "/import-template",

@@ -1,12 +1,12 @@
-"""Import jobs: the ``PersonImport`` row, running an import with progress, background tasks, recovery.
+"""Import jobs: the ``PersonImport`` row, running an import with progress on the job queue.
 
-An upload creates a job row (``queued``) and starts :func:`start_job`, an asyncio task in the server
-process that fetches the stored file, reads it, validates every row and writes the people. Progress and
-the outcome are saved in short transactions of their own, separate from the data transaction, so the
-page can poll them while the import runs. The CLI runs the same :func:`run_job` in the foreground.
+An upload creates a job row (``queued``) and queues a job of kind :data:`IMPORT`; a worker fetches the
+stored file, reads it, validates every row and writes the people. Progress and the outcome are saved in
+short transactions of their own, separate from the data transaction, so the page can poll them while the
+import runs. The CLI runs the same :func:`run_job` in the foreground.
 
-A server that stops mid-import leaves its jobs ``queued`` or ``running``; :func:`fail_abandoned_imports`
-marks them failed when the application starts (the data transaction itself was rolled back).
+A worker that dies mid-import leaves the data transaction rolled back; the queue retries the job once on
+another worker, or the row is marked failed with the reason. A cancelled import is marked cancelled.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+import msgspec
 
 from cme_platform.audit.context import Actor, acting_as
-from cme_platform.background import fail_abandoned, spawn
 from cme_platform.db.errors import is_unique_violation
-from cme_platform.errors import DomainError, NotFound
-from cme_platform.files.storage import Storage
+from cme_platform.errors import Conflict, DomainError, NotFound
+from cme_platform.files.storage import Storage, storage_for
+from cme_platform.jobs import queue
+from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.orgs.tables import Institution
 from cme_platform.personnel.access import PersonAccess
@@ -32,16 +34,21 @@ from cme_platform.personnel.import_reader import read_workbook
 from cme_platform.personnel.importer import ImportOutcome, import_people
 from cme_platform.personnel.schemas import ImportRowError, PersonImportOut, PersonImportPage
 from cme_platform.personnel.tables import PersonImport
-from cme_platform.tenancy.context import TenantContext
+from cme_platform.settings import Settings
 from cme_platform.tenancy.registry import load_tenants
 from cme_platform.tenancy.scope import scope
 
 log = logging.getLogger("cme.personnel.import")
 
-ABANDONED_MESSAGE = "服务器在导入过程中重启，本次导入未完成，未写入任何数据，请重新上传"
 INTERNAL_ERROR = "导入时发生内部错误，未写入任何数据"
 CONCURRENT_CHANGE = "导入期间有相同证件号码的人员被其他操作登记，未写入任何数据，请重新上传"
-STATUS_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
+STATUS_LABELS = {
+    "queued": "排队中",
+    "running": "进行中",
+    "done": "已完成",
+    "failed": "失败",
+    "cancelled": "已取消",
+}
 """Job statuses and how the pages name them."""
 
 Report = Callable[[dict[str, Any]], Awaitable[None]]
@@ -55,9 +62,11 @@ async def create_job(
     account_id: int | None,
     file_id: int | None = None,
     file_sha256: str = "",
+    job_key: str = "",
 ) -> int:
     """A new ``queued`` job row of the active tenant; returns its id."""
     job = PersonImport(
+        job_key=job_key,
         file=file_id,
         file_name=file_name[:255],
         file_sha256=file_sha256,
@@ -70,9 +79,11 @@ async def create_job(
 
 
 async def _save(job_id: int, **values: Any) -> None:
-    """Update the job row in a short transaction of its own."""
+    """Update the job row, while it has not finished, in a short transaction of its own."""
     async with PersonImport._meta.db.transaction():
-        await PersonImport.update(values).where(PersonImport.id == job_id)
+        await PersonImport.update(values).where(
+            (PersonImport.id == job_id) & PersonImport.status.is_in(list(UNFINISHED_STATUSES))
+        )
 
 
 async def run_job(
@@ -159,43 +170,65 @@ async def _fetch(storage: Storage, key: str, tmp_dir: Path) -> Path:
     return Path(handle.name)
 
 
-async def _fetch_and_run(
-    job_id: int, storage: Storage, key: str, tmp_dir: Path, access: PersonAccess
-) -> None:
+KIND = "personnel.import"
+
+
+async def start_job(settings: Settings, access: PersonAccess, *, file_key: str, **row: Any) -> int:
+    """Create an import row (``row``: :func:`create_job`'s fields) and queue its job; returns its id."""
+    key = queue.new_key(KIND)
+    job_id = await create_job(job_key=key, **row)
+    args = {"import_id": job_id, "file_key": file_key, "access": msgspec.to_builtins(access)}
+    await queue.enqueue(KIND, key, args, settings=settings)
+    return job_id
+
+
+async def _perform(job: RunningJob, import_id: int, file_key: str, access: dict[str, Any]) -> None:
+    """The job: fetch the stored workbook and run the import, unless the row is not this job's."""
+    row = (
+        await PersonImport.select(PersonImport.job_key, PersonImport.status)
+        .where(PersonImport.id == import_id)
+        .first()
+    )
+    if row is None or row["job_key"] != job.key or row["status"] not in UNFINISHED_STATUSES:
+        return
+    settings = job.settings
     try:
-        path = await _fetch(storage, key, tmp_dir)
+        path = await _fetch(storage_for(settings), file_key, settings.data_dir / "tmp" / "imports")
     except Exception:
-        log.exception("personnel import %s: stored file unreadable", job_id)
-        await _save(job_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
+        log.exception("personnel import %s: stored file unreadable", import_id)
+        await _save(import_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
         return
     try:
-        await run_job(job_id, path, access)
+        await run_job(import_id, path, msgspec.convert(access, PersonAccess))
     finally:
         path.unlink(missing_ok=True)
 
 
-def start_job(
-    tenant: TenantContext,
-    actor: Actor,
-    job_id: int,
-    *,
-    storage: Storage,
-    key: str,
-    tmp_dir: Path,
-    access: PersonAccess,
-) -> None:
-    """Run job ``job_id`` on the stored file ``key`` as a background task of this process."""
-    spawn(
-        tenant,
-        actor,
-        _fetch_and_run(job_id, storage, key, tmp_dir, access),
-        name=f"personnel-import-{job_id}",
+async def _given_up(args: Any, why: GiveUp) -> None:
+    """Mark the import cancelled or failed (its data transaction was rolled back)."""
+    message = why.reason if why.cancelled else f"{why.reason}，本次导入未写入任何数据，请重新上传"
+    await _save(
+        int(args["import_id"]),
+        status="cancelled" if why.cancelled else "failed",
+        message=message,
+        finished_at=datetime.now(UTC),
     )
 
 
-async def fail_abandoned_imports() -> int:
-    """Mark every tenant's ``queued``/``running`` jobs failed (called at start-up); returns how many."""
-    return await fail_abandoned(PersonImport, ABANDONED_MESSAGE)
+IMPORT = JobKind(name=KIND, label="人员导入", run=_perform, given_up=_given_up, timeout=60 * 60, retries=2)
+"""Import people from a stored workbook; retried once after a worker died (the people are written in
+one transaction, so an attempt that broke off wrote nothing)."""
+
+
+async def cancel_import(access: PersonAccess, account_id: int, job_id: int) -> PersonImportOut:
+    """Cancel an import the caller sees that has not finished (409 when it has)."""
+    job = await get_import(access, account_id, job_id)
+    row = await PersonImport.select(PersonImport.job_key).where(PersonImport.id == job.id).first()
+    assert row is not None
+    if job.status not in UNFINISHED_STATUSES or not await queue.cancel(row["job_key"]):
+        raise Conflict("这次导入已经结束，无法取消")
+    await _save(job_id, status="cancelled", message="已取消", finished_at=datetime.now(UTC))
+    return await get_import(access, account_id, job_id)
 
 
 def _visible(access: PersonAccess, account_id: int) -> Any:

@@ -91,6 +91,7 @@ class PersonImport(TenantOwned, Table, tablename="personnel_import"):
     mode = Varchar(length=16, null=False, default="all")
     institution = ForeignKey(Institution, null=True, on_delete=OnDelete.set_null)
     status = Varchar(length=16, null=False, default="queued")
+    job_key = Varchar(length=96, null=False, default="")
     total_rows = Integer(null=False, default=0)
     processed_rows = Integer(null=False, default=0)
     created_count = Integer(null=False, default=0)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
     from cme_platform.identity.sms_gateway import SmsGateway
+    from cme_platform.jobs.kinds import JobKind
     from cme_platform.plugins.types import MenuEntry
     from cme_platform.standards.rules import Standard
     from cme_platform.tenancy.context import TenantContext
@@ -38,6 +39,16 @@ class CoreDefaults:
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self._pm = pm
+
+    @hookimpl
+    def cme_job_kinds(self) -> list[JobKind]:
+        """People imports, tenant-year compliance recomputation, the daily announcement of credits that
+        start to count."""
+        from cme_platform.compliance.jobs import RECOMPUTE
+        from cme_platform.credits.daily import ANNOUNCE_EFFECTIVE
+        from cme_platform.personnel.jobs import IMPORT
+
+        return [IMPORT, RECOMPUTE, ANNOUNCE_EFFECTIVE]
 
     @hookimpl(trylast=True)
     def cme_institution_levels(self, tenant: TenantContext) -> list[str]:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from cme_platform.events import CreditChange, PersonChange
     from cme_platform.identity.principal import Principal
     from cme_platform.identity.sms_gateway import SmsGateway
+    from cme_platform.jobs.kinds import JobKind
     from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo
     from cme_platform.standards.rules import Standard
     from cme_platform.tenancy.context import TenantContext
@@ -68,6 +69,7 @@ def answer_namespace() -> dict[str, Any]:
     from cme_platform.events import CreditChange, PersonChange  # noqa: F401
     from cme_platform.identity.principal import Principal  # noqa: F401
     from cme_platform.identity.sms_gateway import SmsGateway  # noqa: F401
+    from cme_platform.jobs.kinds import JobKind  # noqa: F401
     from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo  # noqa: F401
     from cme_platform.standards.rules import Standard  # noqa: F401
     from cme_platform.tenancy.context import TenantContext  # noqa: F401
@@ -133,6 +135,17 @@ def cme_piccolo_apps() -> list[str]:
     Returns dotted module paths of ``piccolo_app`` modules (each defining ``APP_CONFIG``); their
     migrations run after the core's. A plugin's tenant-owned tables must use
     :class:`~cme_platform.tenancy.tables.TenantOwned`.
+    """
+
+
+@hookspec
+def cme_job_kinds() -> list[JobKind]:
+    """Contribute kinds of background job (:class:`~cme_platform.jobs.kinds.JobKind`).
+
+    Called once when a process opens the job queue (the application, ``cme worker``), on every installed
+    plugin; the core's own kinds come from its default plugin. Receives nothing. Returns kinds with
+    unique dotted names (``beijing.plan_export``); a kind with ``cron`` runs on that schedule (China
+    time) on one worker of the platform. Start a job with :func:`cme_platform.jobs.queue.enqueue`.
     """
 
 

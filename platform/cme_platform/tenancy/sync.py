@@ -11,7 +11,7 @@ A tenant file::
     short_name = "北京继教"
 
     [settings]          # validated against the plugin's cme_settings_schema()
-    audit_sample_rate = 0.05
+    self_study_credit_cap = 10
 
     [disciplines]       # optional: additions to the discipline catalogue (二级学科 = [三级学科, …])
     "中医学" = ["中医肛肠科学"]

@@ -21,13 +21,6 @@ class BeijingSettings(ComplianceOverrides, forbid_unknown_fields=True, kw_only=T
 
     compliance_categories: ClassVar[tuple[str, ...]] = CATEGORY_NAMES
 
-    credit_year_start_month: Annotated[
-        int, msgspec.Meta(ge=1, le=12, description="学分年度起始月份（1 表示按自然年统计学分与达标）")
-    ] = 1
-    audit_sample_rate: Annotated[
-        float,
-        msgspec.Meta(ge=0, le=1, description="学分审验默认抽取比例（0～1，按筛选出的卫生技术人员人数计）"),
-    ] = 0.05
     self_study_credit_cap: Annotated[
         int, msgspec.Meta(ge=1, le=25, description="有计划的自学每份自学计划可授学分上限（分）")
     ] = 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import msgspec
@@ -26,10 +27,7 @@ class TestBeijingContract(PluginContract):
 @pytest.mark.parametrize(
     "settings",
     [
-        {"audit_sample_rate": 1.5},
-        {"audit_sample_rate": -0.1},
-        {"credit_year_start_month": 0},
-        {"credit_year_start_month": 13},
+        {"credit_year_start_month": 1},  # removed: the credit year is the calendar year everywhere
         {"self_study_credit_cap": 0},
         {"supervision_allow_late_reports": "yes"},
         {"audit_rate": 0.1},
@@ -43,13 +41,12 @@ def test_invalid_settings_are_rejected(settings):
 def test_defaults_follow_the_seed():
     defaults = msgspec.convert({}, BeijingSettings)
     assert defaults.self_study_credit_cap == 10 and defaults.supervision_allow_late_reports is False
-    assert defaults.credit_year_start_month == 1 and 0 < defaults.audit_sample_rate < 1
 
 
 def test_the_tenant_file_validates():
     spec = parse_tenant_file(TENANT_FILE, get_plugin_manager())
     assert spec.plugin == "beijing" and spec.name == "北京市继续医学教育委员会"
-    assert msgspec.convert(spec.settings, BeijingSettings).audit_sample_rate == 0.05
+    assert msgspec.convert(spec.settings, BeijingSettings).self_study_credit_cap == 10
 
 
 def test_vocabulary_has_the_seven_forms_and_twenty_standards():
@@ -58,21 +55,21 @@ def test_vocabulary_has_the_seven_forms_and_twenty_standards():
 
 
 def test_setting_rows_describe_every_setting():
-    rows = setting_rows(BeijingSettings, {"audit_sample_rate": 0.1})
+    rows = setting_rows(BeijingSettings, {"self_study_credit_cap": 8})
     assert [r.key for r in rows] == list(BeijingSettings.__struct_fields__)
     changed = {r.key for r in rows if r.changed}
-    assert changed == {"audit_sample_rate"} and all(r.description != r.key for r in rows)
+    assert changed == {"self_study_credit_cap"} and all(r.description != r.key for r in rows)
 
 
 async def test_policy_page_shows_the_tenants_settings(cme_client, tenant_factory):
     await tenant_factory(
         slug="bj",
         plugin="beijing",
-        settings={"audit_sample_rate": 0.08, "supervision_allow_late_reports": True},
+        settings={"self_study_credit_cap": 8, "supervision_allow_late_reports": True},
     )
     page = await cme_client.get("/t/bj/p/beijing/policy")
     assert page.status_code == 200
-    assert "默认抽取比例为 8%" in page.text and "可补报" in page.text
+    assert "总分不超过 8 分" in page.text and "可补报" in page.text
     assert "统管医院" in page.text and "住院医师规范化培训" in page.text
 
 
@@ -86,5 +83,19 @@ async def test_settings_page_is_for_the_commission_only(cme_client, tenant_facto
     await login(cme_client, tenant, "chief")
     page = await cme_client.get("/t/bj/province/settings")
     assert (
-        page.status_code == 200 and "学分审验默认抽取比例" in page.text and "audit_sample_rate" in page.text
+        page.status_code == 200
+        and "有计划的自学每份自学计划可授学分上限" in page.text
+        and "self_study_credit_cap" in page.text
     )
+
+
+async def test_retired_settings_are_removed_from_stored_tenants(tenant_factory):
+    from cme_platform.tenancy.tables import Tenant
+
+    await tenant_factory(
+        slug="bj", plugin="beijing", settings={"credit_year_start_month": 1, "audit_sample_rate": 0.1}
+    )
+    migration = importlib.import_module("cme_beijing.activity_plans.piccolo_migrations.0002_retired_settings")
+    await (await migration.forwards()).run()
+    stored = await Tenant.select(Tenant.settings).where(Tenant.slug == "bj").output(load_json=True).first()
+    assert stored == {"settings": {}}

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cme_platform.audit.context import Actor, acting_as
-from cme_platform.audit.query import CHINA_TIME, object_history
+from cme_platform.audit.query import object_history
 from cme_platform.audit.service import record
+from cme_platform.clock import CHINA
 from cme_platform.tenancy.scope import scope
 from openpyxl import load_workbook
 
@@ -58,7 +59,7 @@ async def test_search_filters_and_paging(cme_client, world, login):
     assert await total(account_id=world.accounts["commission"]) == 2, "the update and the login"
     assert await total(ip="10.0.0.1") == 1
     assert await total(object_type="department", object_id="5") == 1
-    today = datetime.now(CHINA_TIME).date()
+    today = datetime.now(CHINA).date()
     assert await total(date_from=today.isoformat(), date_to=today.isoformat()) == 6
     assert await total(date_to=(today - timedelta(days=1)).isoformat()) == 0
     assert await total(date_from=(today + timedelta(days=1)).isoformat()) == 0
@@ -227,4 +228,4 @@ async def test_the_page_names_a_broken_chain(cme_client, world, login):
 
 
 def test_times_are_china_time():
-    assert datetime(2026, 1, 1, 16, tzinfo=UTC).astimezone(CHINA_TIME).day == 2
+    assert datetime(2026, 1, 1, 16, tzinfo=UTC).astimezone(CHINA).day == 2

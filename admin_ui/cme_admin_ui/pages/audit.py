@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from cme_platform.api.params import PageNumber
 from cme_platform.audit.actions import ACTION_LABELS
 from cme_platform.audit.api import Filters, provide_filters
-from cme_platform.audit.query import CHINA_TIME, search_events
+from cme_platform.audit.query import search_events
 from cme_platform.audit.verify import verify_chain
 from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
@@ -50,7 +50,6 @@ async def audit_page(request: Request[Any, Any, Any], filters: Filters, page: Pa
             "pages": max(1, -(-result.total // PAGE_SIZE)),
             "chain": await verify_chain(current_tenant().id),
             "actions": [*ACTION_PREFIXES.items(), *ACTION_LABELS.items()],
-            "china_time": CHINA_TIME,
         },
     )
 

@@ -7,14 +7,12 @@ a download link is issued (and audited) only when the person follows it, through
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from cme_platform.api.params import Id, OptionalId, PageNumber
 from cme_platform.errors import DomainError
 from cme_platform.files import service
 from cme_platform.files.checks import human_size
-from cme_platform.files.exif import CHINA_STANDARD_TIME
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
 from cme_platform.files.purposes import KINDS, size_limit, tenant_purposes
 from cme_platform.identity.current import principal_of
@@ -27,13 +25,6 @@ from litestar.response import Redirect, Template
 from cme_admin_ui.shell import page_context
 
 PAGE_SIZE = 20
-
-
-def beijing_time(moment: datetime) -> str:
-    """``moment`` as Beijing local time, to the minute."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 async def _principal(request: Request[Any, Any, Any]) -> Principal:
@@ -75,7 +66,6 @@ async def _render(
             "error": error,
             "uploaded": next((f for f in result.items if f.id == uploaded), None),
             "human_size": human_size,
-            "beijing_time": beijing_time,
         },
         status_code=error.status_code if error else 200,
     )

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import msgspec
 from cme_platform.api.params import Id, PageNumber, row_ids
-from cme_platform.audit.query import CHINA_TIME
 from cme_platform.errors import DomainError, NotFound
 from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
@@ -326,7 +325,6 @@ async def log_page(request: Request[Any, Any, Any], person_id: Id, page: PageNum
             "pages": max(1, -(-result.total // PAGE_SIZE)),
             "label": field_label,
             "accounts": {a["id"]: a["username"] for a in accounts},
-            "china_time": CHINA_TIME,
         },
     )
 

@@ -11,8 +11,9 @@ from litestar.params import FromPath, QueryParameter
 
 from cme_platform.api.params import OptionalId, PageNumber, PageSize
 from cme_platform.audit.export import export_events
-from cme_platform.audit.query import CHINA_TIME, AuditEventPage, AuditFilters, object_history, search_events
+from cme_platform.audit.query import AuditEventPage, AuditFilters, object_history, search_events
 from cme_platform.audit.verify import ChainReport, verify_chain
+from cme_platform.clock import CHINA
 from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import Role
@@ -81,7 +82,7 @@ class AuditController(Controller):
     @get("/events/export", summary="Export matching audit records as .xlsx", media_type=XLSX)
     async def export(self, filters: Filters) -> Response[bytes]:
         content = await export_events(filters)
-        stamp = datetime.now(CHINA_TIME).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now(CHINA).strftime("%Y%m%d-%H%M%S")
         name = f"audit-{current_tenant().slug}-{stamp}.xlsx"
         return Response(
             content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -14,9 +14,10 @@ from typing import Any
 
 import anyio.to_thread
 
-from cme_platform.audit.query import CHINA_TIME, AuditEventOut, AuditFilters, count_events, iter_events
+from cme_platform.audit.query import AuditEventOut, AuditFilters, count_events, iter_events
 from cme_platform.audit.service import record
 from cme_platform.audit.tables import AuditEvent
+from cme_platform.clock import CHINA
 from cme_platform.errors import InvalidInput
 from cme_platform.xlsx import Workbook
 
@@ -44,7 +45,7 @@ def _text(value: Any) -> str:
 def _row(event: AuditEventOut) -> list[Any]:
     return [
         event.seq,
-        event.at.astimezone(CHINA_TIME),
+        event.at.astimezone(CHINA),
         event.account_id,
         event.actor_name,
         event.ip,

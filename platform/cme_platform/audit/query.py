@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
 
 from cme_platform.audit.actions import action_label, object_label
 from cme_platform.audit.tables import AuditEvent
+from cme_platform.clock import CHINA
 from cme_platform.db.paging import and_all, contains
 from cme_platform.identity.tables import Account
 
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
 """Dates in filters and times on pages are China Standard Time."""
 
 
@@ -74,7 +74,7 @@ class AuditEventPage(msgspec.Struct, kw_only=True):
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=CHINA_TIME).astimezone(UTC)
+    return datetime.combine(day, time.min, tzinfo=CHINA).astimezone(UTC)
 
 
 async def _where(filters: AuditFilters) -> Any:

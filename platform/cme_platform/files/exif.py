@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from PIL import Image
 
+from cme_platform.clock import CHINA
+
 log = logging.getLogger("cme.files")
 T = TypeVar("T")
 
@@ -22,7 +24,6 @@ GPS_IFD = 0x8825
 DATETIME_ORIGINAL = 0x9003
 OFFSET_TIME_ORIGINAL = 0x9011
 GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = 1, 2, 3, 4
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 """EXIF times carry no zone unless OffsetTimeOriginal is set; photos here are taken in UTC+8."""
 
 
@@ -41,7 +42,7 @@ def _taken_at(exif_ifd: Any) -> datetime | None:
         return None
     taken = datetime.strptime(value.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
     offset = exif_ifd.get(OFFSET_TIME_ORIGINAL)
-    zone = CHINA_STANDARD_TIME
+    zone = CHINA
     if isinstance(offset, str) and len(offset.strip()) == 6:
         sign = -1 if offset.startswith("-") else 1
         hours, minutes = offset.strip()[1:].split(":")

@@ -10,7 +10,7 @@ import openpyxl
 from cme_platform import clock
 from cme_platform.approvals.tables import ApprovalRequest
 from cme_platform.credits.evidence import may_read_evidence
-from cme_platform.credits.export import HEADERS
+from cme_platform.credits.export import HEADERS, TOTAL_LABEL
 from cme_platform.credits.policy import OTHER_CATEGORY
 from cme_platform.credits.tables import CreditRecord, SelfEntryGrant
 from cme_platform.demo import DEMO_LEARNER_ID, load_demo
@@ -60,16 +60,24 @@ async def test_list_totals_by_category_and_status_filters(cme_app, cme_client, z
     await login(cme_client, zj.w.tenant, "learner")
     page = (await cme_client.get(f"{API}/credits", params={"page_size": 2})).json()
     assert page["total"] == 5 and len(page["items"]) == 2
-    totals = page["totals"]
+    totals = page["totals"]  # the headline counts what is in effect, as compliance does: nothing yet
     assert [c["category"] for c in totals["by_category"]] == [one.category, two.category, OTHER_CATEGORY]
-    by = {c["category"]: (c["credits"], c["hours"]) for c in totals["by_category"]}
-    assert by[one.category] == (350, 1000)
-    assert by[two.category] == (725, 200)
-    assert by[OTHER_CATEGORY] == (0, 0)
-    assert (totals["credits"], totals["credits_text"], totals["hours"]) == (1075, "10.75", 1200)
+    assert (totals["records"], totals["credits"], totals["credits_text"], totals["hours"]) == (5, 0, "0", 0)
+    states = {s["state"]: (s["records"], s["credits"], s["label"]) for s in totals["by_state"]}
+    assert states == {"pending": (1, 200, "待生效"), "unsubmitted": (4, 875, "未上报")}
+    with clock.frozen_today(clock.today() + timedelta(days=1)):
+        later = (await cme_client.get(f"{API}/credits")).json()["totals"]
+    by = {c["category"]: c["credits"] for c in later["by_category"]}
+    assert (later["credits"], later["credits_text"]) == (200, "2") and by == {
+        one.category: 0,
+        two.category: 200,
+        OTHER_CATEGORY: 0,
+    }
+    assert [s["state"] for s in later["by_state"]] == ["effective", "unsubmitted"]
 
     filtered = (await cme_client.get(f"{API}/credits", params={"category": two.category})).json()
-    assert filtered["total"] == 3 and filtered["totals"]["credits"] == 725
+    states = {s["state"]: (s["records"], s["credits"]) for s in filtered["totals"]["by_state"]}
+    assert filtered["total"] == 3 and states == {"pending": (1, 200), "unsubmitted": (2, 525)}
     pending = (await cme_client.get(f"{API}/credits", params={"status": "approved"})).json()
     assert [i["id"] for i in pending["items"]] == [approved["id"]]
     assert (await cme_client.get(f"{API}/credits", params={"status": "effective"})).json()["total"] == 0
@@ -101,11 +109,13 @@ async def test_export_holds_the_headers_rows_and_totals(cme_app, cme_client, zj,
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert tuple(rows[0]) == HEADERS
     data = [r for r in rows[1:] if r and r[0]]
-    assert len([r for r in data if r[0] != "总学分"]) == 2
-    assert {r[2] for r in data if r[0] != "总学分"} == {"向导录入zj-01", "科室业务学习"}
-    total = next(r for r in rows if r and r[0] == "总学分")
-    assert total[1] == 4.5 and total[2] == "总学时" and total[3] == 13.5  # 9 guided hours + 4.5
-    assert total[4] == one.category and total[5] == 4.5
+    records = [r for r in data if r[0] not in (TOTAL_LABEL, "未上报（2条）")]
+    assert {r[2] for r in records} == {"向导录入zj-01", "科室业务学习"}
+    total = next(r for r in rows if r and r[0] == TOTAL_LABEL)
+    assert total[1] == 0 and total[2] == "总学时" and total[3] == 0  # drafts are not in effect
+    assert total[4] == one.category and total[5] == 0
+    states = next(r for r in rows if r and r[0] == "未上报（2条）")
+    assert states[1] == 4.5
     assert len(await actions(zj.w, "credits.export")) == 1
 
 

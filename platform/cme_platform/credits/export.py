@@ -59,16 +59,20 @@ def _line(row: dict[str, Any], today: Any) -> list[Any]:
     ]
 
 
-def _workbook(lines: list[list[Any]], summary: list[tuple[str, str]]) -> bytes:
+TOTAL_LABEL = "总学分（已生效）"
+"""The totals row's first label: the credits in effect, as compliance counts them."""
+
+
+def _workbook(lines: list[list[Any]], summary: list[list[tuple[str, str]]]) -> bytes:
     def fill(book: Workbook) -> None:
         sheet = book.sheet("学分明细")
         sheet.row(0, HEADERS, bold=True)
         for index, line in enumerate(lines, start=1):
             sheet.row(index, line)
-        at = len(lines) + 2
-        for offset, (label, value) in enumerate(summary):
-            sheet.cell(at, offset * 2, label, bold=True)
-            sheet.cell(at, offset * 2 + 1, float(value))
+        for at, summary_row in enumerate(summary, start=len(lines) + 2):
+            for offset, (label, value) in enumerate(summary_row):
+                sheet.cell(at, offset * 2, label, bold=True)
+                sheet.cell(at, offset * 2 + 1, float(value))
         sheet.widths(0, 1, 12)
         sheet.widths(2, 2, 36)
         sheet.widths(3, 12, 14)
@@ -89,10 +93,11 @@ async def export_records(
         .order_by(CreditRecord.id, ascending=False)
         .limit(MAX_ROWS)
     )
-    summary = await totals(where, category_names(pm, filters.year or today.year))
-    line = [("总学分", summary.credits_text), ("总学时", summary.hours_text)]
+    summary = await totals(where, category_names(pm, filters.year or today.year), today)
+    line = [(TOTAL_LABEL, summary.credits_text), ("总学时", summary.hours_text)]
     line += [(c.category, c.credits_text) for c in summary.by_category]
-    content = _workbook([_line(r, today) for r in rows], line)
+    states = [(f"{s.label}（{s.records}条）", s.credits_text) for s in summary.by_state]
+    content = _workbook([_line(r, today) for r in rows], [line, states])
     await record(
         "credits.export",
         object_type="credit_list",

@@ -27,6 +27,7 @@ from cme_platform.credits.schemas import (
     CreditOut,
     CreditPage,
     EvidenceOut,
+    StateTotal,
     Totals,
 )
 from cme_platform.credits.sources import CreditSource
@@ -288,42 +289,74 @@ def category_names(pm: pluggy.PluginManager | None, year: int) -> list[str]:
     ]
 
 
-async def totals(where: Any, names: Sequence[str]) -> Totals:
-    """Credits and hours of the records ``where`` selects, by category (one aggregate query).
+STATES: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("effective", status.EFFECTIVE_LABEL, frozenset()),
+    ("pending", "待生效", frozenset({status.APPROVED})),
+    ("review", "审核中", frozenset({status.SUBMITTED, status.IN_REVIEW})),
+    ("unsubmitted", "未上报", frozenset({status.DRAFT, status.RETURNED})),
+    ("rejected", status.CreditStatus.REJECTED.label, frozenset({status.REJECTED})),
+)
+"""The states a list's totals are split by: what counts today, then what may still count. ``pending``
+is approved but not yet in effect (the approved records less the effective ones)."""
 
-    The categories ``names`` come first (zero when absent), everything else is summed as 其他.
-    """
+
+async def _sums(where: Any, by: Any) -> list[dict[str, Any]]:
     query = CreditRecord.select(
-        CreditRecord.category,
+        by,
         Sum(CreditRecord.credits, alias="credits"),
         Sum(CreditRecord.hours, alias="hours"),
-        Count(alias="records"),
-    ).group_by(CreditRecord.category)
-    rows = await (query.where(where) if where is not None else query)
+        Count(alias="n"),
+    ).group_by(by)
+    return list(await (query.where(where) if where is not None else query))
+
+
+async def totals(where: Any, names: Sequence[str], today: date) -> Totals:
+    """Credits and hours of the records ``where`` selects that are in effect ``today``, by category (the
+    categories ``names`` first, zero when absent; everything else as 其他), and every record by state."""
+    counting = status.effective_clause(today)
     sums: dict[str, list[int]] = {name: [0, 0] for name in names}
     sums.setdefault(OTHER_CATEGORY, [0, 0])
-    records = credits = hours = 0
-    for r in rows:
+    effective = [0, 0, 0]  # records, credits, hours
+    for r in await _sums(counting if where is None else where & counting, CreditRecord.category):
         key = r["category"] if r["category"] in sums and r["category"] != OTHER_CATEGORY else OTHER_CATEGORY
         c, h = int(r["credits"] or 0), int(r["hours"] or 0)
         sums[key][0] += c
         sums[key][1] += h
-        records += int(r["records"] or 0)
-        credits += c
-        hours += h
-    by_category = [
-        CategoryTotal(
-            category=name, credits=c, credits_text=format_credits(c), hours=h, hours_text=format_hours(h)
-        )
-        for name, (c, h) in sums.items()
-    ]
+        effective = [effective[0] + int(r["n"]), effective[1] + c, effective[2] + h]
+    by_status = {
+        r["status"]: (int(r["n"]), int(r["credits"] or 0)) for r in await _sums(where, CreditRecord.status)
+    }
+    by_state = []
+    for state, label, statuses in STATES:
+        records = sum(by_status.get(s, (0, 0))[0] for s in statuses)
+        credits = sum(by_status.get(s, (0, 0))[1] for s in statuses)
+        if state == "effective":
+            records, credits = effective[0], effective[1]
+        elif state == "pending":
+            records, credits = records - effective[0], credits - effective[1]
+        if records:
+            by_state.append(
+                StateTotal(
+                    state=state,
+                    label=label,
+                    records=records,
+                    credits=credits,
+                    credits_text=format_credits(credits),
+                )
+            )
     return Totals(
-        records=records,
-        credits=credits,
-        credits_text=format_credits(credits),
-        hours=hours,
-        hours_text=format_hours(hours),
-        by_category=by_category,
+        records=sum(n for n, _ in by_status.values()),
+        credits=effective[1],
+        credits_text=format_credits(effective[1]),
+        hours=effective[2],
+        hours_text=format_hours(effective[2]),
+        by_category=[
+            CategoryTotal(
+                category=name, credits=c, credits_text=format_credits(c), hours=h, hours_text=format_hours(h)
+            )
+            for name, (c, h) in sums.items()
+        ],
+        by_state=by_state,
     )
 
 
@@ -355,5 +388,5 @@ async def list_records(
     evidence = await evidence_of([r["id"] for r in rows])
     items = [to_out(r, principal, today, evidence.get(r["id"], [])) for r in rows]
     names = category_names(pm, filters.year or today.year)
-    summary = await totals(where, names)
+    summary = await totals(where, names, today)
     return CreditPage(items=items, total=summary.records, page=page, page_size=page_size, totals=summary)

@@ -171,8 +171,22 @@ class CategoryTotal(msgspec.Struct, frozen=True, kw_only=True):
     hours_text: str
 
 
+class StateTotal(msgspec.Struct, frozen=True, kw_only=True):
+    """Records and credits of a list in one state (已生效, 待生效, 审核中, 未上报, 审核不通过)."""
+
+    state: str
+    label: str
+    records: int
+    credits: int
+    credits_text: str
+
+
 class Totals(msgspec.Struct, frozen=True, kw_only=True):
-    """The totals line under a credit list (图-7: 总学分, 总学时, I类学分, II类学分, 其他学分)."""
+    """The totals under a credit list (图-7: 总学分, 总学时, I类学分, II类学分, 其他学分).
+
+    ``credits``, ``hours`` and ``by_category`` count the records in effect today, as compliance does;
+    ``records`` is the number of records listed and ``by_state`` splits them (and their credits) by state.
+    """
 
     records: int
     credits: int
@@ -180,6 +194,7 @@ class Totals(msgspec.Struct, frozen=True, kw_only=True):
     hours: int
     hours_text: str
     by_category: list[CategoryTotal]
+    by_state: list[StateTotal]
 
 
 class CreditPage(msgspec.Struct, frozen=True, kw_only=True):

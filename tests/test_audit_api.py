@@ -69,7 +69,8 @@ async def test_search_filters_and_paging(cme_client, world, login):
     assert [e["seq"] for e in r.json()["items"]] == [2, 1]
     event = next(e for e in body["items"] if e["action"] == "identity.account.update")
     assert event["action_label"] == "修改账号" and event["actor_name"] == "commission 测试"
-    assert event["changes"] == [{"field": "phone", "before": "13800000000", "after": "13900000000"}]
+    change = {"field": "phone", "before": "13800000000", "after": "13900000000", "label": ""}
+    assert event["changes"] == [change]
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,10 @@ async def test_pages_and_api_are_blocked_until_the_password_is_changed(cme_clien
         follow_redirects=False,
     )
     assert done.status_code == 303 and done.headers["location"] == f"{BASE}/"
-    assert (await cme_client.get(f"{BASE}/", follow_redirects=False)).status_code == 200
+    home = await cme_client.get(f"{BASE}/", follow_redirects=False)
+    assert home.status_code == 200 and "密码已修改，下次登录请使用新密码" in home.text
+    again = await cme_client.get(f"{BASE}/", follow_redirects=False)
+    assert "密码已修改" not in again.text  # shown once
     assert (await cme_client.get(f"{BASE}/api/orgs/institutions")).status_code == 200
 
 
@@ -164,6 +167,7 @@ async def test_profile_page(cme_client: Any, world: Any, login: Any) -> None:
         and "学员" in page.text
         and "修改密码" in page.text
         and "最近登录" in page.text
+        and "人员编号（learner）或您的证件号码均可" in page.text  # how a learner signs in
     )
     token = form_value(page.text, "_csrf")
     bad = await cme_client.post(f"{BASE}/account", data={"_csrf": token, "phone": "123", "email": ""})

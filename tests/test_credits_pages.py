@@ -180,15 +180,17 @@ async def test_bad_form_keeps_the_uploaded_evidence(zj, cme_client):
     match = re.search(r'<input type="hidden" name="evidence_ids" value="(\d+)">', bad.text)
     assert match and "已上传：学分证书.png" in bad.text
     kept = int(match.group(1))
-    future = await post_entry(
+    future = await post_entry(  # the same scan chosen again: kept once, not stored twice
         cme_client,
         f"/credits/new/guided/{SCI_PAPER}",
         guided_form(activity_date="2099-01-01"),
-        file=False,
+        file=True,
         kept=(kept,),
     )
     assert future.status_code == 400 and "活动日期不能晚于今天" in future.text
-    assert f'name="evidence_ids" value="{kept}"' in future.text
+    assert (
+        f'name="evidence_ids" value="{kept}"' in future.text and future.text.count('name="evidence_ids"') == 1
+    )
     with scope(zj.tenant):
         assert await CreditRecord.count() == 0
         assert await StoredFile.count() == files_before + 1
@@ -330,3 +332,16 @@ async def test_batch_approval_reports_the_skipped_item(zj, cme_client, login):
     assert closed.status_code == 303
     await login(cme_client, zj.tenant, LEARNER_ID, LEARNER_ID[-6:])
     assert (await cme_client.get(f"{ZJ}/credits/new/guided")).status_code == 403
+
+
+async def test_batch_submit_says_what_was_sent_and_warns_of_what_was_not(zj, cme_client):
+    sent = record_id_of(await post_entry(cme_client, f"/credits/new/guided/{SCI_PAPER}", guided_form()))
+    already = record_id_of(
+        await post_entry(cme_client, f"/credits/new/guided/{SCI_PAPER}", guided_form(action="submit"))
+    )
+    page = await cme_client.post(f"{ZJ}/credits/submit", data={"ids": [str(sent), str(already)]})
+    assert page.status_code == 200
+    assert '<p class="notice" role="status">已上报 1 条</p>' in page.text
+    assert '<p class="warning" role="status">未上报 1 条：' in page.text
+    again = await cme_client.post(f"{ZJ}/credits/submit", data={"ids": [str(sent)]})
+    assert "已上报 0 条" not in again.text and '<p class="warning" role="status">未上报 1 条：' in again.text

@@ -17,6 +17,7 @@ from cme_platform.identity.tables import Account, RoleGrant
 from cme_platform.orgs.tables import Institution
 from cme_platform.personnel import vocab
 from cme_platform.personnel.account_link import find_login_account
+from cme_platform.personnel.excel_template import EXAMPLE_ROW
 from cme_platform.personnel.tables import Person
 from cme_platform.tenancy.scope import scope
 
@@ -40,6 +41,8 @@ async def test_demo_has_one_account_for_every_role_and_is_idempotent(cme_app, te
         # one account per role, and every other registered person has a learner account of its own
         assert len(accounts) == len(Role) - 1 + people
         assert await Person.count().where(Person.account.is_null()) == 0
+        example = EXAMPLE_ROW["证件号码"]  # the import template's example row is nobody of the demo
+        assert not await Person.exists().where(Person.id_hash == pii.lookup_hash(example))
         for login in logins:
             account = accounts.get(login.username) or await find_login_account(login.username)
             assert await password_matches(account, login.password)

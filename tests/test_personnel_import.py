@@ -269,17 +269,20 @@ async def test_upload_runs_in_the_background_in_both_modes(
     cme_client: Any, world: OrgWorld, login: Any
 ) -> None:
     await login(cme_client, world.tenant, "institution")
-    data = workbook([person_row(1, "AI1"), person_row(2, "AI1", 当前职称="院长"), person_row(3, "AI1")])
+    bad = person_row(2, "AI1", 当前职称="院长", 手机="12")
+    data = workbook([person_row(1, "AI1"), bad, person_row(3, "AI1")])
     response = await upload(cme_client, world, data)
     assert response.status_code == 202, response.text
     job = await finished(cme_client, world, response.json()["id"])
     assert job["status"] == "failed" and job["created_count"] == 0
-    assert [(e["row"], e["field"]) for e in job["errors"]] == [(3, "当前职称")]
+    assert sorted((e["row"], e["field"]) for e in job["errors"]) == [(3, "当前职称"), (3, "手机")]
+    assert job["message"].startswith("1 行有错误（共 2 处），未导入任何数据")
     assert await count(world, Person) == 0
 
     response = await upload(cme_client, world, data, query="?mode=valid")
     job = await finished(cme_client, world, response.json()["id"])
-    assert (job["status"], job["created_count"], job["error_count"]) == ("done", 2, 1)
+    assert (job["status"], job["created_count"], job["error_count"]) == ("done", 2, 2)
+    assert job["message"] == "已导入：新增 2 人，更新 0 人；1 行有错误（共 2 处），这些行未导入"
     listing = (await cme_client.get(api(world, "/imports"))).json()
     assert [j["id"] for j in listing["items"]] == [job["id"], job["id"] - 1] and listing["items"][0][
         "errors"

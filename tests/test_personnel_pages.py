@@ -71,6 +71,9 @@ async def test_admin_adds_edits_and_lists_people(cme_client, world, login):
     assert revealed.status_code == 200 and MALE_ID in revealed.text
     log = await cme_client.get(f"{BASE}/personnel/{person_id}/log")
     assert log.status_code == 200 and "机构添加人员" in log.text and "全科医学" in log.text
+    assert "专业：" in log.text and "单位：（空） → " in log.text  # labels, and the unit by name
+    assert "title_level" not in log.text and "（空） → （空）" not in log.text
+    assert f"单位：（空） → {world.institution_id}<" not in log.text
 
 
 async def test_years_batch_and_department_admin(cme_client, world, login, cme_scope):

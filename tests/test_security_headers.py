@@ -70,3 +70,10 @@ def test_no_template_has_inline_script_or_event_handlers() -> None:
         for match in pattern.finditer(path.read_text(encoding="utf-8"))
     ]
     assert offenders == [], "the Content Security Policy blocks inline script: use static/app.js"
+
+
+async def test_every_page_links_the_favicon_that_static_serves(cme_client: Any, world: Any) -> None:
+    login = await cme_client.get(f"/t/{world.tenant.slug}/login")
+    assert '<link rel="icon" href="/static/favicon.svg"' in login.text
+    icon = await cme_client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")

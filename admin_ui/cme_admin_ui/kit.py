@@ -6,7 +6,8 @@
   field errors in Chinese for the template;
 - ``read_upload_form``, ``keep_upload``: a form with one file, streamed, size- and type-checked, kept
   through the files service (routes declare ``opt=UPLOAD_ROUTE_OPT`` and ``request_max_body_size=None``);
-- ``back(request, path)``: a 303 redirect inside the tenant.
+- ``back(request, path)``: a 303 redirect inside the tenant; ``flash(request, message)`` before it says on
+  the next page what the action did.
 
 The card list and the person picker join it with the phone-first portal.
 """
@@ -18,7 +19,7 @@ from cme_platform.tenancy.urls import tenant_url
 
 from cme_admin_ui.pages.credits import back
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
-from cme_admin_ui.shell import page_context
+from cme_admin_ui.shell import flash, page_context
 from cme_admin_ui.uploads import keep_upload, read_upload_form
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "back",
     "clean_form",
     "domain_form_errors",
+    "flash",
     "keep_upload",
     "page_context",
     "parse_form",

@@ -37,8 +37,25 @@ def menu_for(
     return list(sections.items())
 
 
+FLASH_KEY = "flash"
+"""The session key of the message the next page shows once (:func:`flash`)."""
+
+
+def flash(connection: ASGIConnection[Any, Any, Any, Any], message: str) -> None:
+    """Show ``message`` (what an action did) once, on the next page the browser opens after a redirect."""
+    session = connection.scope.get("session")
+    if isinstance(session, dict):
+        session[FLASH_KEY] = message
+
+
+def _take_flash(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    session = connection.scope.get("session")
+    return str(session.pop(FLASH_KEY, "")) if isinstance(session, dict) else ""
+
+
 def page_context(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
-    """Template context for the shell: ``tenant``, ``principal``, ``menu``, ``url()`` and ``csrf_token``.
+    """Template context for the shell: ``tenant``, ``principal``, ``menu``, ``url()``, ``csrf_token`` and
+    ``flash`` (the message of the action that led here, shown once by the layout).
 
     Uses the principal already loaded for this request (see ``principal_of``); never queries.
     """
@@ -51,4 +68,5 @@ def page_context(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, An
         "url": lambda path: tenant_url(connection, path),
         "csrf_token": LazyCsrfToken(connection),
         "current_path": tenant_relative_path(connection.scope),
+        "flash": _take_flash(connection),
     }

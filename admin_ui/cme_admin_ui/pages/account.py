@@ -18,7 +18,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
-from cme_admin_ui.shell import page_context
+from cme_admin_ui.shell import flash, page_context
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -106,7 +106,7 @@ async def password_page(request: Request[Any, Any, Any]) -> Template:
     status_code=200,
 )
 async def change_password(request: Request[Any, Any, Any], data: FormData) -> Template | Redirect:
-    """Change the password and go to the home page."""
+    """Change the password and go to the home page, which says so."""
     principal = await _me(request)
     try:
         change = parse_form(
@@ -117,6 +117,7 @@ async def change_password(request: Request[Any, Any, Any], data: FormData) -> Te
         return _password_page(request, domain_form_errors(exc).errors, exc.status_code)
     except FormErrors as exc:
         return _password_page(request, exc.errors, 400)
+    flash(request, "密码已修改，下次登录请使用新密码")
     return Redirect(tenant_url(request, "/"), status_code=303)
 
 

@@ -55,7 +55,12 @@ def _query(filters: CreditFilter) -> dict[str, str]:
 
 
 async def _render_list(
-    request: Request[Any, Any, Any], filters: CreditFilter, page: int, notice: str = "", error: str = ""
+    request: Request[Any, Any, Any],
+    filters: CreditFilter,
+    page: int,
+    notice: str = "",
+    error: str = "",
+    warning: str = "",
 ) -> Template:
     principal = await current_principal(request)
     result = await ledger.list_records(
@@ -87,6 +92,7 @@ async def _render_list(
             "other_category": OTHER_CATEGORY,
             "notice": notice,
             "error": error,
+            "warning": warning,
         },
         status_code=400 if error else 200,
     )
@@ -153,10 +159,9 @@ async def batch_submit(request: Request[Any, Any, Any]) -> Template:
         done = await ledger.submit_records(request.app.state.plugin_manager, principal, ids)
     except DomainError as exc:
         return await _render_list(request, filters, 1, error=exc.message)
-    notice = f"已上报 {len(done.done)} 条"
-    if done.skipped:
-        notice += f"，跳过 {len(done.skipped)} 条（{skipped_text(done.skipped)}）"
-    return await _render_list(request, filters, 1, notice=notice)
+    notice = f"已上报 {len(done.done)} 条" if done.done else ""
+    warning = f"未上报 {len(done.skipped)} 条：{skipped_text(done.skipped)}" if done.skipped else ""
+    return await _render_list(request, filters, 1, notice=notice, warning=warning)
 
 
 async def _detail(

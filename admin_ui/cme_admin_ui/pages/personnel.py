@@ -21,7 +21,6 @@ from cme_platform.personnel import schemas as s
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.api import vocabulary
 from cme_platform.personnel.params import provide_person_filter
-from cme_platform.personnel.service import field_label
 from cme_platform.tenancy.urls import tenant_url
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency, Provide
@@ -323,7 +322,6 @@ async def log_page(request: Request[Any, Any, Any], person_id: Id, page: PageNum
             "item": item,
             "result": result,
             "pages": max(1, -(-result.total // PAGE_SIZE)),
-            "label": field_label,
             "accounts": {a["id"]: a["username"] for a in accounts},
         },
     )

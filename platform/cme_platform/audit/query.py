@@ -42,6 +42,8 @@ class FieldChange(msgspec.Struct, kw_only=True):
     field: str
     before: Any = None
     after: Any = None
+    label: str = ""
+    """How the page names the field (empty: the field's own name)."""
 
 
 class AuditEventOut(msgspec.Struct, kw_only=True):

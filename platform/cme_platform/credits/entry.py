@@ -534,7 +534,7 @@ async def submit_records(pm: pluggy.PluginManager, principal: Principal, ids: li
         reason = await _submit_one(pm, principal, record_id)
         if reason:
             row = await record_row(record_id)
-            title = f"{row['person_name'] or ''}：{row['activity_name']}" if row else f"#{record_id}"
+            title = f"{row['person_name'] or ''}：{row['activity_name']}" if row else "一条无权查看的记录"
             skipped.append(Skipped(id=record_id, title=title, reason=reason))
         else:
             done.append(record_id)

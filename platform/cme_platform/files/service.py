@@ -179,6 +179,14 @@ async def store_upload(
     return await _readable_row(principal, int(row.id)), True
 
 
+async def holds_content(file_ids: list[int], sha256: str) -> bool:
+    """Whether one of ``file_ids`` (the tenant's files) has this content: the same scan chosen again
+    after a refused form is not stored a second time."""
+    if not file_ids:
+        return False
+    return await StoredFile.exists().where(StoredFile.id.is_in(file_ids) & (StoredFile.sha256 == sha256))
+
+
 async def list_files(
     principal: Principal,
     *,

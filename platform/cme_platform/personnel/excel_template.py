@@ -27,10 +27,10 @@ EXAMPLE_ROW: dict[str, str] = {
     INSTITUTION_COLUMN: "H0001",
     DEPARTMENT_COLUMN: "内科",
     "证件类型": vocab.RESIDENT_ID,
-    "证件号码": "110105199003071239",
+    "证件号码": "110105199001019998",
     "姓名": "张三",
     "性别": "男",
-    "出生日期": "1990-03-07",
+    "出生日期": "1990-01-01",
     "民族": "汉族",
     "政治面貌": "群众",
     "手机": "13900000001",
@@ -48,7 +48,8 @@ EXAMPLE_ROW: dict[str, str] = {
     "学历": "大学本科",
     "学位": "学士",
 }
-"""The filled example row (the ID number is fictitious but passes the GB 11643 check)."""
+"""The filled example row: its ID number is fictitious, passes the GB 11643 check and belongs to nobody of
+the demo (re-importing the example must never change a demo person)."""
 
 _NOTES: dict[str, str] = {
     "id_number": "居民身份证为18位，末位可为X；请将此列设为文本格式",

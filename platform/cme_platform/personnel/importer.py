@@ -53,10 +53,12 @@ class ImportOutcome:
     error_count: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     written: bool = False
+    rows_with_errors: set[int] = field(default_factory=set)
 
     def add_error(self, row: int, field_name: str, message: str) -> None:
-        """Count a row error (kept up to :data:`MAX_STORED_ERRORS`)."""
+        """Count a row error (kept up to :data:`MAX_STORED_ERRORS`) and the row it is in."""
         self.error_count += 1
+        self.rows_with_errors.add(row)
         if len(self.errors) < MAX_STORED_ERRORS:
             self.errors.append({"row": row, "field": field_name, "message": message})
 

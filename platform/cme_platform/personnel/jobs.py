@@ -137,16 +137,15 @@ async def run_job(
 
 
 def _final_values(outcome: ImportOutcome, mode: str) -> dict[str, Any]:
+    found = f"{len(outcome.rows_with_errors)} 行有错误（共 {outcome.error_count} 处）"
     if outcome.written:
         message = f"已导入：新增 {outcome.created} 人，更新 {outcome.updated} 人"
         if outcome.error_count:
-            message += f"；{outcome.error_count} 处错误的行未导入"
+            message += f"；{found}，这些行未导入"
     elif outcome.error_count and mode == "all":
-        message = (
-            f"发现 {outcome.error_count} 处错误，未导入任何数据；请改正后重新上传，或选择“只导入正确的行”"
-        )
+        message = f"{found}，未导入任何数据；请改正后重新上传，或选择“只导入正确的行”"
     elif outcome.error_count:
-        message = f"发现 {outcome.error_count} 处错误，没有可导入的行"
+        message = f"{found}，没有可导入的行"
     else:
         message = "表格中没有数据行"
     return {

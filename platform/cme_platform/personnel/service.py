@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from cme_platform import pii
-from cme_platform.audit.query import AuditEventPage, object_history
+from cme_platform.audit.query import AuditEventPage, FieldChange, object_history
 from cme_platform.audit.service import record
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.db.paging import and_all, starts_with
@@ -435,14 +435,49 @@ async def batch_change(
     return changed
 
 
+LOG_LABELS: dict[str, str] = {
+    **LABELS,
+    "id_masked": "证件号码",
+    "institution": "单位",
+    "department": "科室",
+    "title_level": "职称级别",
+    "person_number": "人员编号",
+    "year": "年度",
+    "note": "备注",
+}
+"""Field name → the label a change log shows (every field a person's audit records carry)."""
+
+_REFERENCES: dict[str, Any] = {"institution": Institution, "department": Department}
+"""Fields that hold the id of a named row: the log shows the name."""
+
+
 async def change_log(
     access: PersonAccess, person_id: int, *, page: int = 1, page_size: int = 20
 ) -> AuditEventPage:
-    """The person's change log, newest first (time, account, name, IP and what changed)."""
+    """The person's change log, newest first (time, account, name, IP and what changed), readable: each
+    change with its Chinese ``label``, units by name, and only the fields whose value really changed."""
     await person_row(access, person_id)
-    return await object_history("person", person_id, page=page, page_size=page_size)
+    history = await object_history("person", person_id, page=page, page_size=page_size)
+    names: dict[str, dict[Any, str]] = {}
+    for field, table in _REFERENCES.items():
+        ids = {
+            v for e in history.items for c in e.changes if c.field == field for v in (c.before, c.after) if v
+        }
+        rows = await table.select(table.id, table.name).where(table.id.is_in(list(ids))) if ids else []
+        names[field] = {row["id"]: row["name"] for row in rows}
 
+    def shown(field: str, value: Any) -> Any:
+        return names[field].get(value, value) if field in names and value else value
 
-def field_label(field: str) -> str:
-    """The Chinese label of a person field for change logs."""
-    return {**LABELS, "id_masked": "证件号码", "institution": "单位", "department": "科室"}.get(field, field)
+    for event in history.items:
+        event.changes = [
+            FieldChange(
+                field=c.field,
+                label=LOG_LABELS.get(c.field, c.field),
+                before=shown(c.field, c.before),
+                after=shown(c.field, c.after),
+            )
+            for c in event.changes
+            if c.before != c.after and (c.before not in (None, "") or c.after not in (None, ""))
+        ]
+    return history

@@ -72,10 +72,14 @@ class GiveUpHandling:
     async def finish(
         self, job: Job, status: Status, *, result: Any = None, error: str | None = None, **kwargs: Any
     ) -> None:
-        """SAQ's finish, then the kind's ``given_up`` for a failed or aborted job."""
-        await super().finish(job, status, result=result, error=error, **kwargs)  # type: ignore[misc]
+        """The kind's ``given_up`` for a failed or aborted job, then SAQ's finish.
+
+        In this order, a job the queue shows as ended has its record marked already; a process that dies
+        in between leaves the job active, so it is swept and given up again (``given_up`` is idempotent).
+        """
         if status in (Status.FAILED, Status.ABORTED):
             await self._given_up(job, status, error)
+        await super().finish(job, status, result=result, error=error, **kwargs)  # type: ignore[misc]
 
     async def _given_up(self, job: Job, status: Status, error: str | None) -> None:
         kind = self.kinds.get(job.function)

@@ -8,6 +8,7 @@
 # CME_TEST_SEQUENTIAL=1 runs them one after the other instead.
 # Both pytest runs always happen; the exit status is non-zero when any step failed. The last line is
 # "N passed, M failed" over both runs (skipped tests are not counted as passed).
+# Each run lists its 25 slowest tests (where to look when the suite nears its 30-minute budget).
 # CME_REQUIRE_POSTGRES=1 turns "no PostgreSQL tests collected" into a failure instead of a warning.
 set -uo pipefail
 
@@ -45,7 +46,7 @@ mypy_rc=$?
 [ "$mypy_rc" -eq 0 ] || status=1
 
 postgres_pass() {
-    CME_TEST_DB=postgres "$venv_bin/pytest" -m db --junitxml="$results/postgres.xml" "$@"
+    CME_TEST_DB=postgres "$venv_bin/pytest" -m db --durations=25 --junitxml="$results/postgres.xml" "$@"
 }
 
 if [ "${CME_TEST_SEQUENTIAL:-0}" != 1 ]; then
@@ -54,7 +55,7 @@ if [ "${CME_TEST_SEQUENTIAL:-0}" != 1 ]; then
 fi
 
 header "pytest pass 1/2: the whole suite on SQLite (CME_TEST_DB=sqlite)"
-CME_TEST_DB=sqlite "$venv_bin/pytest" --junitxml="$results/sqlite.xml" "$@"
+CME_TEST_DB=sqlite "$venv_bin/pytest" --durations=25 --junitxml="$results/sqlite.xml" "$@"
 sqlite_rc=$?
 
 header "pytest pass 2/2: the database tests (-m db) on PostgreSQL (CME_TEST_DB=postgres)"

@@ -22,6 +22,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PASSWORD = "Demo@2026"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+"""A browser context of a phone: 390 px wide, touch, the page's own viewport."""
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -154,3 +156,26 @@ def sign_in(page: Any, server: DemoServer, slug: str, username: str, password: s
     solve_captcha(page, server)
     page.click("form.login button[type=submit]")
     page.wait_for_load_state()
+
+
+def learners_sign_in_directly(server: DemoServer) -> None:
+    """The demo learners keep their first password (the forced change has its own browser test)."""
+    with sqlite3.connect(server.database) as db:
+        sql = "UPDATE identity_account SET must_change_password = 0 WHERE display_name = ?"
+        db.execute(sql, ("张学员（演示）",))
+
+
+def png_file(
+    path: Path, size: tuple[int, int] = (16, 16), colour: tuple[int, int, int] = (30, 90, 200)
+) -> Path:
+    """Write a real PNG image of ``size`` to ``path`` (a scan to upload) and return the path."""
+    from PIL import Image
+
+    Image.new("RGB", size, colour).save(path, format="PNG")
+    return path
+
+
+def fits_a_phone(page: Any, where: str) -> None:
+    """Assert that the page does not scroll sideways at a phone's 390 px (``where`` names it)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{where} scrolls sideways on a phone ({width}px)"

@@ -167,7 +167,7 @@ async def test_profile_page(cme_client: Any, world: Any, login: Any) -> None:
         and "学员" in page.text
         and "修改密码" in page.text
         and "最近登录" in page.text
-        and "人员编号（learner）或您的证件号码均可" in page.text  # how a learner signs in
+        and '人员编号（<span translate="no">learner</span>）或您的证件号码均可' in page.text  # how to sign in
     )
     token = form_value(page.text, "_csrf")
     bad = await cme_client.post(f"{BASE}/account", data={"_csrf": token, "phone": "123", "email": ""})

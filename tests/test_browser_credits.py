@@ -6,23 +6,28 @@ The second half runs a second server process on the same data directory with the
 
 from __future__ import annotations
 
-import io
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_kit import DemoServer, serve, sign_in, stop_demo_server
+from browser_kit import (
+    PHONE,
+    DemoServer,
+    fits_a_phone,
+    learners_sign_in_directly,
+    png_file,
+    serve,
+    sign_in,
+    stop_demo_server,
+)
 from cme_platform.demo import DEMO_LEARNER_ID
-from PIL import Image
 
 pytestmark = pytest.mark.browser
 
 SLUG = "zhejiang"
 ACTIVITY = f"浏览器录入论文{int(time.time())}"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 
 
 @pytest.fixture
@@ -31,21 +36,6 @@ def tomorrow_server(demo_server: DemoServer) -> Iterator[DemoServer]:
     server = serve(demo_server.data_dir, log_name="server-tomorrow.log", CME_CLOCK_OFFSET_DAYS="1")
     yield server
     stop_demo_server(server)
-
-
-def learner_signs_in_directly(server: DemoServer) -> None:
-    """The demo learner keeps the default password (the forced change has its own browser test)."""
-    with sqlite3.connect(server.database) as db:
-        db.execute(
-            "UPDATE identity_account SET must_change_password = 0 WHERE display_name = ?"
-            " AND tenant = (SELECT id FROM tenant WHERE slug = ?)",
-            ("张学员（演示）", SLUG),
-        )
-
-
-def no_sideways_scroll(page: Any, where: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"{where} scrolls sideways on a phone ({width}px)"
 
 
 def open_entry_right(browser: Any, server: DemoServer) -> None:
@@ -86,12 +76,9 @@ def approve(browser: Any, server: DemoServer, username: str) -> None:
 def test_enter_on_a_phone_approve_twice_and_count_it_the_next_day(
     demo_server: DemoServer, browser: Any, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    learner_signs_in_directly(demo_server)
+    learners_sign_in_directly(demo_server)
     open_entry_right(browser, demo_server)
-    evidence = tmp_path / "学分证书.png"
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 16), (30, 90, 200)).save(buffer, format="PNG")
-    evidence.write_bytes(buffer.getvalue())
+    evidence = png_file(tmp_path / "学分证书.png")
 
     context = browser.new_context(**PHONE)
     page = context.new_page()
@@ -99,16 +86,19 @@ def test_enter_on_a_phone_approve_twice_and_count_it_the_next_day(
     sign_in(page, demo_server, SLUG, DEMO_LEARNER_ID, DEMO_LEARNER_ID[-6:])
     page.goto(f"{demo_server.base}/t/{SLUG}/credits/new/guided")
     assert "向导录入" in page.locator("main h1").inner_text()
-    no_sideways_scroll(page, "the standard table")
+    fits_a_phone(page, "the standard table")
     page.locator("a[href*='/credits/new/guided/zj-12']").click()
     page.wait_for_url("**/credits/new/guided/zj-12*")
     form = page.locator("form.form")
     form.locator("input[name=activity_name]").fill(ACTIVITY)
     form.locator("select[name=discipline]").select_option("临床内科学")
     form.locator("select[name=author_rank]").select_option("1")
+    preview = form.locator(".preview")
+    preview.wait_for(state="visible")  # computed as the input changes, before anything is saved
+    assert "本条学分为 25 分" in preview.inner_text()
     form.locator("input[name=issuer]").fill("中华医学杂志社")
     form.locator("input[name=file]").set_input_files(str(evidence))
-    no_sideways_scroll(page, "the entry form")
+    fits_a_phone(page, "the entry form")
     form.locator("button[value=save]").click()
     page.wait_for_url("**/edit?saved=1")
     assert "已保存：本条学分 25" in page.locator("main").inner_text()
@@ -117,7 +107,7 @@ def test_enter_on_a_phone_approve_twice_and_count_it_the_next_day(
     record_url = page.url.split("?")[0]
     main = page.locator("main").inner_text()
     assert "待审核" in main and "学分证书.png" in main
-    no_sideways_scroll(page, "the credit's page")
+    fits_a_phone(page, "the credit's page")
 
     approve(browser, demo_server, "dept_admin")
     approve(browser, demo_server, "inst_admin")
@@ -127,7 +117,7 @@ def test_enter_on_a_phone_approve_twice_and_count_it_the_next_day(
     assert "审核通过（" in status and "生效）" in status, status
     page.goto(f"{demo_server.base}/t/{SLUG}/credits")
     assert page.locator("table.credit-list tbody tr", has_text=ACTIVITY).count() == 1
-    no_sideways_scroll(page, "the credit list")
+    fits_a_phone(page, "the credit list")
     context.close()
 
     tomorrow = request.getfixturevalue("tomorrow_server")
@@ -139,5 +129,5 @@ def test_enter_on_a_phone_approve_twice_and_count_it_the_next_day(
     assert "已生效" in page.locator(".credit-status").inner_text()
     page.goto(f"{tomorrow.base}/t/{SLUG}/my/compliance")
     assert ACTIVITY in page.locator("main").inner_text()
-    no_sideways_scroll(page, "the compliance page")
+    fits_a_phone(page, "the compliance page")
     context.close()

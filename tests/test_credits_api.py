@@ -16,6 +16,7 @@ from cme_platform.credits.tables import CreditRecord, SelfEntryGrant
 from cme_platform.demo import DEMO_LEARNER_ID, load_demo
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity.principal import load_principal_by_id
+from cme_platform.notifications.tables import Notification
 from cme_platform.orgs.tables import Institution
 from cme_platform.personnel.tables import Person
 from cme_platform.pii import lookup_hash
@@ -191,8 +192,13 @@ async def test_zhejiang_demo_opens_self_entry_and_gives_the_demo_learner_a_year_
     today = clock.today()
     effective = [r for r in rows if r["status"] == "approved" and r["effective_on"] <= today]
     assert len(effective) == 3 and all(r["year"] == today.year for r in rows)
-    assert sorted(r["status"] for r in rows if r not in effective) == ["draft", "submitted"]
+    assert sorted(r["status"] for r in rows if r not in effective) == ["draft", "returned", "submitted"]
+    returned = next(r for r in rows if r["status"] == "returned")
+    assert returned["review_comment"] == "证明照片不清晰，请重新拍摄后上传" and returned["discipline"]
     assert len(requests) == 1 and requests[0]["waiting_role"] == "department_admin"
+    with scope(tenant):  # the learner was told, once (the second load changed nothing)
+        told = await Notification.select(Notification.kind, Notification.path)
+    assert told == [{"kind": "credits.returned", "path": f"/credits/{returned['id']}"}]
 
     beijing = await tenant_factory(slug="bjdemo", plugin="beijing", name="北京演示")
     await load_demo(pm, beijing)

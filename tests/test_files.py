@@ -145,7 +145,7 @@ async def test_upload_and_download_round_trip(client, files_settings, world, log
 
 
 async def test_spreadsheets_and_photos_are_recognised_by_content(client, files_settings, world, login):
-    await login(client, world.tenant, "learner")
+    await login(client, world.tenant, "department")
     sheet = await upload(client, world, "名单.xlsx", xlsx(), purpose="spreadsheet")
     assert sheet.status_code == 201, sheet.text
     assert sheet.json()["extension"] == "xlsx"
@@ -214,7 +214,7 @@ async def test_a_lying_content_length_is_refused_early(client, files_settings, w
 async def test_disguised_files_are_refused(
     client, files_settings, world, login, name, content, purpose, says
 ):
-    await login(client, world.tenant, "learner")
+    await login(client, world.tenant, "department")  # an administrator: spreadsheets are theirs to upload
     response = await upload(client, world, name, content, purpose=purpose)
     assert response.status_code == 415, response.text
     assert response.json()["code"] == "unsupported_file_type" and says in response.json()["message"]
@@ -394,11 +394,20 @@ async def test_session_uploads_need_the_csrf_token(client, files_settings, world
     assert accepted.status_code == 201
 
 
-async def test_purposes_are_listed(client, world, login):
+async def test_purposes_are_listed_as_far_as_the_role_may_use_them(client, files_settings, world, login):
     await login(client, world.tenant, "learner")
     purposes = {p["name"]: p for p in (await client.get(api(world, "/purposes"))).json()}
     assert purposes["photo"]["extensions"] == ["jpg", "jpeg", "png"]
     assert purposes["evidence"]["max_bytes"] == 50 * 1024 * 1024
+    assert {"spreadsheet", "personnel_import", "beijing_activity_plan"}.isdisjoint(purposes)
+    assert 'value="spreadsheet"' not in (await client.get(f"/t/{world.tenant.slug}/files")).text
+    refused = await upload(client, world, "名单.xlsx", xlsx(), purpose="spreadsheet")
+    assert refused.status_code == 403 and refused.json()["message"] == "您的角色不能上传“导入表格”"
+    assert await stored(world, files_settings) == ([], [])
+
+    await login(client, world.tenant, "institution")  # Beijing's institutions upload their activity plans
+    offered = {p["name"] for p in (await client.get(api(world, "/purposes"))).json()}
+    assert {"spreadsheet", "personnel_import", "beijing_activity_plan", "evidence"} <= offered
 
 
 async def test_the_files_page_uploads_lists_and_downloads(client, files_settings, world, login):
@@ -426,8 +435,36 @@ async def test_the_files_page_uploads_lists_and_downloads(client, files_settings
     )
     assert done.status_code == 303, done.text
     listing = await client.get(done.headers["location"])
-    assert "已上传「培训证明.pdf」" in listing.text and "培训证明.pdf" in listing.text
+    assert '已上传「<span translate="no">培训证明.pdf</span>」' in listing.text
     rows, _ = await stored(world, files_settings)
     link = await client.get(f"{base}/{rows[0]['id']}/download", follow_redirects=False)
     assert link.status_code == 303 and link.headers["location"].startswith(f"{base}/")
     assert (await client.get(link.headers["location"])).content == PDF
+
+
+async def test_images_and_pdfs_open_in_the_browser_other_files_download(client, files_settings, world, login):
+    await login(client, world.tenant, "department")
+    base = f"/t/{world.tenant.slug}/files"
+    uploaded = {
+        name: (await upload(client, world, name, content, purpose=purpose)).json()["id"]
+        for name, content, purpose in (
+            ("会场.jpg", jpeg(), "photo"),
+            ("证明.pdf", PDF, "evidence"),
+            ("名单.xlsx", xlsx(), "spreadsheet"),
+        )
+    }
+    shown = {}
+    for name, file_id in uploaded.items():
+        link = await client.get(f"{base}/{file_id}/view", follow_redirects=False)
+        assert link.status_code == 303 and link.headers["location"].endswith("?inline=true")
+        opened = await client.get(link.headers["location"])
+        assert opened.status_code == 200 and opened.headers["x-content-type-options"] == "nosniff"
+        disposition = opened.headers["content-disposition"].split(";")[0]
+        shown[name] = (disposition, "sandbox" in opened.headers["content-security-policy"])
+    assert shown == {  # a PDF goes to the browser's viewer, which a sandbox would stop; images stay sandboxed
+        "会场.jpg": ("inline", True),
+        "证明.pdf": ("inline", False),
+        "名单.xlsx": ("attachment", True),
+    }
+    await login(client, world.tenant, "learner")
+    assert (await client.get(f"{base}/{uploaded['会场.jpg']}/view")).status_code == 404

@@ -23,6 +23,7 @@ from cme_platform.identity import throttle
 from cme_platform.identity.setup_links import issue_setup_link
 from cme_platform.identity.tables import Account, ApiToken, LoginThrottle, RoleGrant, SetupLink, SmsCode
 from cme_platform.jobs.tables import ScheduleMark
+from cme_platform.notifications.tables import Notification
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.numbers import reserve_person_numbers
 from cme_platform.personnel.service import document_columns
@@ -61,6 +62,7 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         ComplianceResult: [CREDIT_IDS[0]],
         ComplianceRun: [RUN_IDS[0]],
         ScheduleMark: [RUN_IDS[0]],
+        Notification: [RUN_IDS[0]],
     }
 
 
@@ -195,6 +197,8 @@ async def _seed_credits(*worlds: Any) -> None:
             )
             await ComplianceRun.insert(ComplianceRun(id=RUN_IDS[index], year=2024, status="done"))
             await ScheduleMark.insert(ScheduleMark(id=RUN_IDS[index], name="credits.announce_effective"))
+            learner = world.accounts["learner"]
+            await Notification.insert(Notification(id=RUN_IDS[index], account=learner, title="甲省消息"))
 
 
 def _download_token(world: Any) -> str:
@@ -290,6 +294,8 @@ CREATE_BODIES = {
     "/api/personnel/imports": None,  # an upload (multipart); a named institution of A: test_personnel_import
     "/api/compliance/runs": None,  # recomputes the caller's own tenant: nothing of A to point at
     "/api/compliance/runs/{run_id:int}/cancel": lambda w: {},
+    "/api/notifications/read-all": None,  # marks the caller's own messages: nothing of A to point at
+    "/api/notifications/{notification_id:int}/read": lambda w: {},
     "/api/personnel/imports/{import_id:int}/cancel": lambda w: {},
     "/api/credits": lambda w: {
         "activity_name": "越权学分",
@@ -337,6 +343,7 @@ PARAM_IDS = {
     "year_id": lambda w: YEAR_IDS[0],
     "import_id": lambda w: IMPORT_IDS[0],
     "run_id": lambda w: RUN_IDS[0],
+    "notification_id": lambda w: RUN_IDS[0],
     "record_id": lambda w: CREDIT_IDS[0],
     "request_id": lambda w: REQUEST_IDS[0],
     "self_entry_grant_id": lambda w: ENTRY_GRANT_IDS[0],

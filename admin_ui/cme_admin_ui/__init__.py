@@ -17,6 +17,7 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import compliance as compliance_pages
     from cme_admin_ui.pages import credits as credit_pages
     from cme_admin_ui.pages import files as file_pages
+    from cme_admin_ui.pages import notifications as notification_pages
     from cme_admin_ui.pages import personnel as personnel_pages
     from cme_admin_ui.pages import personnel_import as personnel_import_pages
     from cme_admin_ui.pages import profile as profile_pages
@@ -43,5 +44,6 @@ def ui_routes() -> list[Any]:
         *standard_pages.routes,
         *credit_pages.routes(),
         *approval_pages.routes,
+        *notification_pages.routes,
         *compliance_pages.routes,
     ]

@@ -9,7 +9,14 @@
 - ``back(request, path)``: a 303 redirect inside the tenant; ``flash(request, message)`` before it says on
   the next page what the action did.
 
-The card list and the person picker join it with the phone-first portal.
+Templates of the kit (see docs/ui.md):
+
+- ``<table class="list">`` with ``data-label``, ``card-title``, ``card-actions``, ``minor`` on its cells:
+  a list that is a table on a desk and cards on a phone;
+- ``kit/person_picker.html`` (``person_picker(name, label, values, errors)``): a field that finds people
+  within the administrator's reach as he types and takes the person number of the one he picks;
+- ``files/_evidence.html`` (``evidence_file(file_id, name, content_type)``): an attached file shown in
+  the page (images), in the browser's viewer (PDF) or as a download.
 """
 
 from __future__ import annotations

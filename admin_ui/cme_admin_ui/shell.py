@@ -7,13 +7,17 @@ from typing import Any
 
 import pluggy
 from cme_platform.identity.csrf import LazyCsrfToken
+from cme_platform.identity.current import principal_of
 from cme_platform.identity.principal import Principal
+from cme_platform.identity.tokens import is_api_request
+from cme_platform.notifications.service import unread_count
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.plugins.types import MenuEntry
 from cme_platform.tenancy.context import TenantContext
 from cme_platform.tenancy.middleware import tenant_relative_path
 from cme_platform.tenancy.scope import active_tenant_or_none
 from cme_platform.tenancy.urls import tenant_url
+from litestar import Request
 from litestar.connection import ASGIConnection
 
 
@@ -36,6 +40,9 @@ def menu_for(
         sections.setdefault(entry.section, []).append(entry)
     return list(sections.items())
 
+
+UNREAD_KEY = "cme_unread"
+"""The request state key of the signed-in account's unread message count (:func:`shell_state`)."""
 
 FLASH_KEY = "flash"
 """The session key of the message the next page shows once (:func:`flash`)."""
@@ -69,4 +76,15 @@ def page_context(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, An
         "csrf_token": LazyCsrfToken(connection),
         "current_path": tenant_relative_path(connection.scope),
         "flash": _take_flash(connection),
+        "unread": connection.scope.get("state", {}).get(UNREAD_KEY),
     }
+
+
+async def shell_state(request: Request[Any, Any, Any]) -> None:
+    """Before a page of a tenant: load the signed-in account and count his unread 站内消息 for the header
+    (``page_context`` never queries). API requests skip it."""
+    if active_tenant_or_none() is None or is_api_request(request):
+        return
+    principal = await principal_of(request)
+    if principal is not None:
+        request.scope.setdefault("state", {})[UNREAD_KEY] = await unread_count(principal.account_id)

@@ -24,6 +24,7 @@ from cme_platform.api.text_guard import TextGuardMiddleware
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.audit.refusals import record_forbidden
 from cme_platform.clock import china_time
+from cme_platform.files.service import preview_kind
 from cme_platform.identity.cookies import SecureCookieMiddleware
 from cme_platform.identity.csrf import CSRFMiddleware, install_template_helpers
 from cme_platform.identity.password_gate import PasswordChangeGate
@@ -100,6 +101,7 @@ def template_dirs(pm: pluggy.PluginManager) -> list[Path | str | os.PathLike[Any
 def _template_filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
     engine.engine.filters["china_time"] = china_time
+    engine.engine.globals["preview_kind"] = preview_kind
     install_template_helpers(engine.engine)
 
 
@@ -142,6 +144,7 @@ def create_app(
     from cme_admin_ui import STATIC_DIR, ui_routes
     from cme_admin_ui.error_pages import handle_exception
     from cme_admin_ui.overrides import TenantTemplateEngine
+    from cme_admin_ui.shell import shell_state
 
     from cme_platform.approvals.api import approval_api_routes
     from cme_platform.audit.api import audit_api_routes
@@ -151,10 +154,12 @@ def create_app(
     from cme_platform.identity.account_api import account_api_routes
     from cme_platform.identity.profile_api import profile_api_routes
     from cme_platform.identity.token_api import token_api_routes
+    from cme_platform.notifications.api import notification_api_routes
     from cme_platform.orgs.api import org_api_routes
     from cme_platform.personnel.api import personnel_api_routes
     from cme_platform.personnel.import_api import person_import_api_routes
     from cme_platform.standards.api import standard_api_routes
+    from cme_platform.todos.api import todo_api_routes
 
     settings = settings or get_settings()
     pm = plugin_manager or get_plugin_manager()
@@ -172,6 +177,8 @@ def create_app(
             *account_api_routes(),
             *file_api_routes(),
             *audit_api_routes(),
+            *todo_api_routes(),
+            *notification_api_routes(),
             *ui_routes(),
             *plugin_routers(pm),
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"platform": True}),
@@ -191,6 +198,7 @@ def create_app(
         openapi_config=openapi_config(),
         exception_handlers={Exception: handle_exception},
         before_send=[add_security_headers],
+        before_request=shell_state,
         after_exception=[record_forbidden],
         request_max_body_size=settings.max_body_bytes,
         on_startup=[_start_database, _start_jobs],

@@ -22,6 +22,7 @@ from cme_platform.identity.tables import (
     SmsCode,
 )
 from cme_platform.jobs.tables import ScheduleMark
+from cme_platform.notifications.tables import Notification
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
 from cme_platform.ratelimit import RateCounter
@@ -60,6 +61,7 @@ APP_CONFIG = AppConfig(
         ComplianceResult,
         ComplianceRun,
         ScheduleMark,
+        Notification,
         RateCounter,
     ],
     migration_dependencies=[],

@@ -285,7 +285,9 @@ async def _save(
             else None
         )
         problem: dict[str, str] | None = None
-        if received.has_file and not await files.holds_content(evidence_ids, received.sha256):
+        if received.has_file and not await files.holds_content(
+            principal.account_id, evidence_ids, received.sha256
+        ):
             try:
                 evidence_ids.append(await _store_evidence(request, principal, received))
             except DomainError as exc:

@@ -53,7 +53,7 @@ async def _render(
             "kinds": p.kind_labels(),
             "accept": ",".join(f".{e}" for k in p.kinds for e in KINDS[k].extensions),
         }
-        for p in tenant_purposes()
+        for p in tenant_purposes(principal.roles)
     ]
     return Template(
         template_name="files/index.html",
@@ -104,4 +104,12 @@ async def download_from_page(request: Request[Any, Any, Any], file_id: Id) -> Re
     return Redirect(tenant_url(request, f"/files/{token}"), status_code=303)
 
 
-routes = [files_page, upload_from_page, download_from_page]
+@get("/files/{file_id:int}/view", guards=[requires_login], include_in_schema=False)
+async def view_from_page(request: Request[Any, Any, Any], file_id: Id) -> Redirect:
+    """Like the download, but an image or PDF opens in the browser (``<img src>``, a viewer tab)."""
+    principal = await _principal(request)
+    _, token, _ = await service.issue_link(principal, file_id, settings=request.app.state.settings)
+    return Redirect(tenant_url(request, f"/files/{token}?inline=true"), status_code=303)
+
+
+routes = [files_page, upload_from_page, download_from_page, view_from_page]

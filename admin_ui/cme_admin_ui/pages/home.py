@@ -1,7 +1,8 @@
 """The start pages: the platform's tenant list (no tenant) and each tenant's home page.
 
-A tenant's home page shows a signed-in account its roles (with their org units) and one card for each
-menu entry it may open, grouped by section; a visitor sees the public entries and a sign-in prompt.
+A tenant's home page shows a signed-in account first what waits for it (``cme_todos``: items to review,
+records sent back, drafts, the year's progress), then its roles and one card for each menu entry it may
+open, grouped by section; a visitor sees the public entries and a sign-in prompt.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from cme_platform.identity.accounts import account_roles
 from cme_platform.identity.current import principal_of
 from cme_platform.plugins.manager import plugin_info
 from cme_platform.tenancy.scope import active_tenant_or_none
+from cme_platform.todos.service import todos_for
 from litestar import Request, get
 from litestar.response import Template
 
@@ -36,13 +38,15 @@ async def home(request: Request[Any, Any, Any]) -> Template:
             },
         )
     principal = await principal_of(request)
+    pm = request.app.state.plugin_manager
     context = page_context(request)
     cards = [(section, [e for e in entries if e.path != "/"]) for section, entries in context["menu"]]
     return Template(
         template_name="home.html",
         context={
             **context,
-            "plugin": plugin_info(request.app.state.plugin_manager, tenant.plugin),
+            "plugin": plugin_info(pm, tenant.plugin),
+            "todos": await todos_for(pm, tenant, principal) if principal else [],
             "roles": await account_roles(principal.account_id) if principal else [],
             "cards": [(section, entries) for section, entries in cards if entries],
             "slots": await fill_slot(request, "home"),

@@ -7,13 +7,22 @@
      data-select-on-click      a text field whose whole content is selected when clicked
      data-countdown="seconds"  counts down, then enables the buttons of its form (SMS "resend")
      data-poll="api url"       the personnel import page: refreshes the progress until the job ends
+     data-person-picker        the UI kit's person picker (kit/person_picker.html): finds people as one
+                               types and puts the chosen one's person number into the field
+     data-preview="api url"    the guided credit form: computes the credits of the inputs named in
+                               data-preview-inputs as they change and shows them with the explanation
    and the credit form offers only the 三级学科 (subdiscipline) of the chosen 二级学科 (discipline). */
 (function () {
   "use strict";
 
   // On a phone the page starts with its content: the menu folds into its "菜单" button (860px: app.css).
+  // Turning a tablet (or widening the window) past 860px shows the menu beside the content again.
   var menu = document.getElementById("main-menu");
-  if (menu && window.matchMedia("(max-width: 859px)").matches) menu.open = false;
+  var desk = window.matchMedia("(min-width: 860px)");
+  if (menu) {
+    menu.open = desk.matches;
+    desk.addEventListener("change", function (event) { menu.open = event.matches; });
+  }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -69,18 +78,143 @@
   var discipline = document.querySelector("select[name=discipline]");
   var sub = document.querySelector("select[name=subdiscipline]");
   if (discipline && sub) {
+    // Keep the 三级学科 of every 二级学科 aside and put back only the chosen one's: hiding an optgroup
+    // is ignored by some phone browsers, which would list all of them.
+    var groups = Array.prototype.slice.call(sub.querySelectorAll("optgroup"));
     var sync = function () {
-      sub.querySelectorAll("optgroup").forEach(function (group) {
-        var shown = group.label === discipline.value;
-        group.hidden = !shown;
-        group.disabled = !shown;
-      });
-      var chosen = sub.selectedOptions[0];
-      if (chosen && chosen.parentElement.disabled) sub.value = "";
+      var chosen = sub.value;
+      groups.forEach(function (group) { if (group.parentNode) group.parentNode.removeChild(group); });
+      groups.forEach(function (group) { if (group.label === discipline.value) sub.appendChild(group); });
+      sub.value = chosen;
+      if (sub.value !== chosen) sub.value = "";
     };
     discipline.addEventListener("change", sync);
     sync();
   }
+
+  var csrf = document.querySelector("meta[name=csrf-token]");
+  function csrfHeader() { return csrf ? csrf.content : ""; }
+
+  document.querySelectorAll("[data-person-picker]").forEach(function (picker) {
+    var field = picker.querySelector("input");
+    var status = picker.querySelector(".picker-status");
+    var results = picker.querySelector(".picker-results");
+    var api = picker.getAttribute("data-api");
+    var timer = null;
+    var asked = 0;
+    var chosen = field.value;
+    function getJson(url, options) {
+      return fetch(url, Object.assign({credentials: "same-origin", headers: {Accept: "application/json"}}, options))
+        .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, json: j}; }); });
+    }
+    function query(value) {
+      // A full ID number is exchanged for a search token first, so that it never appears in a URL.
+      if (/^(\d{17}[\dXx]|\d{15})$/.test(value)) {
+        return getJson(picker.getAttribute("data-token-api"), {
+          method: "POST",
+          headers: {"Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfHeader()},
+          body: JSON.stringify({q_field: "id_number", q: value})
+        }).then(function (a) {
+          if (!a.ok) return a;
+          return getJson(api + "?page_size=10&q_field=id_number&q=" + encodeURIComponent(a.json.q));
+        });
+      }
+      var fieldName = /\d/.test(value) && /^[A-Za-z0-9-]+$/.test(value) ? "person_number" : "name";
+      return getJson(api + "?page_size=10&q_field=" + fieldName + "&q=" + encodeURIComponent(value));
+    }
+    function choose(person) {
+      field.value = person.person_number;
+      chosen = field.value;
+      results.hidden = true;
+      results.textContent = "";
+      status.textContent = "已选：" + person.name + "（" + person.person_number + "）" + person.institution_name +
+        (person.department_name ? " " + person.department_name : "");
+    }
+    function show(answer) {
+      results.textContent = "";
+      if (!answer.ok) { status.textContent = answer.json.message || "查找失败，请稍后再试"; results.hidden = true; return; }
+      var people = answer.json.items || [];
+      status.textContent = people.length ? "找到 " + answer.json.total + " 人，请选择：" : "没有找到符合的人员";
+      people.forEach(function (person) {
+        var item = document.createElement("li");
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "picker-choice";
+        button.textContent = person.name + "（" + person.person_number + "）" + person.institution_name +
+          (person.department_name ? " " + person.department_name : "") + " " + person.id_masked;
+        button.addEventListener("click", function () { choose(person); });
+        item.appendChild(button);
+        results.appendChild(item);
+      });
+      results.hidden = people.length === 0;
+    }
+    field.addEventListener("input", function () {
+      clearTimeout(timer);
+      var value = field.value.trim();
+      if (value === chosen) return;
+      if (!value) { results.hidden = true; status.textContent = ""; return; }
+      timer = setTimeout(function () {
+        var mine = ++asked;
+        query(value).then(function (answer) { if (mine === asked) show(answer); })
+          .catch(function () { if (mine === asked) status.textContent = "查找失败，请稍后再试"; });
+      }, 300);
+    });
+  });
+
+  document.querySelectorAll("[data-preview]").forEach(function (box) {
+    var form = box.closest("form");
+    var names = box.getAttribute("data-preview-inputs").split(",");
+    var optional = (box.getAttribute("data-preview-optional") || "").split(",");
+    var decimals = ["hours", "project_credits"];
+    var credits = box.querySelector(".preview-credits");
+    var steps = box.querySelector(".preview-steps");
+    var timer = null;
+    var asked = 0;
+    function show(text, explanation) {
+      credits.textContent = text;
+      steps.textContent = "";
+      (explanation || []).forEach(function (step) {
+        var item = document.createElement("li");
+        item.textContent = step;
+        steps.appendChild(item);
+      });
+      box.hidden = false;
+    }
+    function update() {
+      var body = {};
+      var complete = names.every(function (name) {
+        var field = form.elements[name];
+        var value = field ? field.value.trim() : "";
+        if (value === "") return optional.indexOf(name) >= 0;
+        body[name] = decimals.indexOf(name) >= 0 ? value : Number(value);
+        return true;
+      });
+      if (!complete) { box.hidden = true; return; }
+      var mine = ++asked;
+      fetch(box.getAttribute("data-preview"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "Accept": "application/json",
+                  "X-CSRF-Token": csrfHeader()},
+        body: JSON.stringify(body)
+      })
+        .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, json: j}; }); })
+        .then(function (answer) {
+          if (mine !== asked) return;
+          if (answer.ok) show("按所填内容，本条学分为 " + answer.json.credits_text + " 分", answer.json.explanation);
+          else show(answer.json.message || "暂时无法计算，请检查所填内容", []);
+        })
+        .catch(function () { if (mine === asked) box.hidden = true; });
+    }
+    names.forEach(function (name) {
+      var field = form.elements[name];
+      if (!field) return;
+      ["input", "change"].forEach(function (type) {
+        field.addEventListener(type, function () { clearTimeout(timer); timer = setTimeout(update, 300); });
+      });
+    });
+    update();
+  });
 
   document.querySelectorAll("[data-poll]").forEach(function (element) {
     var api = element.getAttribute("data-poll");

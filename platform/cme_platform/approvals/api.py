@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.params import JSONBody, QueryParameter
 
 from cme_platform.api.params import Id, PageNumber, PageSize
 from cme_platform.approvals import inbox as service
 from cme_platform.approvals import schemas as s
-from cme_platform.identity.dependencies import provide_principal
+from cme_platform.identity.dependencies import Caller, provide_principal
 from cme_platform.identity.guards import requires_login, requires_role
-from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES
 
 APPROVALS_TAG = "审核 approvals"
 
-Caller = NamedDependency[Principal]
 DECIDERS = [requires_role(*ORG_ADMIN_ROLES)]
 Kind = Annotated[
     str | None,

@@ -22,6 +22,8 @@ class Attachment(msgspec.Struct, frozen=True, kw_only=True):
 
     name: str
     file_id: int
+    content_type: str = ""
+    """The stored file's type: images and PDFs are shown in the page (empty: a download link only)."""
 
 
 class SubjectSummary(msgspec.Struct, frozen=True, kw_only=True):

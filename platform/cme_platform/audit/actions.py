@@ -1,6 +1,18 @@
-"""Chinese labels of the agreed audit action names."""
+"""Chinese labels of audit action names and object types: the core's, and those modules contribute.
+
+A module that records its own actions (``beijing.activity_plan.create``) names them through the
+``cme_audit_labels`` hook, so the audit page, its filter and its export show Chinese words for them.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pluggy
+
+from cme_platform.plugins.manager import active_plugin_manager, startup_hooks
 
 ACTION_LABELS: dict[str, str] = {
     "auth.login": "登录",
@@ -40,6 +52,8 @@ ACTION_LABELS: dict[str, str] = {
     "personnel.profile.update": "学员修改个人资料",
     "personnel.import.finish": "人员导入",
     "personnel.export": "导出人员名单",
+    "personnel.search.sensitive": "按证件号码/手机号查询人员",
+    "personnel.search.limited": "查询人员过于频繁（已限制）",
     "compliance.recompute": "达标重算",
     "compliance.export": "导出人员达标情况",
     "audit.export": "导出操作日志",
@@ -59,10 +73,11 @@ ACTION_LABELS: dict[str, str] = {
     "operator.login_failed": "运维人员登录失败",
     "operator.logout": "运维人员退出",
     "operator.view_tenant": "运维人员查看租户",
-    "security.csrf_refused": "拒绝：CSRF 校验失败",
+    "security.csrf_refused": "拒绝：表单来源校验失败",
     "security.token_refused": "拒绝：API 令牌无效",
     "security.forbidden": "拒绝：越权访问",
     "security.upload_refused": "拒绝：上传文件不合规",
+    "credits.record.post": "学分记入学分账",
 }
 """Every agreed action name with the label the audit pages show."""
 
@@ -88,11 +103,46 @@ OBJECT_LABELS: dict[str, str] = {
 """Chinese names of the usual object types (others are shown as stored)."""
 
 
+SIGN_IN_METHODS: dict[str, str] = {
+    "password": "密码",
+    "sms": "短信验证码",
+    "sso": "统一身份认证",
+    "setup_link": "设置密码链接",
+}
+"""How a sign-in was made, in the words of the audit record's summary."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditLabels:
+    """Chinese labels for audit action names (``actions``) and object types (``objects``)."""
+
+    actions: Mapping[str, str] = field(default_factory=dict)
+    objects: Mapping[str, str] = field(default_factory=dict)
+
+
+CORE_LABELS = AuditLabels(actions=ACTION_LABELS, objects=OBJECT_LABELS)
+"""The core's labels (contributed by its default plugin)."""
+
+
+@lru_cache(maxsize=8)
+def audit_labels(pm: pluggy.PluginManager) -> AuditLabels:
+    """Every label contributed through ``cme_audit_labels``; a name labelled twice is an error."""
+    actions: dict[str, str] = {}
+    objects: dict[str, str] = {}
+    for contributed in startup_hooks(pm, "cme_audit_labels")():
+        for mine, theirs in ((actions, contributed.actions), (objects, contributed.objects)):
+            twice = sorted(set(mine) & set(theirs))
+            if twice:
+                raise ValueError(f"audit labels given twice: {', '.join(twice)}")
+            mine.update(theirs)
+    return AuditLabels(actions=actions, objects=objects)
+
+
 def action_label(action: str) -> str:
-    """The Chinese label of ``action``, or the raw name when it has none."""
-    return ACTION_LABELS.get(action, action)
+    """The Chinese label of ``action``, or the raw name when no module labels it."""
+    return audit_labels(active_plugin_manager()).actions.get(action, action)
 
 
 def object_label(object_type: str) -> str:
-    """The Chinese name of ``object_type``, or the raw name when it has none."""
-    return OBJECT_LABELS.get(object_type, object_type)
+    """The Chinese name of ``object_type``, or the raw name when no module names it."""
+    return audit_labels(active_plugin_manager()).objects.get(object_type, object_type)

@@ -14,7 +14,7 @@ from cme_platform.compliance import export, jobs, service
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.evaluate import Selection
 from cme_platform.errors import FieldError, InvalidInput
-from cme_platform.identity.dependencies import provide_principal
+from cme_platform.identity.dependencies import Caller, provide_principal
 from cme_platform.identity.guards import requires_login, requires_role
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
@@ -25,7 +25,6 @@ from cme_platform.tenancy.scope import current_tenant
 TAGS = ["达标 compliance"]
 MIN_YEAR, MAX_YEAR = 2000, 2100
 Year = Annotated[int | None, Parameter(ge=MIN_YEAR, le=MAX_YEAR, description="年度，默认今年")]
-Caller = NamedDependency[Principal]
 
 
 def rules_for(request: Request[Any, Any, Any], year: int | None) -> service.YearRules:

@@ -26,8 +26,8 @@ from cme_platform.compliance.tables import ComplianceRun
 from cme_platform.errors import Conflict, NotFound
 from cme_platform.jobs import queue
 from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
+from cme_platform.notifications.service import tell_job_starter
 from cme_platform.settings import Settings
-from cme_platform.tenancy.registry import load_tenants
 from cme_platform.tenancy.scope import current_tenant, scope
 
 log = logging.getLogger("cme.compliance")
@@ -68,17 +68,32 @@ async def _perform(job: RunningJob, run_id: int) -> dict[str, Any] | None:
     if row is None or row["job_key"] != job.key or row["status"] not in UNFINISHED_STATUSES:
         return None
     ok = await run(run_id, year_rules(job.plugin_manager, current_tenant(), row["year"]))
+    await _tell_starter(run_id)
     return {"ok": ok}
 
 
+async def _tell_starter(run_id: int) -> None:
+    """Leave the account that started the run a message saying how it ended."""
+
+    def title(row: dict[str, Any]) -> str:
+        return f"{row['year']} 年度达标重算{STATUS_LABELS.get(row['status'], row['status'])}"
+
+    await tell_job_starter(ComplianceRun, run_id, kind=KIND, path="/compliance/runs", title=title)
+
+
 async def _given_up(args: Any, why: GiveUp) -> None:
-    """Mark the run cancelled or failed (the data transaction was rolled back: results are intact)."""
+    """Mark the run cancelled or failed (the data transaction was rolled back: results are intact); the
+    account that started it is told of a failure (once: the queue may give a job up twice)."""
+    run_id = int(args["run_id"])
+    before = await ComplianceRun.select(ComplianceRun.status).where(ComplianceRun.id == run_id).first()
     await _save_unfinished(
-        int(args["run_id"]),
+        run_id,
         status="cancelled" if why.cancelled else "failed",
         message=why.reason if why.cancelled else f"{why.reason}，本次重算未完成，原有结果未改变，请重新发起",
         finished_at=datetime.now(UTC),
     )
+    if not why.cancelled and before is not None and before["status"] in UNFINISHED_STATUSES:
+        await _tell_starter(run_id)
 
 
 RECOMPUTE = JobKind(name=KIND, label="达标重算", run=_perform, given_up=_given_up, timeout=30 * 60, retries=2)
@@ -181,7 +196,7 @@ async def run_cli(pm: pluggy.PluginManager, slug: str, year: int, echo: Callable
 
     0 when done, 1 when the run failed, 2 for an unknown tenant.
     """
-    tenant = next((t for t in await load_tenants() if t.slug == slug), None)
+    tenant = await queue.tenant_named(slug)
     if tenant is None:
         echo(f"tenant {slug} does not exist", err=True)
         return 2

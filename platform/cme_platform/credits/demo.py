@@ -1,8 +1,9 @@
 """Demo credits: the self-entry right for every demo institution and a year of the demo learner's credits.
 
 Only for provinces whose learners enter their own credits once granted (Zhejiang): the demo learner gets
-three effective credits of this year, one waiting for review (his department first) and one draft, so
-the portal's lists, totals and the approvers' inboxes show something at once. A second load changes
+three effective credits of this year, one waiting for review (his department first), one his department
+returned for a clearer scan (he finds it on his home page and in his messages) and one draft, so the
+portal's lists, totals, to-dos and the approvers' inboxes show something at once. A second load changes
 nothing.
 """
 
@@ -14,7 +15,10 @@ from typing import Any
 import pluggy
 
 from cme_platform import clock, pii
+from cme_platform.approvals.inbox import decide
+from cme_platform.approvals.schemas import DecisionIn
 from cme_platform.credits import ledger
+from cme_platform.credits.disciplines import discipline_tree
 from cme_platform.credits.policy import OTHER_CATEGORY, CreditCategory
 from cme_platform.credits.queries import record_row
 from cme_platform.credits.review import open_review
@@ -22,6 +26,8 @@ from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
 from cme_platform.files.demo import demo_file
 from cme_platform.identity.principal import load_principal_by_id
+from cme_platform.identity.roles import Role
+from cme_platform.identity.tables import RoleGrant
 from cme_platform.personnel.tables import Person
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.tenancy.context import TenantContext
@@ -75,6 +81,10 @@ async def load_demo_credits(
     categories = tenant_hooks(pm, tenant).cme_credit_categories(year=today.year)
     start = date(today.year, 1, 1)
 
+    disciplines = discipline_tree(tenant)
+    discipline = next(iter(disciplines), "")
+    subdiscipline = next(iter(disciplines.get(discipline, [])), "")
+
     async def post(key: str, posting: dict[str, Any], approved_on: date | None = None) -> int:
         category, subcategory = _pick(categories, posting.pop("index"))
         entry = ledger.Posting(
@@ -83,6 +93,8 @@ async def load_demo_credits(
             entry_mode="free",
             category=category,
             subcategory=subcategory,
+            discipline=discipline,
+            subdiscipline=subdiscipline,
             idempotency_key=f"demo:{key}",
             **posting,
         )
@@ -129,7 +141,37 @@ async def load_demo_credits(
             "hours": 300,
         },
     )
-    row = await record_row(waiting)
-    if row is not None:
-        await open_review(pm, principal, row, "learner")
-    return len(_EFFECTIVE) + 2
+    returned = await post(
+        "returned",
+        {
+            "index": 1,
+            "activity_date": max(start, today - timedelta(days=10)),
+            "activity_name": "急危重症护理技能培训",
+            "form": "培训班",
+            "issuer": "浙江省护理学会",
+            "credits": 100,
+            "hours": 400,
+        },
+    )
+    await CreditEvidence(record=returned, file=scan).save()
+    for record_id in (waiting, returned):
+        row = await record_row(record_id)
+        if row is not None:
+            await open_review(pm, principal, row, "learner")
+    await _return_for_changes(pm, returned, person["department"])
+    return len(_EFFECTIVE) + 3
+
+
+async def _return_for_changes(pm: pluggy.PluginManager, record_id: int, department_id: int | None) -> None:
+    """The learner's department administrator returns the record: the scan is not legible."""
+    grant = await (
+        RoleGrant.select(RoleGrant.account)
+        .where((RoleGrant.role == Role.DEPARTMENT_ADMIN.value) & (RoleGrant.department == department_id))
+        .first()
+    )
+    record = await CreditRecord.select(CreditRecord.approval).where(CreditRecord.id == record_id).first()
+    reviewer = await load_principal_by_id(grant["account"]) if grant else None
+    if reviewer is None or record is None or record["approval"] is None:
+        return
+    decision = DecisionIn(action="return", comment="证明照片不清晰，请重新拍摄后上传")
+    await decide(pm, reviewer, record["approval"], decision)

@@ -59,7 +59,9 @@ def _summary(row: dict[str, Any], evidence: Sequence[EvidenceOut]) -> SubjectSum
             SummaryField(label="学时", value=format_hours(row["hours"])),
             SummaryField(label="来源", value=CreditSource.label_of(row["source"])),
         ],
-        attachments=[Attachment(name=e.name, file_id=e.file_id) for e in evidence],
+        attachments=[
+            Attachment(name=e.name, file_id=e.file_id, content_type=e.content_type) for e in evidence
+        ],
     )
 
 

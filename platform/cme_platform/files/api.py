@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import Stream
 
@@ -21,13 +21,11 @@ from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
 from cme_platform.files.purposes import KINDS, size_limit, tenant_purposes
 from cme_platform.files.service import FileRow
 from cme_platform.files.storage import storage_for
-from cme_platform.identity.dependencies import provide_principal
+from cme_platform.identity.dependencies import Caller, provide_principal
 from cme_platform.identity.guards import requires_login
-from cme_platform.identity.principal import Principal
 from cme_platform.tenancy.urls import tenant_url
 
 log = logging.getLogger("cme.files")
-Caller = NamedDependency[Principal]
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(name="Idempotency-Key", required=False, description="重试时使用同一个键，得到同一条记录"),
@@ -85,8 +83,8 @@ class FileController(Controller):
             principal, purpose=purpose, uploaded_by=uploaded_by, page=page, page_size=page_size
         )
 
-    @get("/purposes", summary="Upload purposes with their size limits and extensions")
-    async def purposes(self, request: Request[Any, Any, Any]) -> list[s.PurposeOut]:
+    @get("/purposes", summary="The upload purposes I may use, with their size limits and extensions")
+    async def purposes(self, request: Request[Any, Any, Any], principal: Caller) -> list[s.PurposeOut]:
         upload_max_bytes = request.app.state.settings.upload_max_bytes
         return [
             s.PurposeOut(
@@ -95,7 +93,7 @@ class FileController(Controller):
                 max_bytes=size_limit(p, upload_max_bytes),
                 extensions=[e for k in p.kinds for e in KINDS[k].extensions],
             )
-            for p in tenant_purposes()
+            for p in tenant_purposes(principal.roles)
         ]
 
     @get("/{file_id:int}", summary="Read a file's metadata with a fresh download link")
@@ -132,22 +130,31 @@ async def _prefetched(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     tags=["文件 files"],
     operation_class=download_operation(),
 )
-async def download(request: Request[Any, Any, Any], token: FromPath[str]) -> Stream:
-    """Stream the file a valid token grants, as an attachment (403 forged/expired, 404 other tenant)."""
+async def download(
+    request: Request[Any, Any, Any],
+    token: FromPath[str],
+    inline: Annotated[bool, QueryParameter(description="true: an image or PDF opens in the browser")] = False,
+) -> Stream:
+    """Stream the file a valid token grants, as an attachment (403 forged/expired, 404 other tenant).
+
+    With ``inline=true`` an image or a PDF (:data:`~cme_platform.files.service.PREVIEWS`) is shown by the
+    browser instead: an image in the page that links it, a PDF in the browser's viewer, framed only by
+    this site. Other types download either way.
+    """
     settings = request.app.state.settings
     file = await service.file_for_token(token, settings=settings)
     body = await _prefetched(storage_for(settings).read(file.key))
-    return Stream(
-        body,
-        media_type=file.content_type,
-        headers={
-            "Content-Disposition": service.content_disposition(file.original_name),
-            "Content-Length": str(file.size),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
+    kind = service.preview_kind(file.content_type) if inline else ""
+    headers = {
+        "Content-Disposition": service.content_disposition(file.original_name, inline=bool(kind)),
+        "Content-Length": str(file.size),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
+    if kind == "pdf":  # the browser's PDF viewer does not run in a sandbox
+        headers.update({"Content-Security-Policy": "frame-ancestors 'self'", "X-Frame-Options": "SAMEORIGIN"})
+    return Stream(body, media_type=file.content_type, headers=headers)
 
 
 def file_api_routes() -> list[Any]:

@@ -7,9 +7,11 @@ the page's select and the checks all read this table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cme_platform.errors import FieldError, InvalidInput
+from cme_platform.errors import FieldError, Forbidden, InvalidInput
+from cme_platform.identity.roles import ORG_ADMIN_ROLES
 
 MB = 1024 * 1024
 
@@ -52,6 +54,12 @@ class FilePurpose:
     read_exif: bool = False
     plugin: str = ""
     """The province plugin whose tenants use it (a module's own files); empty: every tenant."""
+    roles: frozenset[str] = frozenset()
+    """The roles that may upload for it (role names); empty: every signed-in account."""
+
+    def allows(self, roles: Iterable[str]) -> bool:
+        """True when an account holding ``roles`` may upload for this purpose."""
+        return not self.roles or not self.roles.isdisjoint(str(role) for role in roles)
 
     def kind_labels(self) -> str:
         """The allowed kinds for messages, e.g. ``PDF、JPEG 图片``."""
@@ -74,31 +82,38 @@ def register_purpose(purpose: FilePurpose) -> FilePurpose:
     return purpose
 
 
+ADMINISTRATORS = frozenset(role.value for role in ORG_ADMIN_ROLES)
+"""The role names of the org units' administrators, who import spreadsheets."""
+
 for _purpose in (
     FilePurpose("evidence", "证明材料", ("pdf", "jpeg", "png"), 50 * MB),
     FilePurpose("photo", "现场照片", ("jpeg", "png"), 20 * MB, read_exif=True),
-    FilePurpose("spreadsheet", "导入表格", ("xlsx",), 50 * MB),
+    FilePurpose("spreadsheet", "导入表格", ("xlsx",), 50 * MB, roles=ADMINISTRATORS),
     FilePurpose("avatar", "头像", ("jpeg", "png"), 5 * MB),
 ):
     register_purpose(_purpose)
 
 
-def tenant_purposes() -> list[FilePurpose]:
-    """The purposes the active tenant's uploads may name (the core's and its own plugin's)."""
+def tenant_purposes(roles: Iterable[str] | None = None) -> list[FilePurpose]:
+    """The purposes the active tenant's uploads may name (the core's and its own plugin's); with
+    ``roles``, only those an account holding them may use (what its upload form offers)."""
     from cme_platform.tenancy.scope import active_tenant_or_none
 
     tenant = active_tenant_or_none()
     plugin = tenant.plugin if tenant is not None else ""
-    return [p for p in PURPOSES.values() if p.plugin in ("", plugin)]
+    held = None if roles is None else list(roles)
+    return [p for p in PURPOSES.values() if p.plugin in ("", plugin) and (held is None or p.allows(held))]
 
 
-def purpose_named(name: str | None) -> FilePurpose:
-    """The purpose ``name`` of the active tenant (400 naming the field ``purpose`` when absent or
-    unknown, or another province's)."""
+def purpose_named(name: str | None, roles: Iterable[str]) -> FilePurpose:
+    """The purpose ``name`` of the active tenant for an uploader holding ``roles`` (400 naming the field
+    ``purpose`` when absent or unknown, or another province's; 403 when his roles may not use it)."""
     purpose = next((p for p in tenant_purposes() if p.name == (name or "")), None)
     if purpose is None:
         message = "请选择文件用途" if not name else "不支持的文件用途"
         raise InvalidInput(message, [FieldError("purpose", message)])
+    if not purpose.allows(roles):
+        raise Forbidden(f"您的角色不能上传“{purpose.label}”")
     return purpose
 
 

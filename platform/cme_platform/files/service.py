@@ -122,7 +122,7 @@ async def store_upload(
     random key and inserts the row with its ``files.upload`` audit record in one transaction (the object
     is removed again when that fails). Nothing is stored when a check fails.
     """
-    purpose = purpose_named(received.fields.get("purpose"))
+    purpose = purpose_named(received.fields.get("purpose"), principal.roles)
     if received.size == 0:
         message = "请选择要上传的文件" if not received.filename else "文件是空的"
         raise InvalidInput(message, [FieldError("file", message)])
@@ -179,12 +179,14 @@ async def store_upload(
     return await _readable_row(principal, int(row.id)), True
 
 
-async def holds_content(file_ids: list[int], sha256: str) -> bool:
-    """Whether one of ``file_ids`` (the tenant's files) has this content: the same scan chosen again
-    after a refused form is not stored a second time."""
+async def holds_content(account_id: int, file_ids: list[int], sha256: str) -> bool:
+    """Whether one of ``file_ids`` that ``account_id`` uploaded has this content: the same scan chosen
+    again after a refused form is not stored a second time (another account's files tell nothing)."""
     if not file_ids:
         return False
-    return await StoredFile.exists().where(StoredFile.id.is_in(file_ids) & (StoredFile.sha256 == sha256))
+    return await StoredFile.exists().where(
+        StoredFile.id.is_in(file_ids) & (StoredFile.sha256 == sha256) & (StoredFile.uploaded_by == account_id)
+    )
 
 
 async def list_files(
@@ -271,7 +273,18 @@ async def file_for_token(token: str, *, settings: Settings, now: float | None = 
     return FileRow.of(row)
 
 
-def content_disposition(name: str) -> str:
-    """An ``attachment`` header with an ASCII fallback and the RFC 5987 UTF-8 name (Chinese names)."""
+PREVIEWS: dict[str, str] = {"image/png": "image", "image/jpeg": "image", "application/pdf": "pdf"}
+"""Content types a browser shows in the page (``image``) or in its own viewer (``pdf``); the upload checks
+the bytes against the type, so a stored file's type is what it is. Every other type downloads."""
+
+
+def preview_kind(content_type: str) -> str:
+    """``image``, ``pdf`` or ``""`` (download only) for a stored file's ``content_type``."""
+    return PREVIEWS.get(content_type, "")
+
+
+def content_disposition(name: str, *, inline: bool = False) -> str:
+    """An ``attachment`` (or ``inline``) header with an ASCII fallback and the RFC 5987 UTF-8 name."""
     fallback = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

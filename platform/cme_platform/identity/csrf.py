@@ -107,9 +107,8 @@ async def check_token(connection: ASGIConnection[Any, Any, Any, Any], given: str
     reason = "no_token_expected" if not expected else "token_missing" if not given else "token_mismatch"
     if active_tenant_or_none() is not None:
         await principal_of(connection)  # the record names the signed-in account, if any
-    await record_refusal(
-        "security.csrf_refused", reason, summary=f"CSRF 校验失败：{request_summary(connection.scope)}"
-    )
+    summary = f"表单来源校验失败（CSRF）：{request_summary(connection.scope)}"
+    await record_refusal("security.csrf_refused", reason, summary=summary)
     raise Forbidden(CSRF_FAILED, code="csrf_failed")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 
 from cme_platform.identity.current import principal_of
@@ -17,3 +18,7 @@ async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     if principal is None:
         raise NotAuthorizedException("请先登录")
     return principal
+
+
+Caller = NamedDependency[Principal]
+"""A handler parameter filled by :func:`provide_principal` (``principal: Caller``)."""

@@ -15,6 +15,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.response import Redirect
 
+from cme_platform.audit.actions import SIGN_IN_METHODS
 from cme_platform.audit.context import current_actor
 from cme_platform.audit.service import record
 from cme_platform.db.transactions import write_transaction
@@ -68,7 +69,7 @@ async def complete_sign_in(
             "auth.login",
             object_type="account",
             object_id=account.id,
-            summary=f"登录成功（{method}）",
+            summary=f"登录成功（{SIGN_IN_METHODS.get(method, method)}）",
             after={"method": method},
         )
     await rotate_session(request)

@@ -20,7 +20,7 @@ from cme_platform.api.openapi import RATE_LIMITED, upload_operation
 from cme_platform.api.params import Id, OptionalId, PageNumber, PageSize
 from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
-from cme_platform.files.purposes import MB, FilePurpose, register_purpose
+from cme_platform.files.purposes import ADMINISTRATORS, MB, FilePurpose, register_purpose
 from cme_platform.files.service import content_disposition
 from cme_platform.identity.principal import Principal
 from cme_platform.orgs.tables import Institution
@@ -31,7 +31,9 @@ from cme_platform.personnel.api import PersonnelController
 from cme_platform.personnel.excel_template import template_workbook
 from cme_platform.personnel.export import export_file_name, export_people
 
-IMPORT_PURPOSE = register_purpose(FilePurpose("personnel_import", "人员导入表格", ("xlsx",), 50 * MB))
+IMPORT_PURPOSE = register_purpose(
+    FilePurpose("personnel_import", "人员导入表格", ("xlsx",), 50 * MB, roles=ADMINISTRATORS)
+)
 """The upload purpose of import files (xlsx only, up to 50 MB)."""
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

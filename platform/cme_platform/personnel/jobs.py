@@ -27,6 +27,7 @@ from cme_platform.errors import Conflict, DomainError, NotFound
 from cme_platform.files.storage import Storage, storage_for
 from cme_platform.jobs import queue
 from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
+from cme_platform.notifications.service import tell_job_starter
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.orgs.tables import Institution
 from cme_platform.personnel.access import PersonAccess
@@ -35,7 +36,6 @@ from cme_platform.personnel.importer import ImportOutcome, import_people
 from cme_platform.personnel.schemas import ImportRowError, PersonImportOut, PersonImportPage
 from cme_platform.personnel.tables import PersonImport
 from cme_platform.settings import Settings
-from cme_platform.tenancy.registry import load_tenants
 from cme_platform.tenancy.scope import scope
 
 log = logging.getLogger("cme.personnel.import")
@@ -201,17 +201,33 @@ async def _perform(job: RunningJob, import_id: int, file_key: str, access: dict[
         await run_job(import_id, path, msgspec.convert(access, PersonAccess))
     finally:
         path.unlink(missing_ok=True)
+    await _tell_starter(import_id)
+
+
+async def _tell_starter(import_id: int) -> None:
+    """Leave the account that uploaded the workbook a message saying how the import ended."""
+
+    def title(row: dict[str, Any]) -> str:
+        return f"人员导入{STATUS_LABELS.get(row['status'], row['status'])}：{row['file_name']}"
+
+    path = f"/personnel/imports/{import_id}"
+    await tell_job_starter(PersonImport, import_id, kind=KIND, path=path, title=title)
 
 
 async def _given_up(args: Any, why: GiveUp) -> None:
-    """Mark the import cancelled or failed (its data transaction was rolled back)."""
+    """Mark the import cancelled or failed (its data transaction was rolled back); the uploader is told of
+    a failure (once: the queue may give a job up twice)."""
+    import_id = int(args["import_id"])
+    before = await PersonImport.select(PersonImport.status).where(PersonImport.id == import_id).first()
     message = why.reason if why.cancelled else f"{why.reason}，本次导入未写入任何数据，请重新上传"
     await _save(
-        int(args["import_id"]),
+        import_id,
         status="cancelled" if why.cancelled else "failed",
         message=message,
         finished_at=datetime.now(UTC),
     )
+    if not why.cancelled and before is not None and before["status"] in UNFINISHED_STATUSES:
+        await _tell_starter(import_id)
 
 
 IMPORT = JobKind(name=KIND, label="人员导入", run=_perform, given_up=_given_up, timeout=60 * 60, retries=2)
@@ -295,7 +311,7 @@ async def run_cli_import(path: Path, slug: str, mode: str, code: str | None, ech
     0 when the import wrote people (or found nothing to write and no errors), 1 when errors kept it
     from writing anything, 2 for an unknown tenant or institution code.
     """
-    tenant = next((t for t in await load_tenants() if t.slug == slug), None)
+    tenant = await queue.tenant_named(slug)
     if tenant is None:
         echo(f"tenant {slug} does not exist", err=True)
         return 2

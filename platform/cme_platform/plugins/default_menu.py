@@ -24,6 +24,7 @@ GRANTORS: tuple[Role, ...] = (Role.COMMISSION_ADMIN, Role.REGION_ADMIN, Role.INS
 FIXED_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(label="首页", path="/", section="工作台", order=0, public=True),
     MenuEntry(label="待我审核", path="/approvals", section="工作台", roles=ADMINS, order=20),
+    MenuEntry(label="站内消息", path="/notifications", section="工作台", order=30),
     MenuEntry(label="我的文件", path="/files", section="工作台", order=50),
     MenuEntry(label="区域", path="/orgs/regions", section="组织机构", roles=REGION_READERS, order=10),
     MenuEntry(label="单位", path="/orgs/institutions", section="组织机构", roles=ADMINS, order=20),

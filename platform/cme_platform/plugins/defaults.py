@@ -16,14 +16,19 @@ from cme_platform import clock
 from cme_platform.plugins import hookimpl
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     import pluggy
 
     from cme_platform.approvals.chains import ApprovalSubject, Chain
+    from cme_platform.audit.actions import AuditLabels
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
+    from cme_platform.identity.principal import Principal
     from cme_platform.identity.sms_gateway import SmsGateway
     from cme_platform.jobs.kinds import JobKind
-    from cme_platform.plugins.types import MenuEntry
+    from cme_platform.notifications.service import NotificationOut
+    from cme_platform.plugins.types import MenuEntry, Todo
     from cme_platform.standards.rules import Standard
     from cme_platform.tenancy.context import TenantContext
 
@@ -49,6 +54,20 @@ class CoreDefaults:
         from cme_platform.personnel.jobs import IMPORT
 
         return [IMPORT, RECOMPUTE, ANNOUNCE_EFFECTIVE]
+
+    @hookimpl
+    def cme_audit_labels(self) -> AuditLabels:
+        """The core's action names and object types."""
+        from cme_platform.audit.actions import CORE_LABELS
+
+        return CORE_LABELS
+
+    @hookimpl
+    def cme_todos(self, tenant: TenantContext, principal: Principal) -> Awaitable[list[Todo]]:
+        """Approvals waiting by kind; a learner's returned, rejected and unsubmitted credits and his year."""
+        from cme_platform.todos.core import core_todos
+
+        return core_todos(self._pm, tenant, principal)
 
     @hookimpl(trylast=True)
     def cme_institution_levels(self, tenant: TenantContext) -> list[str]:
@@ -92,6 +111,11 @@ class CoreDefaults:
         return approved_on
 
     @hookimpl(trylast=True)
+    def cme_notification_sms(self, tenant: TenantContext, notification: NotificationOut) -> bool:
+        """No SMS: messages stay in the platform."""
+        return False
+
+    @hookimpl(trylast=True)
     def cme_sms_gateway(self, tenant: TenantContext) -> SmsGateway:
         """The console gateway: messages go to the ``cme.sms`` log."""
         from cme_platform.identity.sms_gateway import ConsoleGateway
@@ -115,5 +139,10 @@ def core_plugins(pm: pluggy.PluginManager) -> list[tuple[str, object]]:
     """The core's plugins, registered in every manager before the provinces: the defaults, then the
     core's event listeners (each domain's reactions to another's events)."""
     from cme_platform.compliance.listeners import ComplianceListener
+    from cme_platform.notifications.listeners import NotificationListener
 
-    return [(CORE_PLUGIN_NAME, CoreDefaults(pm)), (f"{CORE_PLUGIN_NAME}.compliance", ComplianceListener(pm))]
+    return [
+        (CORE_PLUGIN_NAME, CoreDefaults(pm)),
+        (f"{CORE_PLUGIN_NAME}.compliance", ComplianceListener(pm)),
+        (f"{CORE_PLUGIN_NAME}.notifications", NotificationListener(pm)),
+    ]

@@ -39,13 +39,15 @@ if TYPE_CHECKING:
     from litestar.handlers import BaseRouteHandler
 
     from cme_platform.approvals.chains import ApprovalSubject, Chain
+    from cme_platform.audit.actions import AuditLabels
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
     from cme_platform.events import CreditChange, PersonChange
     from cme_platform.identity.principal import Principal
     from cme_platform.identity.sms_gateway import SmsGateway
     from cme_platform.jobs.kinds import JobKind
-    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo
+    from cme_platform.notifications.service import NotificationOut
+    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo, Todo
     from cme_platform.standards.rules import Standard
     from cme_platform.tenancy.context import TenantContext
 
@@ -64,13 +66,15 @@ def answer_namespace() -> dict[str, Any]:
     from litestar.handlers import BaseRouteHandler  # noqa: F401
 
     from cme_platform.approvals.chains import ApprovalSubject, Chain  # noqa: F401
+    from cme_platform.audit.actions import AuditLabels  # noqa: F401
     from cme_platform.compliance.standards import ComplianceStandard  # noqa: F401
     from cme_platform.credits.policy import CreditCategory, EntryPolicy  # noqa: F401
     from cme_platform.events import CreditChange, PersonChange  # noqa: F401
     from cme_platform.identity.principal import Principal  # noqa: F401
     from cme_platform.identity.sms_gateway import SmsGateway  # noqa: F401
     from cme_platform.jobs.kinds import JobKind  # noqa: F401
-    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo  # noqa: F401
+    from cme_platform.notifications.service import NotificationOut  # noqa: F401
+    from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo, Todo  # noqa: F401
     from cme_platform.standards.rules import Standard  # noqa: F401
     from cme_platform.tenancy.context import TenantContext  # noqa: F401
 
@@ -146,6 +150,18 @@ def cme_job_kinds() -> list[JobKind]:
     plugin; the core's own kinds come from its default plugin. Receives nothing. Returns kinds with
     unique dotted names (``beijing.plan_export``); a kind with ``cron`` runs on that schedule (China
     time) on one worker of the platform. Start a job with :func:`cme_platform.jobs.queue.enqueue`.
+    """
+
+
+@hookspec
+def cme_audit_labels() -> AuditLabels:
+    """Name the plugin's audit action names and object types in Chinese.
+
+    Called once per plugin manager, the first time an audit record is shown (the audit page, its API and
+    export, a change log). Receives nothing. Returns an :class:`~cme_platform.audit.actions.AuditLabels`
+    with ``actions`` (``{"beijing.activity_plan.create": "新建活动计划"}``) and ``objects``
+    (``{"activity_plan": "活动计划"}``); a name labelled by two plugins is an error. The core's labels
+    come from its default plugin; a name nobody labels is shown as recorded.
     """
 
 
@@ -277,6 +293,18 @@ def cme_sms_gateway(tenant: TenantContext) -> SmsGateway | None:
     """
 
 
+@hookspec(firstresult=True)
+def cme_notification_sms(tenant: TenantContext, notification: NotificationOut) -> bool | None:
+    """Decide whether a 站内消息 also goes to the account's mobile phone by SMS.
+
+    **firstresult**; the core's default answers ``False``. Called after a message has committed, for
+    each message (the core's kinds: ``credits.returned``, ``credits.rejected``, ``credits.approved``,
+    ``credits.effective``, ``personnel.import``, ``compliance.recompute``). Receives ``tenant`` and the
+    :class:`~cme_platform.notifications.service.NotificationOut`. Returns ``True`` to send its title
+    through the tenant's ``cme_sms_gateway`` (the console gateway by default), ``False`` not to.
+    """
+
+
 # -------------------------------------------------------------------------------------------------------
 # UI: what the web shell shows
 # -------------------------------------------------------------------------------------------------------
@@ -305,6 +333,19 @@ def cme_page_slot(
     ``principal`` (``None`` for a visitor) and the page's ``context``. Returns a
     :class:`~cme_platform.plugins.types.PageSlot` (the plugin's template and its context), ``None`` to
     leave the slot empty, or an awaitable of either (to read the database first).
+    """
+
+
+@hookspec
+def cme_todos(tenant: TenantContext, principal: Principal) -> Awaitable[list[Todo]] | list[Todo]:
+    """Say what waits for the signed-in user: items to review, records sent back, work not finished.
+
+    Called when the home page is shown and by ``GET /api/todos``, on the tenant's province plugin and the
+    core's default plugin (approvals waiting by kind, the learner's returned, rejected and unsubmitted
+    credits, the year's progress). Receives ``tenant`` and the signed-in ``principal``. Returns a list of
+    :class:`~cme_platform.plugins.types.Todo` (an empty list when nothing waits), or an awaitable of one
+    to read the database first; each links to the page where the work is done, which the user's roles
+    must be able to open.
     """
 
 
@@ -343,4 +384,18 @@ def cme_person_changed(tenant: TenantContext, change: PersonChange) -> Awaitable
     the core's listener refreshes their stored compliance results. Receives ``tenant`` and a
     :class:`~cme_platform.events.PersonChange` (person ids, changed fields, years of per-year facts).
     Returns ``None`` or an awaitable. Raising is logged, never raised.
+    """
+
+
+@hookspec
+def cme_notification_created(
+    tenant: TenantContext, account_id: int, notification: NotificationOut
+) -> Awaitable[None] | None:
+    """React to a 站内消息 left for an account (deliver it elsewhere: SMS, a hospital's own app).
+
+    Called after the transaction that wrote it commits, in the tenant's scope, on the core's listener
+    (which sends it by SMS where ``cme_notification_sms`` says so) and the tenant's province plugin.
+    Receives ``tenant``, the ``account_id`` it is for and the
+    :class:`~cme_platform.notifications.service.NotificationOut`. Returns ``None`` or an awaitable that
+    the platform awaits. Raising is logged and never undoes the message.
     """

@@ -1,4 +1,4 @@
-"""Values that hooks return: plugin metadata and menu entries."""
+"""Values that hooks return: plugin metadata, menu entries, page slots, to-dos and demo data."""
 
 from __future__ import annotations
 
@@ -38,6 +38,24 @@ class MenuEntry(msgspec.Struct, frozen=True, kw_only=True):
     """Sort key inside the section (smaller first)."""
     public: bool = False
     """Also shown to visitors who are not signed in (for public pages such as certificate lookup)."""
+
+
+class Todo(msgspec.Struct, frozen=True, kw_only=True):
+    """Something that waits for the signed-in user (``cme_todos``), shown first on the home page."""
+
+    label: str
+    """What waits, in Simplified Chinese (``待我审核：学员录入学分``, ``已退回：心肌保护机制研究``)."""
+    path: str
+    """Where it is done: a path inside the tenant, starting with ``/`` (the shell adds the prefix)."""
+    count: int | None = None
+    """How many items wait (shown as a badge); ``None`` for a single item or a fact."""
+    hint: str = ""
+    """One more line: a reviewer's reason, what is missing."""
+    tone: str = "action"
+    """``action`` (the user must act), ``warning`` (something went wrong) or ``info`` (a fact)."""
+    order: int = 100
+    """Sort key (smaller first); the core uses 10 for approvals, 20 for returned or rejected items, 30 for
+    drafts and 90 for the year's progress."""
 
 
 class PageSlot(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cme_platform.approvals.chains import ApprovalSubject, Chain
+from cme_platform.audit.actions import AuditLabels
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.identity.roles import Role
@@ -30,6 +31,7 @@ from cme_beijing.activity_plans import TEMPLATE_DIR as ACTIVITY_PLAN_TEMPLATES
 from cme_beijing.activity_plans import pages as activity_plan_pages
 from cme_beijing.activity_plans.api import ActivityPlanController
 from cme_beijing.activity_plans.chains import activity_plan_chain
+from cme_beijing.activity_plans.service import AUDIT_LABELS as ACTIVITY_PLAN_AUDIT_LABELS
 from cme_beijing.activity_plans.service import home_slot
 from cme_beijing.compliance import compliance_standards
 from cme_beijing.credits import credit_categories
@@ -73,6 +75,12 @@ def cme_routes() -> list[Any]:
 def cme_piccolo_apps() -> list[str]:
     """The activity plans' table."""
     return ["cme_beijing.activity_plans.piccolo_app"]
+
+
+@hookimpl
+def cme_audit_labels() -> AuditLabels:
+    """The activity plans' audit actions."""
+    return ACTIVITY_PLAN_AUDIT_LABELS
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from cme_platform import clock
 from cme_platform.approvals import engine
 from cme_platform.approvals.chains import ApprovalSubject
 from cme_platform.approvals.schemas import Attachment, SubjectSummary, SummaryField
+from cme_platform.audit.actions import AuditLabels
 from cme_platform.audit.service import record
 from cme_platform.db.paging import and_all
 from cme_platform.db.transactions import write_transaction
@@ -42,7 +43,14 @@ from cme_beijing.activity_plans.tables import ActivityPlan
 NOT_FOUND = "教学活动计划不存在"
 
 register_purpose(
-    FilePurpose(FILE_PURPOSE, "教学活动计划", ("pdf", "xlsx", "jpeg", "png"), 20 * MB, plugin=PLUGIN_NAME)
+    FilePurpose(
+        FILE_PURPOSE,
+        "教学活动计划",
+        ("pdf", "xlsx", "jpeg", "png"),
+        20 * MB,
+        plugin=PLUGIN_NAME,
+        roles=frozenset({Role.INSTITUTION_ADMIN.value}),
+    )
 )
 
 
@@ -62,6 +70,19 @@ OUTCOME_STATUS = {
     "rejected": PlanStatus.REJECTED,
     "returned": PlanStatus.RETURNED,
 }
+
+AUDIT_LABELS = AuditLabels(
+    actions={
+        "beijing.activity_plan.create": "上传活动计划",
+        "beijing.activity_plan.submit": "提交活动计划审核",
+        "beijing.activity_plan.advanced": "活动计划审核通过（转下一级）",
+        "beijing.activity_plan.approved": "活动计划审核通过",
+        "beijing.activity_plan.rejected": "活动计划审核不通过",
+        "beijing.activity_plan.returned": "活动计划退回修改",
+    },
+    objects={"beijing_activity_plan": "活动计划"},
+)
+"""What the audit page calls the plans' actions (one per approval outcome) and the plan itself."""
 
 Text100 = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 

@@ -1,0 +1,43 @@
+"""The UI kit's person picker on a phone: an institution administrator entering a credit for someone finds
+him by the beginning of his name or by his full ID number, and picks him from the list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from browser_kit import PHONE, DemoServer, fits_a_phone, sign_in
+from cme_platform.demo import DEMO_LEARNER_ID
+
+pytestmark = pytest.mark.browser
+
+SLUG = "zhejiang"
+LEARNER = "张学员（演示）"
+
+
+def test_an_administrator_finds_a_person_by_name_or_id_number_and_picks_him(
+    demo_server: DemoServer, browser: Any
+) -> None:
+    ((number,),) = demo_server.query(
+        "SELECT person_number FROM personnel_person WHERE name = ?"
+        " AND tenant = (SELECT id FROM tenant WHERE slug = ?)",
+        LEARNER,
+        SLUG,
+    )
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{demo_server.base}/t/{SLUG}/login")
+    sign_in(page, demo_server, SLUG, "inst_admin")
+    page.goto(f"{demo_server.base}/t/{SLUG}/credits/new/free")
+    field = page.locator(".person-picker input[name=person]")
+    for typed in ("张学员", DEMO_LEARNER_ID):
+        field.fill(typed)
+        choice = page.locator(".picker-results button", has_text=LEARNER)
+        choice.wait_for()
+        assert DEMO_LEARNER_ID not in choice.inner_text()  # the ID number shows masked
+        fits_a_phone(page, "the picker's list")
+        choice.click()
+        assert field.input_value() == number
+        assert page.locator(".picker-results").is_hidden()
+        assert f"已选：{LEARNER}（{number}）" in page.locator(".picker-status").inner_text()
+    context.close()

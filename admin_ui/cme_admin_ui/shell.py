@@ -82,8 +82,11 @@ def page_context(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, An
 
 async def shell_state(request: Request[Any, Any, Any]) -> None:
     """Before a page of a tenant: load the signed-in account and count his unread 站内消息 for the header
-    (``page_context`` never queries). API requests skip it."""
-    if active_tenant_or_none() is None or is_api_request(request):
+    (``page_context`` never queries). Only a tenant's pages shown with a GET; API requests and static
+    files skip it."""
+    if request.method != "GET" or active_tenant_or_none() is None or is_api_request(request):
+        return
+    if request.scope["path"].startswith("/static/"):
         return
     principal = await principal_of(request)
     if principal is not None:

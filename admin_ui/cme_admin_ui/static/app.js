@@ -107,8 +107,12 @@
       return fetch(url, Object.assign({credentials: "same-origin", headers: {Accept: "application/json"}}, options))
         .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, json: j}; }); });
     }
-    function query(value) {
-      // A full ID number is exchanged for a search token first, so that it never appears in a URL.
+    function query(value, finished) {
+      // A full ID number is exchanged for a search token first, so that it never appears in a URL; a part
+      // of one is not searched at all (a 15-digit number only once the field is left: it may grow to 18).
+      if (/^\d{11,}/.test(value) && !(/^\d{17}[\dXx]$/.test(value) || (finished && /^\d{15}$/.test(value)))) {
+        return Promise.resolve({ok: false, json: {message: "请输入完整的证件号码"}});
+      }
       if (/^(\d{17}[\dXx]|\d{15})$/.test(value)) {
         return getJson(picker.getAttribute("data-token-api"), {
           method: "POST",
@@ -119,7 +123,7 @@
           return getJson(api + "?page_size=10&q_field=id_number&q=" + encodeURIComponent(a.json.q));
         });
       }
-      var fieldName = /\d/.test(value) && /^[A-Za-z0-9-]+$/.test(value) ? "person_number" : "name";
+      var fieldName = /^\d{1,10}$/.test(value) ? "person_number" : "name";
       return getJson(api + "?page_size=10&q_field=" + fieldName + "&q=" + encodeURIComponent(value));
     }
     function choose(person) {
@@ -148,17 +152,19 @@
       });
       results.hidden = people.length === 0;
     }
-    field.addEventListener("input", function () {
+    function search(finished) {
       clearTimeout(timer);
       var value = field.value.trim();
       if (value === chosen) return;
       if (!value) { results.hidden = true; status.textContent = ""; return; }
       timer = setTimeout(function () {
         var mine = ++asked;
-        query(value).then(function (answer) { if (mine === asked) show(answer); })
+        query(value, finished).then(function (answer) { if (mine === asked) show(answer); })
           .catch(function () { if (mine === asked) status.textContent = "查找失败，请稍后再试"; });
-      }, 300);
-    });
+      }, finished ? 0 : 300);
+    }
+    field.addEventListener("input", function () { search(false); });
+    field.addEventListener("change", function () { search(true); });
   });
 
   document.querySelectorAll("[data-preview]").forEach(function (box) {

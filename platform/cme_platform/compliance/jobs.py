@@ -85,14 +85,13 @@ async def _given_up(args: Any, why: GiveUp) -> None:
     """Mark the run cancelled or failed (the data transaction was rolled back: results are intact); the
     account that started it is told of a failure (once: the queue may give a job up twice)."""
     run_id = int(args["run_id"])
-    before = await ComplianceRun.select(ComplianceRun.status).where(ComplianceRun.id == run_id).first()
-    await _save_unfinished(
+    finished = await _save_unfinished(
         run_id,
         status="cancelled" if why.cancelled else "failed",
         message=why.reason if why.cancelled else f"{why.reason}，本次重算未完成，原有结果未改变，请重新发起",
         finished_at=datetime.now(UTC),
     )
-    if not why.cancelled and before is not None and before["status"] in UNFINISHED_STATUSES:
+    if finished and not why.cancelled:
         await _tell_starter(run_id)
 
 
@@ -116,11 +115,16 @@ async def cancel_run(run_id: int) -> s.RunOut:
     return await get_run(run_id)
 
 
-async def _save_unfinished(run_id: int, **values: Any) -> None:
+async def _save_unfinished(run_id: int, **values: Any) -> bool:
+    """Update the run while it has not finished; True when it had not (this call finished it, if
+    ``values`` says so)."""
     async with ComplianceRun._meta.db.transaction():
-        await ComplianceRun.update(values).where(
-            (ComplianceRun.id == run_id) & ComplianceRun.status.is_in(list(UNFINISHED_STATUSES))
+        changed = await (
+            ComplianceRun.update(values)
+            .where((ComplianceRun.id == run_id) & ComplianceRun.status.is_in(list(UNFINISHED_STATUSES)))
+            .returning(ComplianceRun.id)
         )
+    return bool(changed)
 
 
 async def run(run_id: int, rules: YearRules) -> bool:

@@ -138,8 +138,8 @@ async def download(
     """Stream the file a valid token grants, as an attachment (403 forged/expired, 404 other tenant).
 
     With ``inline=true`` an image or a PDF (:data:`~cme_platform.files.service.PREVIEWS`) is shown by the
-    browser instead: an image in the page that links it, a PDF in the browser's viewer, framed only by
-    this site. Other types download either way.
+    browser instead: an image in the page that links it, a PDF in the browser's viewer (which no page may
+    frame). Other types download either way.
     """
     settings = request.app.state.settings
     file = await service.file_for_token(token, settings=settings)
@@ -152,8 +152,8 @@ async def download(
         "Cache-Control": "private, no-store",
         "Content-Security-Policy": "default-src 'none'; sandbox",
     }
-    if kind == "pdf":  # the browser's PDF viewer does not run in a sandbox
-        headers.update({"Content-Security-Policy": "frame-ancestors 'self'", "X-Frame-Options": "SAMEORIGIN"})
+    if kind == "pdf":  # the browser's PDF viewer does not run in a sandbox; nothing may frame it
+        headers["Content-Security-Policy"] = "frame-ancestors 'none'"
     return Stream(body, media_type=file.content_type, headers=headers)
 
 

@@ -81,6 +81,8 @@ async def notify(
     ``cme_notification_created`` is raised for each (the core then sends it by SMS where the province's
     ``cme_notification_sms`` asks for it).
     """
+    if path and (not path.startswith("/") or path.startswith("//")):
+        raise ValueError(f"a message's path is inside the tenant and starts with one '/': {path!r}")
     accounts = sorted(set(account_ids))
     if not accounts:
         return

@@ -78,12 +78,16 @@ async def create_job(
     return int(job.id)
 
 
-async def _save(job_id: int, **values: Any) -> None:
-    """Update the job row, while it has not finished, in a short transaction of its own."""
+async def _save(job_id: int, **values: Any) -> bool:
+    """Update the job row, while it has not finished, in a short transaction of its own; True when it
+    had not (this call finished it, if ``values`` says so)."""
     async with PersonImport._meta.db.transaction():
-        await PersonImport.update(values).where(
-            (PersonImport.id == job_id) & PersonImport.status.is_in(list(UNFINISHED_STATUSES))
+        changed = await (
+            PersonImport.update(values)
+            .where((PersonImport.id == job_id) & PersonImport.status.is_in(list(UNFINISHED_STATUSES)))
+            .returning(PersonImport.id)
         )
+    return bool(changed)
 
 
 async def run_job(
@@ -196,6 +200,7 @@ async def _perform(job: RunningJob, import_id: int, file_key: str, access: dict[
     except Exception:
         log.exception("personnel import %s: stored file unreadable", import_id)
         await _save(import_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
+        await _tell_starter(import_id)
         return
     try:
         await run_job(import_id, path, msgspec.convert(access, PersonAccess))
@@ -218,15 +223,14 @@ async def _given_up(args: Any, why: GiveUp) -> None:
     """Mark the import cancelled or failed (its data transaction was rolled back); the uploader is told of
     a failure (once: the queue may give a job up twice)."""
     import_id = int(args["import_id"])
-    before = await PersonImport.select(PersonImport.status).where(PersonImport.id == import_id).first()
     message = why.reason if why.cancelled else f"{why.reason}，本次导入未写入任何数据，请重新上传"
-    await _save(
+    finished = await _save(
         import_id,
         status="cancelled" if why.cancelled else "failed",
         message=message,
         finished_at=datetime.now(UTC),
     )
-    if not why.cancelled and before is not None and before["status"] in UNFINISHED_STATUSES:
+    if finished and not why.cancelled:
         await _tell_starter(import_id)
 
 

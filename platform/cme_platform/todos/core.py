@@ -22,8 +22,8 @@ from cme_platform.tenancy.context import TenantContext
 SHOWN_DECISIONS = 5
 """At most this many returned or rejected records are listed one by one."""
 REJECTED_FOR = timedelta(days=30)
-DECIDED_LABELS = {RETURNED: "已退回，请修改后重新上报", REJECTED: "审核不通过"}
 """A rejection (final, nothing to do) is shown for this long after the decision."""
+DECIDED_LABELS = {RETURNED: "已退回，请修改后重新上报", REJECTED: "审核不通过"}
 
 
 async def approval_todos(principal: Principal) -> list[Todo]:
@@ -56,7 +56,7 @@ async def own_credit_todos(person_id: int) -> list[Todo]:
                 | ((CreditRecord.status == REJECTED) & (CreditRecord.decided_at >= recent))
             )
         )
-        .order_by(CreditRecord.decided_at, ascending=False)
+        .order_by(CreditRecord.decided_at, CreditRecord.id, ascending=False)
         .limit(SHOWN_DECISIONS)
     )
     todos = [

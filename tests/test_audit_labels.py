@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cme_platform.audit.actions import AuditLabels, audit_labels
+from cme_platform.app import create_app
+from cme_platform.audit.actions import AuditLabels, audit_labels, tenant_audit_labels
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.manager import build_plugin_manager, get_plugin_manager
 
@@ -43,7 +44,14 @@ def test_a_name_labelled_by_two_plugins_is_an_error() -> None:
             return AuditLabels(actions={"auth.login": "又一个登录"})
 
     with pytest.raises(ValueError, match=r"auth\.login"):
-        audit_labels(build_plugin_manager({"again": Again()}))
+        create_app(plugin_manager=build_plugin_manager({"again": Again()}))
+
+
+def test_a_tenant_is_offered_its_own_provinces_actions_only() -> None:
+    pm = get_plugin_manager()
+    beijing, zhejiang = tenant_audit_labels(pm, "beijing"), tenant_audit_labels(pm, "zhejiang")
+    assert "beijing.activity_plan.create" in beijing.actions
+    assert "beijing.activity_plan.create" not in zhejiang.actions and "auth.login" in zhejiang.actions
 
 
 async def test_the_audit_page_names_sign_ins_and_object_types_in_chinese(

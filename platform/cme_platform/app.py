@@ -21,6 +21,7 @@ from litestar.types import Receive, Scope, Send
 from cme_platform.api.blank_query import without_blank_values
 from cme_platform.api.openapi import openapi_config
 from cme_platform.api.text_guard import TextGuardMiddleware
+from cme_platform.audit.actions import audit_labels
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.audit.refusals import record_forbidden
 from cme_platform.clock import china_time
@@ -163,6 +164,7 @@ def create_app(
 
     settings = settings or get_settings()
     pm = plugin_manager or get_plugin_manager()
+    audit_labels(pm)  # two plugins labelling one audit action is a configuration error: fail at start
     app = CMEApp(
         route_handlers=[
             *org_api_routes(),

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from cme_platform.api.params import PageNumber
-from cme_platform.audit.actions import audit_labels
+from cme_platform.audit.actions import tenant_audit_labels
 from cme_platform.audit.api import Filters, provide_filters
 from cme_platform.audit.query import search_events
 from cme_platform.audit.verify import verify_chain
@@ -39,7 +39,7 @@ async def audit_page(request: Request[Any, Any, Any], filters: Filters, page: Pa
     """The filter form, a page of records (newest first), the export link and the chain status."""
     await principal_of(request)
     result = await search_events(filters, page=page, page_size=PAGE_SIZE)
-    labels = audit_labels(request.app.state.plugin_manager)
+    labels = tenant_audit_labels(request.app.state.plugin_manager, current_tenant().plugin)
     query = {f: str(v) for f in filters.__struct_fields__ if (v := getattr(filters, f)) is not None}
     return Template(
         template_name="audit/list.html",

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pluggy
 
-from cme_platform.plugins.manager import active_plugin_manager, startup_hooks
+from cme_platform.plugins.manager import active_plugin_manager, startup_hooks, tenant_hooks
 
 ACTION_LABELS: dict[str, str] = {
     "auth.login": "登录",
@@ -124,18 +124,30 @@ CORE_LABELS = AuditLabels(actions=ACTION_LABELS, objects=OBJECT_LABELS)
 """The core's labels (contributed by its default plugin)."""
 
 
-@lru_cache(maxsize=8)
-def audit_labels(pm: pluggy.PluginManager) -> AuditLabels:
-    """Every label contributed through ``cme_audit_labels``; a name labelled twice is an error."""
+def _merged(contributions: list[AuditLabels]) -> AuditLabels:
     actions: dict[str, str] = {}
     objects: dict[str, str] = {}
-    for contributed in startup_hooks(pm, "cme_audit_labels")():
+    for contributed in contributions:
         for mine, theirs in ((actions, contributed.actions), (objects, contributed.objects)):
             twice = sorted(set(mine) & set(theirs))
             if twice:
                 raise ValueError(f"audit labels given twice: {', '.join(twice)}")
             mine.update(theirs)
     return AuditLabels(actions=actions, objects=objects)
+
+
+@lru_cache(maxsize=8)
+def audit_labels(pm: pluggy.PluginManager) -> AuditLabels:
+    """Every label contributed through ``cme_audit_labels`` by the installed plugins; a name labelled
+    twice is an error (the application checks it when it is built)."""
+    return _merged(startup_hooks(pm, "cme_audit_labels")())
+
+
+@lru_cache(maxsize=32)
+def tenant_audit_labels(pm: pluggy.PluginManager, plugin: str) -> AuditLabels:
+    """The labels of the core and of the province plugin ``plugin``: what a tenant's audit page offers
+    to filter by (another province's actions never happen there)."""
+    return _merged(tenant_hooks(pm, plugin).cme_audit_labels())
 
 
 def action_label(action: str) -> str:

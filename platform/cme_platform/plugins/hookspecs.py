@@ -157,11 +157,12 @@ def cme_job_kinds() -> list[JobKind]:
 def cme_audit_labels() -> AuditLabels:
     """Name the plugin's audit action names and object types in Chinese.
 
-    Called once per plugin manager, the first time an audit record is shown (the audit page, its API and
-    export, a change log). Receives nothing. Returns an :class:`~cme_platform.audit.actions.AuditLabels`
-    with ``actions`` (``{"beijing.activity_plan.create": "新建活动计划"}``) and ``objects``
-    (``{"activity_plan": "活动计划"}``); a name labelled by two plugins is an error. The core's labels
-    come from its default plugin; a name nobody labels is shown as recorded.
+    Called when the application is built (a name labelled by two plugins stops it there) and for a
+    tenant's audit page, whose filter offers the core's and its own province's labels. Receives nothing.
+    Returns an :class:`~cme_platform.audit.actions.AuditLabels` with ``actions``
+    (``{"beijing.activity_plan.create": "上传活动计划"}``) and ``objects``
+    (``{"beijing_activity_plan": "活动计划"}``); a name labelled by two plugins is an error. The core's
+    labels come from its default plugin; a name nobody labels is shown as recorded.
     """
 
 

@@ -40,6 +40,7 @@ def test_an_administrator_finds_a_person_by_name_or_id_number_and_picks_him(
         assert DEMO_LEARNER_ID not in choice.inner_text()  # the ID number shows masked
         fits_a_phone(page, "the picker's list")
         choice.click()
+        page.wait_for_timeout(800)  # the search its blur started must not answer over the choice
         assert field.input_value() == number
         assert page.locator(".picker-results").is_hidden()
         assert f"已选：{LEARNER}（{number}）" in page.locator(".picker-status").inner_text()

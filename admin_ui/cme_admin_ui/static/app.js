@@ -127,6 +127,9 @@
       return getJson(api + "?page_size=10&q_field=" + fieldName + "&q=" + encodeURIComponent(value));
     }
     function choose(person) {
+      // Leaving the field for the list fires its change event first: drop that search's late answer.
+      clearTimeout(timer);
+      asked += 1;
       field.value = person.person_number;
       chosen = field.value;
       results.hidden = true;

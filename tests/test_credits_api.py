@@ -188,7 +188,9 @@ async def test_zhejiang_demo_opens_self_entry_and_gives_the_demo_learner_a_year_
         person = await Person.select(Person.id).where(Person.id_hash == lookup_hash(DEMO_LEARNER_ID)).first()
         assert person is not None
         rows = await CreditRecord.select().where(CreditRecord.person == person["id"])
-        requests = await ApprovalRequest.select().where(ApprovalRequest.status == "pending")
+        requests = await ApprovalRequest.select().where(
+            (ApprovalRequest.status == "pending") & (ApprovalRequest.subject_type == "credit")
+        )
     today = clock.today()
     effective = [r for r in rows if r["status"] == "approved" and r["effective_on"] <= today]
     assert len(effective) == 3 and all(r["year"] == today.year for r in rows)
@@ -197,7 +199,9 @@ async def test_zhejiang_demo_opens_self_entry_and_gives_the_demo_learner_a_year_
     assert returned["review_comment"] == "证明照片不清晰，请重新拍摄后上传" and returned["discipline"]
     assert len(requests) == 1 and requests[0]["waiting_role"] == "department_admin"
     with scope(tenant):  # the learner was told, once (the second load changed nothing)
-        told = await Notification.select(Notification.kind, Notification.path)
+        told = await Notification.select(Notification.kind, Notification.path).where(
+            Notification.kind.like("credits.%")
+        )
     assert told == [{"kind": "credits.returned", "path": f"/credits/{returned['id']}"}]
 
     beijing = await tenant_factory(slug="bjdemo", plugin="beijing", name="北京演示")

@@ -29,6 +29,13 @@ from cme_platform.personnel.numbers import reserve_person_numbers
 from cme_platform.personnel.service import document_columns
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
 from cme_platform.plugins.manager import get_plugin_manager
+from cme_platform.projects.tables import (
+    Project,
+    ProjectNumberCounter,
+    ProjectRun,
+    ProjectSession,
+    RunMaterial,
+)
 from cme_platform.settings import get_settings
 from cme_platform.tenancy.scope import scope
 from cme_platform.tenancy.tables import TENANT_OWNED_TABLES
@@ -63,6 +70,11 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         ComplianceRun: [RUN_IDS[0]],
         ScheduleMark: [RUN_IDS[0]],
         Notification: [RUN_IDS[0]],
+        Project: [PROJECT_IDS[0]],
+        ProjectNumberCounter: [PROJECT_IDS[0]],
+        ProjectRun: [RUN_IDS[0]],
+        ProjectSession: [SESSION_IDS[0]],
+        RunMaterial: [RUN_IDS[0]],
     }
 
 
@@ -150,6 +162,8 @@ CREDIT_IDS = (900_501, 900_502)
 REQUEST_IDS = (900_601, 900_602)
 ENTRY_GRANT_IDS = (900_701, 900_702)
 RUN_IDS = (900_801, 900_802)
+PROJECT_IDS = (900_901, 900_902)
+SESSION_IDS = (901_001, 901_002)
 """Fixed ids of one credit record (under review, with evidence), its approval request, a self-entry grant,
 a compliance result and a recomputation run in tenant A and in tenant B (call after ``_seed_people`` and
 ``_seed_files``)."""
@@ -199,6 +213,49 @@ async def _seed_credits(*worlds: Any) -> None:
             await ScheduleMark.insert(ScheduleMark(id=RUN_IDS[index], name="credits.announce_effective"))
             learner = world.accounts["learner"]
             await Notification.insert(Notification(id=RUN_IDS[index], account=learner, title="甲省消息"))
+            await _seed_project(world, index)
+
+
+async def _seed_project(world: Any, index: int) -> None:
+    """A published project with a run (its id is the compliance run's: one ``run_id`` serves both), a
+    session and a material."""
+    day = datetime(2024, 5, 18, 8, 0, tzinfo=UTC)
+    await Project.insert(
+        Project(
+            id=PROJECT_IDS[index],
+            year=2024,
+            number=f"2024-ISO-{index}",
+            name="甲省项目",
+            level="国家级",
+            institution=world.institution_id,
+            credits=500,
+        )
+    )
+    await ProjectRun.insert(
+        ProjectRun(
+            id=RUN_IDS[index],
+            project=PROJECT_IDS[index],
+            seq=1,
+            venue="甲省",
+            starts_on=day.date(),
+            ends_on=day.date(),
+        )
+    )
+    await ProjectSession.insert(
+        ProjectSession(
+            id=SESSION_IDS[index],
+            run=RUN_IDS[index],
+            title="甲省课程",
+            starts_at=day,
+            ends_at=day + timedelta(hours=2),
+        )
+    )
+    await ProjectNumberCounter.insert(
+        ProjectNumberCounter(id=PROJECT_IDS[index], year=2024, level="省级", last_value=1)
+    )
+    await RunMaterial.insert(
+        RunMaterial(id=RUN_IDS[index], run=RUN_IDS[index], kind="notice", file=FILE_IDS[index])
+    )
 
 
 def _download_token(world: Any) -> str:
@@ -309,9 +366,31 @@ CREATE_BODIES = {
     "/api/credits/self-entry-grants": lambda w: {"institution_id": w.institution_id},
     "/api/approvals/{request_id:int}/decision": lambda w: {"action": "approve"},
     "/api/approvals/batch": lambda w: {"action": "approve", "ids": [REQUEST_IDS[0]]},
+    "/api/projects": None,  # 项目录入 creates under the caller's own institution: nothing of A to point at
+    "/api/projects/declarations": None,  # a declaration is the caller's own unit's: nothing of A to point at
+    "/api/projects/{project_id:int}/submit": lambda w: {},
+    "/api/projects/{project_id:int}/runs": lambda w: RUN_BODY,
+    "/api/project-runs/{run_id:int}/sessions": lambda w: {
+        "title": "越权课程",
+        "starts_at": "2024-05-18T09:00:00",
+        "ends_at": "2024-05-18T10:00:00",
+    },
+    "/api/project-runs/{run_id:int}/materials": lambda w: {"kind": "notice", "file_id": FILE_IDS[0]},
+    "/api/project-runs/{run_id:int}/submit": lambda w: {},
 }
+RUN_BODY = {"venue": "越权", "starts_on": "2024-05-18", "ends_on": "2024-05-18"}
 # Bodies for replace (PUT) routes: a valid body, so only the ID decides.
 PUT_BODIES = {
+    "/api/projects/{project_id:int}": {
+        "year": 2024,
+        "number": "越权-1",
+        "name": "越权修改",
+        "level": "国家级",
+        "leader": "越权",
+        "credits": "1",
+    },
+    "/api/project-runs/{run_id:int}": RUN_BODY,
+    "/api/projects/{project_id:int}/delegate": {"department_id": None},
     "/api/credits/{record_id:int}": {
         "activity_name": "越权修改",
         "activity_date": "2024-05-18",
@@ -347,6 +426,8 @@ PARAM_IDS = {
     "record_id": lambda w: CREDIT_IDS[0],
     "request_id": lambda w: REQUEST_IDS[0],
     "self_entry_grant_id": lambda w: ENTRY_GRANT_IDS[0],
+    "project_id": lambda w: PROJECT_IDS[0],
+    "session_id": lambda w: SESSION_IDS[0],
     "code": lambda w: "bj-01",  # a standard of tenant A's province (Beijing); tenant B is Zhejiang
 }
 # Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).

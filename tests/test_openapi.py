@@ -58,7 +58,9 @@ async def test_statuses_follow_what_the_operation_can_answer(cme_client):
     for path, method, operation in operations(document):
         statuses = set(operation["responses"])
         assert "404" in statuses, f"{method} {path}: an unknown tenant is a 404 everywhere"
-        if path.startswith("/api/"):
+        if path.startswith("/api/public/"):  # 项目查询 and the like: for visitors too
+            assert method == "get" and not {"401", "403"} & statuses, f"{method} {path} is public"
+        elif path.startswith("/api/"):
             assert {"401", "403"} <= statuses, f"{method} {path} is guarded"
         if method != "get":
             assert "409" in statuses, f"{method} {path} writes"

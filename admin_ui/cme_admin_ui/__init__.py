@@ -21,6 +21,7 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import personnel as personnel_pages
     from cme_admin_ui.pages import personnel_import as personnel_import_pages
     from cme_admin_ui.pages import profile as profile_pages
+    from cme_admin_ui.pages import projects as project_pages
     from cme_admin_ui.pages import sms as sms_pages
     from cme_admin_ui.pages import standards as standard_pages
 
@@ -46,4 +47,5 @@ def ui_routes() -> list[Any]:
         *approval_pages.routes,
         *notification_pages.routes,
         *compliance_pages.routes,
+        *project_pages.routes,
     ]

@@ -159,6 +159,7 @@ def create_app(
     from cme_platform.orgs.api import org_api_routes
     from cme_platform.personnel.api import personnel_api_routes
     from cme_platform.personnel.import_api import person_import_api_routes
+    from cme_platform.projects.api import project_api_routes
     from cme_platform.standards.api import standard_api_routes
     from cme_platform.todos.api import todo_api_routes
 
@@ -181,6 +182,7 @@ def create_app(
             *audit_api_routes(),
             *todo_api_routes(),
             *notification_api_routes(),
+            *project_api_routes(),
             *ui_routes(),
             *plugin_routers(pm),
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"platform": True}),

@@ -24,6 +24,7 @@ from cme_platform.identity.tables import Account, RoleGrant
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.demo import ensure_demo_learner, load_demo_people
 from cme_platform.plugins.manager import tenant_hooks
+from cme_platform.projects.demo import load_demo_projects
 from cme_platform.tenancy.context import TenantContext
 from cme_platform.tenancy.scope import scope
 
@@ -152,6 +153,7 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
                 else:
                     await _demo_account(username, display_name, grant, role)
             await load_demo_credits(pm, tenant, [place[0] for place in places], DEMO_LEARNER_ID)
+            await load_demo_projects(pm)
             for loaded in tenant_hooks(pm, tenant).cme_demo_data():
                 if inspect.isawaitable(loaded):
                     await loaded

@@ -25,6 +25,13 @@ from cme_platform.jobs.tables import ScheduleMark
 from cme_platform.notifications.tables import Notification
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
+from cme_platform.projects.tables import (
+    Project,
+    ProjectNumberCounter,
+    ProjectRun,
+    ProjectSession,
+    RunMaterial,
+)
 from cme_platform.ratelimit import RateCounter
 from cme_platform.tenancy.tables import Tenant
 
@@ -62,6 +69,11 @@ APP_CONFIG = AppConfig(
         ComplianceRun,
         ScheduleMark,
         Notification,
+        Project,
+        ProjectNumberCounter,
+        ProjectRun,
+        ProjectSession,
+        RunMaterial,
         RateCounter,
     ],
     migration_dependencies=[],

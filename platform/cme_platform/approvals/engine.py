@@ -106,6 +106,13 @@ class RequestRow:
             return ""
         return self.steps[min(self.step, len(self.steps) - 1)]["label"]
 
+    def decided_label(self, outcome: str) -> str:
+        """The label of the step a decision with ``outcome`` just took (an advanced request waits at
+        the next step already)."""
+        if outcome == "advanced" and self.step > 0:
+            return self.steps[self.step - 1]["label"]
+        return self.step_label
+
     @property
     def status_label(self) -> str:
         """The status in Chinese."""

@@ -15,3 +15,9 @@ CREDIT: Final = "credit"
 
 CREDIT_PERSONAL: Final = "credit.personal"
 """Chain kind of a credit record entered by hand (personal entry, 个人学分录入)."""
+
+PROJECT_HOSTING: Final = "project.hosting"
+"""Subject type (and chain kind) of a run's hosting application (举办申请, :mod:`cme_platform.projects`)."""
+
+PROJECT_DECLARATION: Final = "project.declaration"
+"""Subject type (and chain kind) of a project declared in the platform (新项目申报)."""

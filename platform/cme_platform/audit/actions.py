@@ -78,6 +78,29 @@ ACTION_LABELS: dict[str, str] = {
     "security.forbidden": "拒绝：越权访问",
     "security.upload_refused": "拒绝：上传文件不合规",
     "credits.record.post": "学分记入学分账",
+    "projects.project.create": "录入项目",
+    "projects.project.import": "导入已立项项目",
+    "projects.project.update": "修改项目信息",
+    "projects.project.delete": "删除项目",
+    "projects.project.declare": "保存项目申报",
+    "projects.project.delegate": "委托科室代办项目",
+    "projects.project.submit": "提交项目申报",
+    "projects.project.advanced": "项目申报审核通过（转下一级）",
+    "projects.project.approved": "项目申报评审通过并公布",
+    "projects.project.rejected": "项目申报未通过",
+    "projects.project.returned": "项目申报退回修改",
+    "projects.run.create": "新增举办期数",
+    "projects.run.update": "修改举办期数",
+    "projects.run.delete": "删除举办期数",
+    "projects.run.submit": "提交举办申请",
+    "projects.run.advanced": "举办申请确认上报（转下一级）",
+    "projects.run.approved": "举办申请审核通过",
+    "projects.run.rejected": "举办申请审核不通过",
+    "projects.run.returned": "举办申请退回修改",
+    "projects.session.create": "新增课程",
+    "projects.session.delete": "删除课程",
+    "projects.material.upload": "上传举办申请资料",
+    "projects.export": "导出项目列表",
 }
 """Every agreed action name with the label the audit pages show."""
 
@@ -99,6 +122,10 @@ OBJECT_LABELS: dict[str, str] = {
     "self_entry_grant": "个人学分录入权限",
     "compliance_run": "达标重算",
     "compliance_list": "人员达标情况",
+    "projects_project": "项目",
+    "projects_run": "项目期数",
+    "projects_session": "课程",
+    "projects_list": "项目列表",
 }
 """Chinese names of the usual object types (others are shown as stored)."""
 

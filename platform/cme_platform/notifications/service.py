@@ -24,6 +24,12 @@ KIND_LABELS: dict[str, str] = {
     "credits.effective": "学分生效",
     "personnel.import": "人员导入",
     "compliance.recompute": "达标重算",
+    "projects.hosting.approved": "举办申请通过",
+    "projects.hosting.returned": "举办申请退回",
+    "projects.hosting.rejected": "举办申请不通过",
+    "projects.declaration.approved": "项目申报通过",
+    "projects.declaration.returned": "项目申报退回",
+    "projects.declaration.rejected": "项目申报未通过",
 }
 """What the page calls each kind of message the core writes (a module's own kinds show as their title)."""
 

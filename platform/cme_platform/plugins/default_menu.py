@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cme_platform.approvals.kinds import PROJECT_HOSTING
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS, Role
 from cme_platform.plugins.types import MenuEntry
+from cme_platform.projects.access import declarer_roles
 
 if TYPE_CHECKING:
     import pluggy
 
     from cme_platform.credits.policy import EntryPolicy
+    from cme_platform.projects.policy import ProjectPolicy
     from cme_platform.tenancy.context import TenantContext
 
 ADMINS: tuple[Role, ...] = tuple(sorted(ORG_ADMIN_ROLES))
@@ -46,6 +49,15 @@ FIXED_MENU: tuple[MenuEntry, ...] = (
         section="统计查询",
         roles=(Role.COMMISSION_ADMIN,),
         order=340,
+    ),
+    MenuEntry(label="项目查询", path="/projects", section="项目管理", order=500, public=True),
+    MenuEntry(label="本单位项目", path="/projects/manage", section="项目管理", roles=ADMINS, order=520),
+    MenuEntry(
+        label="举办申请审核",
+        path=f"/approvals?kind={PROJECT_HOSTING}",
+        section="项目管理",
+        roles=(Role.INSTITUTION_ADMIN, Role.COMMISSION_ADMIN),
+        order=530,
     ),
     MenuEntry(label="账户管理", path="/accounts", section="系统管理", roles=ADMINS, order=800),
     MenuEntry(label="操作日志", path="/audit", section="系统管理", roles=(Role.COMMISSION_ADMIN,), order=850),
@@ -102,6 +114,33 @@ def credit_entries(policy: EntryPolicy, has_standards: bool) -> list[MenuEntry]:
     return entries
 
 
+def project_entries(policy: ProjectPolicy) -> list[MenuEntry]:
+    """我的项目 for project owners and the province's declarers, 新项目申报 where projects are declared,
+    代办项目管理 for departments where institutions delegate projects."""
+    declarers = declarer_roles(policy.declarers)
+    owners = tuple(dict.fromkeys((Role.PROJECT_OWNER, *declarers)))
+    entries = [
+        MenuEntry(label="我的项目", path="/projects/mine", section="项目管理", roles=owners, order=510)
+    ]
+    if policy.delegation:
+        entries.append(
+            MenuEntry(
+                label="代办项目管理",
+                path="/projects/delegated",
+                section="项目管理",
+                roles=(Role.DEPARTMENT_ADMIN,),
+                order=515,
+            )
+        )
+    if policy.declared_levels and declarers:
+        entries.append(
+            MenuEntry(
+                label="新项目申报", path="/projects/declare", section="项目管理", roles=declarers, order=505
+            )
+        )
+    return entries
+
+
 def core_menu(pm: pluggy.PluginManager, tenant: TenantContext, year: int) -> list[MenuEntry]:
     """The core's entries for ``tenant`` in ``year``: the fixed ones and those its policy allows."""
     from cme_platform.plugins.manager import tenant_hooks
@@ -109,4 +148,5 @@ def core_menu(pm: pluggy.PluginManager, tenant: TenantContext, year: int) -> lis
     hooks = tenant_hooks(pm, tenant.plugin)
     policy: EntryPolicy = hooks.cme_credit_entry_policy(tenant=tenant)
     has_standards = bool(hooks.cme_credit_standards(tenant=tenant, year=year))
-    return [*FIXED_MENU, *credit_entries(policy, has_standards)]
+    projects: ProjectPolicy = hooks.cme_project_policy(tenant=tenant)
+    return [*FIXED_MENU, *credit_entries(policy, has_standards), *project_entries(projects)]

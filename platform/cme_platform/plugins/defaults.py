@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cme_platform.jobs.kinds import JobKind
     from cme_platform.notifications.service import NotificationOut
     from cme_platform.plugins.types import MenuEntry, Todo
+    from cme_platform.projects.policy import ProjectPolicy
     from cme_platform.standards.rules import Standard
     from cme_platform.tenancy.context import TenantContext
 
@@ -98,10 +99,27 @@ class CoreDefaults:
 
     @hookimpl(trylast=True)
     def cme_approval_chain(self, tenant: TenantContext, subject: ApprovalSubject) -> Chain:
-        """单位审核: the institution decides (escalating when the subject has no institution admin)."""
+        """单位确认 then 继教委审核 for a hosting application, 单位审核 then 继教委评审 for a declaration;
+        else 单位审核: the institution decides (escalating when the subject has no institution admin)."""
         from cme_platform.approvals.chains import DEFAULT_CHAIN
+        from cme_platform.approvals.kinds import PROJECT_DECLARATION, PROJECT_HOSTING
+        from cme_platform.projects.policy import DECLARATION_CHAIN, HOSTING_CHAIN
 
-        return DEFAULT_CHAIN
+        chains = {PROJECT_HOSTING: HOSTING_CHAIN, PROJECT_DECLARATION: DECLARATION_CHAIN}
+        return chains.get(subject.kind, DEFAULT_CHAIN)
+
+    @hookimpl(trylast=True)
+    def cme_project_number(self, tenant: TenantContext, year: int, level: str, sequence: int) -> str:
+        """``2026-省级-001``: the year, the level and the sequence in three digits."""
+        return f"{year}-{level}-{sequence:03d}"
+
+    @hookimpl(trylast=True)
+    def cme_project_policy(self, tenant: TenantContext) -> ProjectPolicy:
+        """Levels 国家级/省级/市级 (national projects entered by their owners), 25 credits at most, and
+        the 会议通知 and 会议日程 for a hosting application."""
+        from cme_platform.projects.policy import DEFAULT_POLICY
+
+        return DEFAULT_POLICY
 
     @hookimpl(trylast=True)
     def cme_credit_effective_on(

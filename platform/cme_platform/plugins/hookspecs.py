@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from cme_platform.jobs.kinds import JobKind
     from cme_platform.notifications.service import NotificationOut
     from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo, Todo
+    from cme_platform.projects.policy import ProjectPolicy
     from cme_platform.standards.rules import Standard
     from cme_platform.tenancy.context import TenantContext
 
@@ -75,6 +76,7 @@ def answer_namespace() -> dict[str, Any]:
     from cme_platform.jobs.kinds import JobKind  # noqa: F401
     from cme_platform.notifications.service import NotificationOut  # noqa: F401
     from cme_platform.plugins.types import DemoOrganisation, MenuEntry, PageSlot, PluginInfo, Todo  # noqa: F401
+    from cme_platform.projects.policy import ProjectPolicy  # noqa: F401
     from cme_platform.standards.rules import Standard  # noqa: F401
     from cme_platform.tenancy.context import TenantContext  # noqa: F401
 
@@ -218,6 +220,31 @@ def cme_compliance_standards(tenant: TenantContext, year: int) -> list[Complianc
 
 
 @hookspec(firstresult=True)
+def cme_project_policy(tenant: TenantContext) -> ProjectPolicy | None:
+    """Give the province's project vocabulary and hosting rules.
+
+    **firstresult**. Called by project entry and the project pages (the form's choices, the checks),
+    and when a run's hosting application is shown or submitted (its materials). Receives ``tenant``.
+    Returns a :class:`~cme_platform.projects.policy.ProjectPolicy`: 项目级别, which levels owners enter
+    themselves because they were declared outside the platform, 项目性质, 举办方式, 考核方式, the most
+    credits and hours a project may give and the materials of a hosting application; ``None`` leaves it
+    to the core's default (国家级/省级/市级, national projects entered, 会议通知 and 会议日程).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_project_number(tenant: TenantContext, year: int, level: str, sequence: int) -> str | None:
+    """Give the number of a declared project when the commission publishes it.
+
+    **firstresult**. Called inside the transaction of the last approval of a declaration (新项目申报).
+    Receives ``tenant``, the project's ``year`` and ``level`` and ``sequence``, the next value of the
+    counter of that year and level (1, 2, …; never handed out twice). Returns the number, at most 40
+    characters and unique in the tenant (a number already used refuses the publication with 409); ``None``
+    leaves it to the core's default, ``<year>-<level>-<sequence, three digits>`` (``2026-省级-001``).
+    """
+
+
+@hookspec(firstresult=True)
 def cme_demo_organisation(tenant: TenantContext) -> DemoOrganisation | None:
     """Give the small demo organisation that ``cme demo`` loads into a tenant of this province.
 
@@ -300,7 +327,9 @@ def cme_notification_sms(tenant: TenantContext, notification: NotificationOut) -
 
     **firstresult**; the core's default answers ``False``. Called after a message has committed, for
     each message (the core's kinds: ``credits.returned``, ``credits.rejected``, ``credits.approved``,
-    ``credits.effective``, ``personnel.import``, ``compliance.recompute``). Receives ``tenant`` and the
+    ``credits.effective``, ``personnel.import``, ``compliance.recompute``, ``projects.hosting.approved``,
+    ``projects.hosting.returned``, ``projects.hosting.rejected`` and the same three of
+    ``projects.declaration``). Receives ``tenant`` and the
     :class:`~cme_platform.notifications.service.NotificationOut`. Returns ``True`` to send its title
     through the tenant's ``cme_sms_gateway`` (the console gateway by default), ``False`` not to.
     """

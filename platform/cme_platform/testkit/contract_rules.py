@@ -13,9 +13,10 @@ from pathlib import Path
 import pluggy
 
 from cme_platform.approvals import engine, kinds
-from cme_platform.approvals.chains import STEP_ROLES, ApprovalSubject
+from cme_platform.approvals.chains import DEFAULT_CHAIN, STEP_ROLES, ApprovalSubject
 from cme_platform.identity.roles import Role
 from cme_platform.plugins.manager import plugin_info, province_names, tenant_hooks
+from cme_platform.projects.policy import DECLARATION_CHAIN, HOSTING_CHAIN
 from cme_platform.tenancy.context import TenantContext
 
 CODE_SHAPE = "2–4 lowercase ASCII letters"
@@ -73,16 +74,17 @@ def standards_and_categories(pm: pluggy.PluginManager, tenant: TenantContext, ye
 
 
 def chains(pm: pluggy.PluginManager, tenant: TenantContext) -> list[str]:
-    """Every known subject kind gets a chain of the province's own code (or the core's default) that
+    """Every known subject kind gets a chain of the province's own code (or one of the core's) that
     resolves for a subject with or without department and region, from every submitting role."""
     code = plugin_info(pm, tenant.plugin).code
     hooks = tenant_hooks(pm, tenant)
     problems: list[str] = []
     subject_kinds = {kinds.CREDIT_PERSONAL, *engine.HANDLERS}
+    core_codes = {DEFAULT_CHAIN.code, HOSTING_CHAIN.code, DECLARATION_CHAIN.code}
     for kind in sorted(subject_kinds):
         for role in (Role.LEARNER.value, *STEP_ROLES):
             chain = hooks.cme_approval_chain(subject=ApprovalSubject(kind=kind, entered_as=role))
-            if chain.code != "default" and not chain.code.startswith(f"{code}."):
+            if chain.code not in core_codes and not chain.code.startswith(f"{code}."):
                 problems.append(f"{kind}: chain {chain.code} is not the province's own ({code}.…)")
             for department, region in ((1, 1), (None, None)):
                 try:

@@ -23,6 +23,7 @@ from cme_platform.plugins.types import (
     PageSlot,
     PluginInfo,
 )
+from cme_platform.projects.policy import ProjectPolicy
 from cme_platform.standards.rules import Standard
 
 from cme_beijing import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
@@ -37,6 +38,7 @@ from cme_beijing.compliance import compliance_standards
 from cme_beijing.credits import credit_categories
 from cme_beijing.demo import load_demo_plans
 from cme_beijing.pages import ACTIVITY_FORMS, routes
+from cme_beijing.projects import PROJECT_POLICY
 from cme_beijing.settings import BeijingSettings, tenant_settings
 from cme_beijing.standards import STANDARDS
 
@@ -244,6 +246,12 @@ def cme_credit_entry_policy(tenant: Any) -> EntryPolicy:
 def cme_approval_chain(tenant: Any, subject: ApprovalSubject) -> Chain | None:
     """主管部门审核 for activity plans (the district's administration; the commission where none)."""
     return activity_plan_chain(subject)
+
+
+@hookimpl
+def cme_project_policy(tenant: Any) -> ProjectPolicy:
+    """The 学分类别 of the declared-project list; national projects entered, 市级 and 区级 declared."""
+    return PROJECT_POLICY
 
 
 @hookimpl

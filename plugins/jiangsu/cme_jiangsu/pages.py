@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 from cme_admin_ui.kit import page_context
+from cme_platform.approvals.kinds import PROJECT_HOSTING
 from cme_platform.identity.current import principal_of
 from cme_platform.tenancy.scope import current_tenant
 from litestar import Request, get
@@ -20,11 +21,14 @@ from cme_jiangsu.settings import JiangsuSettings, tenant_settings
 
 
 class WorkflowStep(msgspec.Struct, frozen=True):
-    """One step of a project's way from publication to certificates."""
+    """One step of a project's way from publication to certificates, and the page where it is done
+    (empty while the platform does not offer it yet)."""
 
     title: str
     actor: str
     detail: str
+    path: str = ""
+    link: str = ""
 
 
 def _duration(minutes: int) -> str:
@@ -42,23 +46,37 @@ def workflow_steps(settings: JiangsuSettings) -> list[WorkflowStep]:
             "项目公布",
             "管理用户",
             "立项用户申报的项目经评审通过、继续医学教育委员会审核同意后在系统中公布，可在“项目查询”中查看状态。",
+            "/projects",
+            "项目查询",
         ),
         WorkflowStep(
             "项目举办申请",
             "立项用户",
             "在“项目举办申请”中选择国家级项目或省级项目。国家级项目不在本系统申报，需先录入项目基本信息；"
             "获批的省级项目（含备案项目）可直接选择。",
+            "/projects/mine",
+            "我的项目",
         ),
         WorkflowStep(
             "资料上传并提交申请",
             "立项用户",
             "上传带红章的会议通知扫描件（或照片）和会议日程，每个附件最大50M，上传完成后提交申请。",
+            "/projects/mine",
+            "我的项目",
         ),
-        WorkflowStep("单位确认上报", "行政用户", "医疗卫生单位及学协会科教部门确认无误后上报至管理用户。"),
+        WorkflowStep(
+            "单位确认上报",
+            "行政用户",
+            "医疗卫生单位及学协会科教部门确认无误后上报至管理用户。",
+            f"/approvals?kind={PROJECT_HOSTING}",
+            "举办申请审核",
+        ),
         WorkflowStep(
             "审核举办申请",
             "管理用户",
             "江苏省继续医学教育委员会办公室审核通过或退回修改，审核通过后方可举办。",
+            f"/approvals?kind={PROJECT_HOSTING}",
+            "举办申请审核",
         ),
         WorkflowStep(
             "现场签到与撤离",
@@ -108,12 +126,14 @@ async def workflow(request: Request[Any, Any, Any]) -> Template:
     """Public page: how a project is applied for, hosted and granted credits in Jiangsu."""
     await principal_of(request)
     settings = tenant_settings(current_tenant())
+    context = page_context(request)
     return Template(
         template_name="jiangsu/workflow.html",
         context={
-            **page_context(request),
+            **context,
             "settings": settings,
             "steps": workflow_steps(settings),
+            "reachable": {entry.path for _, entries in context["menu"] for entry in entries},
             "checkin_fields": CHECKIN_FIELDS,
         },
     )

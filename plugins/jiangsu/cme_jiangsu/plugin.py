@@ -13,11 +13,13 @@ from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
+from cme_platform.projects.policy import ProjectPolicy
 
 from cme_jiangsu import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
 from cme_jiangsu.compliance import compliance_standards
 from cme_jiangsu.credits import ENTRY_POLICY, credit_categories
 from cme_jiangsu.pages import routes
+from cme_jiangsu.projects import PROJECT_POLICY
 from cme_jiangsu.settings import JiangsuSettings, tenant_settings
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
@@ -164,6 +166,12 @@ def cme_credit_categories(tenant: Any, year: int) -> list[CreditCategory]:
 def cme_credit_entry_policy(tenant: Any) -> EntryPolicy:
     """Administrators only, by the free form: the commission grants credits from attendee lists."""
     return ENTRY_POLICY
+
+
+@hookimpl
+def cme_project_policy(tenant: Any) -> ProjectPolicy:
+    """国家级 (entered by owners) and 省级 projects; 会议通知 (with the red seal) and 会议日程."""
+    return PROJECT_POLICY
 
 
 @hookimpl

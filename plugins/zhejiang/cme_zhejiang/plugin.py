@@ -17,6 +17,7 @@ from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
+from cme_platform.projects.policy import ProjectPolicy
 from cme_platform.standards.rules import Standard
 
 from cme_zhejiang import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
@@ -24,6 +25,7 @@ from cme_zhejiang.chains import effective_on, personal_credit_chain
 from cme_zhejiang.compliance import compliance_standards
 from cme_zhejiang.credits import credit_categories, entry_policy
 from cme_zhejiang.pages import routes
+from cme_zhejiang.projects import PROJECT_POLICY
 from cme_zhejiang.settings import ZhejiangSettings, tenant_settings
 from cme_zhejiang.standards import guided_standards
 
@@ -172,6 +174,12 @@ def cme_approval_chain(tenant: Any, subject: ApprovalSubject) -> Chain | None:
 def cme_credit_effective_on(tenant: Any, subject: ApprovalSubject, approved_on: date) -> date | None:
     """Approved personal credits become effective the next day (``credit_effective_delay_days``)."""
     return effective_on(subject, approved_on, tenant_settings(tenant))
+
+
+@hookimpl
+def cme_project_policy(tenant: Any) -> ProjectPolicy:
+    """科室 and 立项用户 declare 省级 and 市级 projects; 国家级 projects are entered by their owners."""
+    return PROJECT_POLICY
 
 
 @hookimpl

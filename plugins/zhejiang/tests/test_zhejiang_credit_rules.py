@@ -11,6 +11,7 @@ from cme_platform.approvals import kinds
 from cme_platform.approvals.chains import DEFAULT_CHAIN, ApprovalSubject
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.plugins.manager import get_plugin_manager, tenant_hooks
+from cme_platform.projects.policy import DECLARATION_CHAIN
 from cme_platform.tenancy.context import TenantContext
 from cme_zhejiang.settings import ZhejiangSettings
 
@@ -124,9 +125,11 @@ def test_out_of_province_review_can_be_switched_off():
     assert chain.code == "zj.personal" and _roles(chain) == ["department_admin", "institution_admin"]
 
 
-def test_other_subjects_use_the_core_default_chain():
-    subject = ApprovalSubject(kind="project.declaration", entered_as="learner")
-    assert _hooks().cme_approval_chain(tenant=_tenant(), subject=subject) == DEFAULT_CHAIN
+def test_other_subjects_use_the_core_chains():
+    other = ApprovalSubject(kind="example.other", entered_as="learner")
+    assert _hooks().cme_approval_chain(tenant=_tenant(), subject=other) == DEFAULT_CHAIN
+    declared = ApprovalSubject(kind=kinds.PROJECT_DECLARATION, entered_as="department_admin")
+    assert _hooks().cme_approval_chain(tenant=_tenant(), subject=declared) == DECLARATION_CHAIN
 
 
 def test_approved_personal_credits_take_effect_the_next_day():

@@ -1,0 +1,186 @@
+"""Demo projects for every tenant, made through the projects' own services (audited, through approvals).
+
+The demo project owner (立项用户) owns them: a national project he entered whose first run takes place
+today and is approved (so attendance can be tried at once), a second national project whose run waits for
+his institution's confirmation, and projects of the province's other levels, published by the
+commission from its approved list. A declaration for next year (by the province's declaring role: the
+owner, or Zhejiang's 科室) waits for the commission to publish it; where institutions delegate, one
+published project is delegated to the demo 科室 (代办项目). A second ``cme demo`` adds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pluggy
+
+from cme_platform import clock
+from cme_platform.approvals import engine
+from cme_platform.credits.disciplines import discipline_tree
+from cme_platform.files.demo import demo_file
+from cme_platform.identity.principal import Principal, load_principal_by_id
+from cme_platform.identity.roles import Role
+from cme_platform.identity.tables import Account
+from cme_platform.projects import FILE_PURPOSE, declaration, hosting, runs, service
+from cme_platform.projects.schemas import MaterialIn, ProjectIn, RunIn, SessionIn
+from cme_platform.projects.tables import Project
+from cme_platform.tenancy.scope import current_tenant
+
+OWNER, INSTITUTION_ADMIN, COMMISSION_ADMIN = "project_owner", "inst_admin", "admin"
+
+
+async def _principal(username: str) -> Principal | None:
+    row = await Account.select(Account.id).where(Account.username == username).first()
+    return await load_principal_by_id(row["id"]) if row else None
+
+
+def _project(
+    year: int, number: str, name: str, level: str, credits: int, discipline: tuple[str, str]
+) -> ProjectIn:
+    return ProjectIn(
+        year=year,
+        number=number,
+        name=name,
+        level=level,
+        nature="申报项目",
+        discipline=discipline[0],
+        subdiscipline=discipline[1],
+        leader="王主任（演示）",
+        credits=Decimal(credits),
+        hours=Decimal(credits * 3),
+        hosting_form="面授",
+        assessment="考试",
+        description="演示项目：学习班形式，理论授课与病例讨论相结合。",
+    )
+
+
+async def _prepare_run(
+    pm: pluggy.PluginManager, owner: Principal, project_id: int, day: date, venue: str
+) -> int:
+    """A run on ``day`` with a morning and an afternoon session and every material uploaded."""
+    run = await runs.add_run(pm, owner, project_id, RunIn(venue=venue, starts_on=day, ends_on=day))
+    for title, speaker, start, end in (
+        ("诊疗指南解读", "李教授（演示）", time(8, 30), time(11, 30)),
+        ("典型病例讨论", "赵主任（演示）", time(13, 30), time(16, 30)),
+    ):
+        await runs.add_session(
+            pm,
+            owner,
+            run.id,
+            SessionIn(
+                title=title,
+                speakers=speaker,
+                starts_at=datetime.combine(day, start, tzinfo=clock.CHINA),
+                ends_at=datetime.combine(day, end, tzinfo=clock.CHINA),
+                hours=Decimal(3),
+            ),
+        )
+    for material in service.project_policy(pm).materials:
+        file_id = await demo_file(
+            owner.account_id,
+            purpose=FILE_PURPOSE,
+            name=f"{material.label}.png",
+            caption=f"DEMO {material.code}",
+        )
+        await runs.attach_material(pm, owner, run.id, MaterialIn(kind=material.code, file_id=file_id))
+    return run.id
+
+
+DECLARERS = {Role.PROJECT_OWNER.value: OWNER, Role.DEPARTMENT_ADMIN.value: "dept_admin"}
+"""The demo account of each role that may declare projects."""
+
+
+async def _demo_declaration(pm: pluggy.PluginManager, institution_admin: Principal) -> None:
+    """Next year's declaration of the province's first declared level, by its first declaring role's demo
+    account, confirmed by the institution: it waits for the commission to publish it."""
+    policy = service.project_policy(pm)
+    username = next((DECLARERS[r] for r in policy.declarers if r in DECLARERS), None)
+    declarer = await _principal(username) if username and policy.declared_levels else None
+    if declarer is None:
+        return
+    tree = discipline_tree(current_tenant())
+    discipline = next(iter(tree))
+    data = _project(
+        clock.today().year + 1,
+        "",
+        "基层慢性病综合管理能力提升培训班",
+        policy.declared_levels[0],
+        6,
+        (discipline, tree[discipline][0] if tree[discipline] else ""),
+    )
+    project = await service.declare_project(pm, declarer, data)
+    submitted = await declaration.submit_declaration(pm, declarer, project.id)
+    if submitted.approval_id is not None and submitted.status == "submitted":
+        request = await engine.get_request(institution_admin, submitted.approval_id)
+        if request.waiting_role == Role.INSTITUTION_ADMIN.value:
+            await engine.decide(pm, institution_admin, request.id, "approve", "材料齐全，同意上报")
+
+
+async def load_demo_projects(pm: pluggy.PluginManager) -> int:
+    """The demo owner's projects and runs in the active tenant; returns how many projects were added."""
+    owner = await _principal(OWNER)
+    institution_admin = await _principal(INSTITUTION_ADMIN)
+    commission = await _principal(COMMISSION_ADMIN)
+    if owner is None or institution_admin is None or commission is None:
+        return 0
+    if await Project.exists().where(Project.owner == owner.account_id):
+        return 0
+    await _demo_declaration(pm, institution_admin)
+    unit = next(g for g in owner.grants_for(Role.PROJECT_OWNER) if g.institution_id)
+    policy = service.project_policy(pm)
+    tree = discipline_tree(current_tenant())
+    first = next(iter(tree))
+    discipline = (first, tree[first][0] if tree[first] else "")
+    today = clock.today()
+    year = today.year
+    entered = policy.entered_levels[0] if policy.entered_levels else policy.levels[0]
+    held_today = await service.enter_project(
+        pm,
+        owner,
+        _project(year, f"{year}-01-01-001 (国)", "心血管疾病诊疗新进展学习班", entered, 10, discipline),
+    )
+    run_id = await _prepare_run(pm, owner, held_today.id, today, "本院学术报告厅")
+    await hosting.submit_run(pm, owner, run_id)
+    request_id = (await runs.get_run(pm, owner, run_id)).approval_id
+    assert request_id is not None  # a submitted run has its request
+    for reviewer in (institution_admin, commission):
+        row, _ = await engine.decide(pm, reviewer, request_id, "approve", "")
+        if row.status != engine.PENDING:
+            break
+    waiting = await service.enter_project(
+        pm, owner, _project(year, f"{year}-01-01-002 (国)", "急危重症护理技能培训班", entered, 6, discipline)
+    )
+    later = min(today + timedelta(days=30), date(year, 12, 31))
+    await hosting.submit_run(
+        pm, owner, await _prepare_run(pm, owner, waiting.id, later, "本院门诊楼六楼会议室")
+    )
+    added = 2
+    for index, level in enumerate(level for level in policy.levels if level not in policy.entered_levels):
+        project_id = await service.record_published(
+            pm,
+            commission,
+            _project(
+                year,
+                f"{year}-P{index + 1:02d}-001",
+                f"基层常见病规范诊疗培训班（{level}）",
+                level,
+                4,
+                discipline,
+            ),
+            institution_id=unit.institution_id or 0,
+            department_id=unit.department_id,
+            owner_id=owner.account_id,
+        )
+        added += 1
+        if index == 0 and policy.delegation:
+            await _delegate(pm, institution_admin, project_id)
+    return added
+
+
+async def _delegate(pm: pluggy.PluginManager, institution_admin: Principal, project_id: int) -> None:
+    """The institution lets the demo 科室 account's department manage the project (代办项目)."""
+    department = await _principal("dept_admin")
+    grant = next((g for g in department.grants_for(Role.DEPARTMENT_ADMIN)), None) if department else None
+    if grant is not None and grant.department_id is not None:
+        await service.delegate_project(pm, institution_admin, project_id, grant.department_id)

@@ -1,0 +1,95 @@
+"""Tables of CME projects (继续医学教育项目): the project, its runs (期数), their sessions and materials.
+
+A project belongs to its organiser institution (and department) and to the account that owns it
+(立项用户). A declared project gets its number (the province's scheme, ``cme_project_number``) when it is
+published, from a counter per year and level. Each run is held once at one venue between two dates and
+carries its own hosting application (举办申请): its status, its approval request and the materials
+uploaded for it. Sessions (课题/课程) are the schedule of a run, which attendance and grants use. Credits
+and hours are integer hundredths, as in the ledger.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import Date, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from cme_platform.approvals.tables import ApprovalRequest
+from cme_platform.files.tables import StoredFile
+from cme_platform.identity.tables import Account
+from cme_platform.orgs.tables import Department, Institution
+from cme_platform.tenancy.tables import TenantOwned
+
+
+class Project(TenantOwned, Table, tablename="projects_project"):
+    """A CME project: what it is, who organises it and where its declaration stands."""
+
+    year = Integer(null=False)
+    number = Varchar(length=40, null=True, default=None)
+    name = Varchar(length=200, null=False)
+    level = Varchar(length=32, null=False)
+    nature = Varchar(length=32, null=False, default="")
+    discipline = Varchar(length=64, null=False, default="")
+    subdiscipline = Varchar(length=64, null=False, default="")
+    institution = ForeignKey(Institution, null=False, on_delete=OnDelete.restrict, index=True)
+    department = ForeignKey(Department, null=True, on_delete=OnDelete.restrict)
+    owner = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    delegate = ForeignKey(Department, null=True, on_delete=OnDelete.restrict)
+    leader = Varchar(length=50, null=False, default="")
+    credits = Integer(null=False, default=0)
+    hours = Integer(null=False, default=0)
+    hosting_form = Varchar(length=32, null=False, default="")
+    assessment = Varchar(length=32, null=False, default="")
+    description = Varchar(length=2000, null=False, default="")
+    source = Varchar(length=12, null=False, default="entered")
+    status = Varchar(length=12, null=False, default="published")
+    approval = ForeignKey(ApprovalRequest, null=True, on_delete=OnDelete.set_null)
+    review_comment = Varchar(length=500, null=False, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProjectRun(TenantOwned, Table, tablename="projects_run"):
+    """One time a project is held (期数), with its hosting application."""
+
+    project = ForeignKey(Project, null=False, on_delete=OnDelete.restrict, index=True)
+    seq = Integer(null=False)
+    venue = Varchar(length=200, null=False)
+    starts_on = Date(null=False)
+    ends_on = Date(null=False)
+    note = Varchar(length=500, null=False, default="")
+    status = Varchar(length=12, null=False, default="draft")
+    approval = ForeignKey(ApprovalRequest, null=True, on_delete=OnDelete.set_null)
+    review_comment = Varchar(length=500, null=False, default="")
+    submitted_at = Timestamptz(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProjectSession(TenantOwned, Table, tablename="projects_session"):
+    """A session of a run's schedule (课题/课程): its title, speakers and time."""
+
+    run = ForeignKey(ProjectRun, null=False, on_delete=OnDelete.restrict, index=True)
+    title = Varchar(length=200, null=False)
+    speakers = Varchar(length=200, null=False, default="")
+    starts_at = Timestamptz(null=False)
+    ends_at = Timestamptz(null=False)
+    hours = Integer(null=False, default=0)
+
+
+class RunMaterial(TenantOwned, Table, tablename="projects_run_material"):
+    """A material of a run's hosting application (会议通知, 会议日程…): one file per kind."""
+
+    run = ForeignKey(ProjectRun, null=False, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=32, null=False)
+    file = ForeignKey(StoredFile, null=False, on_delete=OnDelete.restrict)
+    uploaded_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProjectNumberCounter(TenantOwned, Table, tablename="projects_number_counter"):
+    """The last sequence number handed out to a published declaration of one year and level."""
+
+    year = Integer(null=False)
+    level = Varchar(length=32, null=False)
+    last_value = Integer(null=False, default=0)

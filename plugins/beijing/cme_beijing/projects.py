@@ -1,0 +1,29 @@
+"""Beijing's projects (seed 000, 继续医学教育项目): the 学分类别 of its declared-project list, which of them
+are national or municipal projects declared in Beijing, and which come from elsewhere."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from cme_platform.projects.policy import ProjectPolicy
+
+LEVELS: tuple[str, ...] = (
+    "国家级继续医学教育项目",
+    "市级继续医学教育项目",
+    "区级继续医学教育项目",
+    "外地国家级继续医学教育项目",
+    "外地省市级继续医学教育项目",
+    "北京市继教委许可发证书项目",
+)
+"""学分类别 of the declared-project list (审批编号, 名称, 学分类别, 学科, 总学分), as the credit-standard
+table names them (rows 4, 5, 15–18)."""
+
+PROJECT_POLICY = ProjectPolicy(
+    levels=LEVELS,
+    entered_levels=("国家级继续医学教育项目",),
+    declared_levels=("市级继续医学教育项目", "区级继续医学教育项目"),
+    max_credits=Decimal(10),
+)
+"""National projects are entered by their owners; 市级 and 区级 projects are declared in the platform; the
+projects from outside Beijing and the 许可发证书 projects come from the commission's imported lists. The
+standard table caps a project at 10 credits (每3小时1分，上限10分)."""

@@ -1,0 +1,18 @@
+"""Zhejiang's projects (seed 002 §3): departments (科室) declare provincial and city projects in the
+platform (新项目申报), the institution checks and the commission publishes them (已公布项目浏览); national
+projects are declared nationally and entered by their owners."""
+
+from __future__ import annotations
+
+from cme_platform.projects.policy import ProjectPolicy
+
+PROJECT_POLICY = ProjectPolicy(
+    levels=("国家级", "省级", "市级"),
+    entered_levels=("国家级",),
+    declared_levels=("省级", "市级"),
+    declarers=("department_admin", "project_owner"),
+    delegation=True,
+)
+"""科室 accounts and 立项用户 declare 省级 and 市级 projects; the core's chain reviews them (单位审核, then
+继教委评审) and the core's numbering gives the published number. An institution may let a 科室 manage a
+project's runs and hosting applications (代办项目)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from pathlib import Path
@@ -175,3 +176,13 @@ def storage_for(settings: Settings) -> Storage:
             secret_access_key=settings.s3_secret_access_key,
         )
     raise StorageError(f"CME_STORAGE must be 'local' or 's3', not {settings.storage!r}")
+
+
+async def fetch_to_temp(storage: Storage, key: str, tmp_dir: Path, suffix: str = ".xlsx") -> Path:
+    """Copy the stored object ``key`` into a new file under ``tmp_dir`` (the caller removes it)."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(prefix="fetch-", suffix=suffix, dir=tmp_dir, delete=False)  # noqa: SIM115
+    with handle:
+        async for chunk in storage.read(key):
+            handle.write(chunk)
+    return Path(handle.name)

@@ -12,7 +12,6 @@ another worker, or the row is marked failed with the reason. A cancelled import 
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,8 @@ import msgspec
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.errors import Conflict, DomainError, NotFound
-from cme_platform.files.storage import Storage, storage_for
+from cme_platform.files.sheet_table import ImportRowError
+from cme_platform.files.storage import fetch_to_temp, storage_for
 from cme_platform.jobs import queue
 from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
 from cme_platform.notifications.service import tell_job_starter
@@ -33,7 +33,7 @@ from cme_platform.orgs.tables import Institution
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.personnel.import_reader import read_workbook
 from cme_platform.personnel.importer import ImportOutcome, import_people
-from cme_platform.personnel.schemas import ImportRowError, PersonImportOut, PersonImportPage
+from cme_platform.personnel.schemas import PersonImportOut, PersonImportPage
 from cme_platform.personnel.tables import PersonImport
 from cme_platform.settings import Settings
 from cme_platform.tenancy.scope import scope
@@ -164,15 +164,6 @@ def _final_values(outcome: ImportOutcome, mode: str) -> dict[str, Any]:
     }
 
 
-async def _fetch(storage: Storage, key: str, tmp_dir: Path) -> Path:
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(prefix="import-", suffix=".xlsx", dir=tmp_dir, delete=False)  # noqa: SIM115
-    with handle:
-        async for chunk in storage.read(key):
-            handle.write(chunk)
-    return Path(handle.name)
-
-
 KIND = "personnel.import"
 
 
@@ -196,7 +187,7 @@ async def _perform(job: RunningJob, import_id: int, file_key: str, access: dict[
         return
     settings = job.settings
     try:
-        path = await _fetch(storage_for(settings), file_key, settings.data_dir / "tmp" / "imports")
+        path = await fetch_to_temp(storage_for(settings), file_key, settings.data_dir / "tmp" / "imports")
     except Exception:
         log.exception("personnel import %s: stored file unreadable", import_id)
         await _save(import_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))

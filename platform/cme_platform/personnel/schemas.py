@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from cme_platform.api.params import RowId, YearNumber
+from cme_platform.files.sheet_table import ImportRowError
 
 SortKey = Literal["person_number", "name", "title", "department", "status", "updated_at"]
 KeywordField = Literal["name", "id_number", "person_number", "phone"]
@@ -190,14 +191,6 @@ class ProfilePatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     phone: str | msgspec.UnsetType = msgspec.UNSET
     email: str | msgspec.UnsetType = msgspec.UNSET
-
-
-class ImportRowError(msgspec.Struct, kw_only=True):
-    """One problem of an import file: the Excel row, the column and what is wrong."""
-
-    row: int
-    field: str
-    message: str
 
 
 class PersonImportOut(msgspec.Struct, kw_only=True):

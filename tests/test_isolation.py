@@ -20,6 +20,7 @@ from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryG
 from cme_platform.files.links import LinkClaims, issue_token
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity import throttle
+from cme_platform.identity.roles import Role
 from cme_platform.identity.setup_links import issue_setup_link
 from cme_platform.identity.tables import Account, ApiToken, LoginThrottle, RoleGrant, SetupLink, SmsCode
 from cme_platform.jobs.tables import ScheduleMark
@@ -30,6 +31,7 @@ from cme_platform.personnel.service import document_columns
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.projects.tables import (
+    ExpertReview,
     Project,
     ProjectNumberCounter,
     ProjectRun,
@@ -75,6 +77,7 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         ProjectRun: [RUN_IDS[0]],
         ProjectSession: [SESSION_IDS[0]],
         RunMaterial: [RUN_IDS[0]],
+        ExpertReview: [PROJECT_IDS[0]],
     }
 
 
@@ -256,6 +259,14 @@ async def _seed_project(world: Any, index: int) -> None:
     await RunMaterial.insert(
         RunMaterial(id=RUN_IDS[index], run=RUN_IDS[index], kind="notice", file=FILE_IDS[index])
     )
+    await ExpertReview.insert(
+        ExpertReview(
+            id=PROJECT_IDS[index],
+            project=PROJECT_IDS[index],
+            approval=REQUEST_IDS[index],
+            expert=world.accounts["commission"],
+        )
+    )
 
 
 def _download_token(world: Any) -> str:
@@ -349,6 +360,9 @@ CREATE_BODIES = {
     "/api/personnel/people/{person_id:int}/years": lambda w: {"year": 2020},
     "/api/standards/{code:str}/compute": lambda w: {"hours": "2", "project_credits": "3"},
     "/api/personnel/imports": None,  # an upload (multipart); a named institution of A: test_personnel_import
+    # an upload (multipart); tenant B has no list "external" (404 before the body is read), and rows naming
+    # institutions outside the importer's scope are refused: tests/test_projects_import.py
+    "/api/project-imports/{list_code:str}": None,
     "/api/compliance/runs": None,  # recomputes the caller's own tenant: nothing of A to point at
     "/api/compliance/runs/{run_id:int}/cancel": lambda w: {},
     "/api/notifications/read-all": None,  # marks the caller's own messages: nothing of A to point at
@@ -377,6 +391,7 @@ CREATE_BODIES = {
     },
     "/api/project-runs/{run_id:int}/materials": lambda w: {"kind": "notice", "file_id": FILE_IDS[0]},
     "/api/project-runs/{run_id:int}/submit": lambda w: {},
+    "/api/projects/{project_id:int}/experts": lambda w: {"account_ids": [w.accounts["commission"]]},
 }
 RUN_BODY = {"venue": "越权", "starts_on": "2024-05-18", "ends_on": "2024-05-18"}
 # Bodies for replace (PUT) routes: a valid body, so only the ID decides.
@@ -390,6 +405,7 @@ PUT_BODIES = {
         "credits": "1",
     },
     "/api/project-runs/{run_id:int}": RUN_BODY,
+    "/api/project-reviews/{review_id:int}": {"score": 80, "opinion": "approve"},
     "/api/projects/{project_id:int}/delegate": {"department_id": None},
     "/api/credits/{record_id:int}": {
         "activity_name": "越权修改",
@@ -428,7 +444,9 @@ PARAM_IDS = {
     "self_entry_grant_id": lambda w: ENTRY_GRANT_IDS[0],
     "project_id": lambda w: PROJECT_IDS[0],
     "session_id": lambda w: SESSION_IDS[0],
+    "review_id": lambda w: PROJECT_IDS[0],
     "code": lambda w: "bj-01",  # a standard of tenant A's province (Beijing); tenant B is Zhejiang
+    "list_code": lambda w: "external",  # Beijing's 申报项目导入; Zhejiang imports no project lists
 }
 # Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).
 EMPTY_HISTORY_ROUTES = {"/api/audit/objects/{object_type:str}/{object_id:str}"}
@@ -468,6 +486,8 @@ async def test_every_route_refuses_other_tenants_ids(cme_app, cme_client, world,
     await _seed_imports(world, other_world)
     await _seed_credits(world, other_world)
     before = await _snapshot(world)
+    with scope(other_world.tenant):  # B's commission administrator is also one of B's experts (专家评审)
+        await RoleGrant(account=other_world.accounts["commission"], role=Role.AUDIT_EXPERT.value).save()
     await login(cme_client, other_world.tenant, "commission")
     prefix = f"/t/{other_world.tenant.slug}"
     routes = _api_routes(cme_app)

@@ -21,6 +21,8 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import personnel as personnel_pages
     from cme_admin_ui.pages import personnel_import as personnel_import_pages
     from cme_admin_ui.pages import profile as profile_pages
+    from cme_admin_ui.pages import project_imports as project_import_pages
+    from cme_admin_ui.pages import project_reviews as project_review_pages
     from cme_admin_ui.pages import projects as project_pages
     from cme_admin_ui.pages import sms as sms_pages
     from cme_admin_ui.pages import standards as standard_pages
@@ -48,4 +50,6 @@ def ui_routes() -> list[Any]:
         *notification_pages.routes,
         *compliance_pages.routes,
         *project_pages.routes,
+        *project_import_pages.routes,
+        *project_review_pages.routes,
     ]

@@ -160,6 +160,8 @@ def create_app(
     from cme_platform.personnel.api import personnel_api_routes
     from cme_platform.personnel.import_api import person_import_api_routes
     from cme_platform.projects.api import project_api_routes
+    from cme_platform.projects.import_api import project_import_api_routes
+    from cme_platform.projects.review_api import review_api_routes
     from cme_platform.standards.api import standard_api_routes
     from cme_platform.todos.api import todo_api_routes
 
@@ -183,6 +185,8 @@ def create_app(
             *todo_api_routes(),
             *notification_api_routes(),
             *project_api_routes(),
+            *project_import_api_routes(),
+            *review_api_routes(),
             *ui_routes(),
             *plugin_routers(pm),
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"platform": True}),

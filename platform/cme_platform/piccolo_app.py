@@ -26,6 +26,7 @@ from cme_platform.notifications.tables import Notification
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
 from cme_platform.projects.tables import (
+    ExpertReview,
     Project,
     ProjectNumberCounter,
     ProjectRun,
@@ -74,6 +75,7 @@ APP_CONFIG = AppConfig(
         ProjectRun,
         ProjectSession,
         RunMaterial,
+        ExpertReview,
         RateCounter,
     ],
     migration_dependencies=[],

@@ -40,6 +40,7 @@ from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.credits import back, current_principal
 from cme_admin_ui.pages.forms import FormErrors, domain_form_errors, parse_form
+from cme_admin_ui.pages.project_reviews import review_context
 from cme_admin_ui.shell import flash, page_context
 from cme_admin_ui.uploads import keep_upload, read_upload_form
 
@@ -159,7 +160,7 @@ async def managed_projects(request: Request[Any, Any, Any], page: PageNumber = 1
 
 def _may_declare(pm: pluggy.PluginManager, principal: Principal) -> bool:
     policy = service.project_policy(pm)
-    roles = access.declarer_roles(policy.declarers)
+    roles = access.named_roles(policy.declarers)
     return bool(policy.declared_levels) and access.owner_unit(principal, roles) is not None
 
 
@@ -266,6 +267,7 @@ async def project_detail(request: Request[Any, Any, Any], project_id: Id) -> Tem
             "project": project,
             "history": await history(project.approval_id) if shown and project.approval_id else [],
             "departments": await _delegation_choices(request, principal, project),
+            **await review_context(principal, project),
         },
     )
 

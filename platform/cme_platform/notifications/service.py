@@ -30,6 +30,7 @@ KIND_LABELS: dict[str, str] = {
     "projects.declaration.approved": "项目申报通过",
     "projects.declaration.returned": "项目申报退回",
     "projects.declaration.rejected": "项目申报未通过",
+    "projects.review.assigned": "项目评审任务",
 }
 """What the page calls each kind of message the core writes (a module's own kinds show as their title)."""
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cme_platform.approvals.kinds import PROJECT_HOSTING
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS, Role
 from cme_platform.plugins.types import MenuEntry
-from cme_platform.projects.access import declarer_roles
+from cme_platform.projects.access import named_roles
 
 if TYPE_CHECKING:
     import pluggy
@@ -115,9 +115,10 @@ def credit_entries(policy: EntryPolicy, has_standards: bool) -> list[MenuEntry]:
 
 
 def project_entries(policy: ProjectPolicy) -> list[MenuEntry]:
-    """我的项目 for project owners and the province's declarers, 新项目申报 where projects are declared,
-    代办项目管理 for departments where institutions delegate projects."""
-    declarers = declarer_roles(policy.declarers)
+    """我的项目 for project owners and the province's declarers, 新项目申报 and 项目评审 (for experts)
+    where projects are declared, 代办项目管理 for departments where institutions delegate projects, and
+    one entry per import list for the administrators who import them."""
+    declarers = named_roles(policy.declarers)
     owners = tuple(dict.fromkeys((Role.PROJECT_OWNER, *declarers)))
     entries = [
         MenuEntry(label="我的项目", path="/projects/mine", section="项目管理", roles=owners, order=510)
@@ -130,6 +131,26 @@ def project_entries(policy: ProjectPolicy) -> list[MenuEntry]:
                 section="项目管理",
                 roles=(Role.DEPARTMENT_ADMIN,),
                 order=515,
+            )
+        )
+    entries.extend(
+        MenuEntry(
+            label=listed.label,
+            path=f"/projects/imports/{listed.code}",
+            section="项目管理",
+            roles=named_roles(listed.importers),
+            order=540 + index,
+        )
+        for index, listed in enumerate(policy.import_lists)
+    )
+    if policy.declared_levels:
+        entries.append(
+            MenuEntry(
+                label="项目评审",
+                path="/projects/reviews",
+                section="项目管理",
+                roles=(Role.AUDIT_EXPERT,),
+                order=550,
             )
         )
     if policy.declared_levels and declarers:

@@ -6,6 +6,8 @@
 - A project owner (立项用户, or a 科室 account where departments declare) sees and changes the projects
   he owns.
 - A department a project is delegated to (代办项目) manages its runs and hosting applications.
+- An expert (审验专家) sees the declarations he was asked to review (专家评审) while they are under
+  review.
 - Everybody, visitors included, sees the public query: published projects, where a project its owner
   entered himself shows once the commission has approved one of its runs.
 """
@@ -20,8 +22,9 @@ from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import Role
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.orgs.tables import Institution
+from cme_platform.projects.policy import IMPORTER_NAMES
 from cme_platform.projects.states import ProjectSource, ProjectStatus, RunStatus
-from cme_platform.projects.tables import Project, ProjectRun
+from cme_platform.projects.tables import ExpertReview, Project, ProjectRun
 
 MANAGERS: tuple[Role, ...] = (
     Role.COMMISSION_ADMIN,
@@ -31,6 +34,10 @@ MANAGERS: tuple[Role, ...] = (
 )
 """Administrators who see the projects of their units."""
 
+
+IMPORTERS: tuple[Role, ...] = tuple(Role(name) for name in IMPORTER_NAMES)
+"""Roles that import lists of projects approved elsewhere (for the institutions they administer); each
+list names which of them import it."""
 
 OWNER_ROLES: tuple[Role, ...] = (Role.PROJECT_OWNER, Role.DEPARTMENT_ADMIN)
 """Roles whose accounts may own projects: 立项用户, and 科室 where the province lets departments declare."""
@@ -81,6 +88,11 @@ def visible(principal: Principal) -> Any:
     departments = delegated_departments(principal)
     if departments:
         clause = clause | Project.delegate.is_in(departments)
+    if principal.has_any(Role.AUDIT_EXPERT):
+        reviewed = ExpertReview.select(ExpertReview.project).where(
+            ExpertReview.expert == principal.account_id
+        )
+        clause = clause | (Project.id.is_in(reviewed) & (Project.status == ProjectStatus.SUBMITTED))
     return clause
 
 
@@ -112,6 +124,7 @@ async def lock_row(table: type[Table], row_id: int) -> None:
         await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} FOR UPDATE", row_id)
 
 
-def declarer_roles(declarers: tuple[str, ...]) -> tuple[Role, ...]:
-    """The roles a policy's ``declarers`` names (names that are no role are ignored)."""
-    return tuple(Role(name) for name in declarers if name in Role._value2member_map_)
+def named_roles(names: tuple[str, ...]) -> tuple[Role, ...]:
+    """The roles a policy names by their names (``declarers``, an import list's ``importers``); names that
+    are no role are ignored."""
+    return tuple(Role(name) for name in names if name in Role._value2member_map_)

@@ -25,6 +25,7 @@ from cme_platform.files.service import content_disposition
 from cme_platform.identity.current import principal_of
 from cme_platform.identity.dependencies import Caller, provide_principal
 from cme_platform.identity.guards import requires_role
+from cme_platform.identity.roles import Role
 from cme_platform.projects import declaration, export, hosting, runs, service
 from cme_platform.projects.access import MANAGERS, OWNER_ROLES
 from cme_platform.projects.schemas import (
@@ -40,7 +41,7 @@ from cme_platform.projects.schemas import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-READERS = (*MANAGERS, *OWNER_ROLES)
+READERS = (*MANAGERS, *OWNER_ROLES, Role.AUDIT_EXPERT)
 Year = Annotated[int | None, QueryParameter(ge=1900, le=2100, description="项目年度")]
 Choice = Annotated[str, QueryParameter(max_length=32, description="项目级别、二级学科等（完整名称）")]
 Word = Annotated[str, QueryParameter(max_length=100, description="项目名称、编号或负责人关键字")]

@@ -23,9 +23,11 @@ from cme_platform.audit.service import record
 from cme_platform.db.transactions import write_transaction
 from cme_platform.errors import Conflict
 from cme_platform.identity.principal import Principal
+from cme_platform.identity.roles import Role
 from cme_platform.notifications.service import notify
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.projects import service
+from cme_platform.projects.expert_review import review_tallies
 from cme_platform.projects.hosting import acting_role
 from cme_platform.projects.schemas import ProjectOut
 from cme_platform.projects.states import ProjectSource, ProjectStatus
@@ -126,12 +128,15 @@ class DeclarationSubject:
     plugin = ""
 
     async def describe(self, subject_ids: Sequence[int], principal: Principal) -> dict[int, SubjectSummary]:
-        """Year, level, organiser, 负责人, discipline, credits and hours, 举办方式 and the description."""
+        """Year, level, organiser, 负责人, discipline, credits and hours, 举办方式, the description and,
+        for the commission, the experts' reviews so far."""
         rows = await Project.select(
             *Project.all_columns(),
             Project.institution.name.as_alias("institution_name"),
             Project.department.name.as_alias("department_name"),
         ).where(Project.id.is_in(list(subject_ids) or [0]))
+        commission = principal.has_any(Role.COMMISSION_ADMIN)  # the declarer does not see the scores
+        tallies = await review_tallies([r["approval"] for r in rows if r["approval"] and commission])
         return {
             r["id"]: SubjectSummary(
                 title=f"{r['year']}年度{r['level']}项目申报：{r['name']}",
@@ -152,6 +157,11 @@ class DeclarationSubject:
                     ),
                     SummaryField(label="举办方式", value=r["hosting_form"] or "—"),
                     SummaryField(label="项目简介", value=r["description"] or "—"),
+                    *(
+                        [SummaryField(label="专家评审", value=tallies.get(r["approval"], "未安排专家"))]
+                        if commission
+                        else []
+                    ),
                 ],
             )
             for r in rows

@@ -3,13 +3,15 @@
 The demo project owner (立项用户) owns them: a national project he entered whose first run takes place
 today and is approved (so attendance can be tried at once), a second national project whose run waits for
 his institution's confirmation, and projects of the province's other levels, published by the
-commission from its approved list. A declaration for next year (by the province's declaring role: the
+commission from its approved list, and one project of each level of each import list the province has
+(imported by the commission as from Excel). A declaration for next year (by the province's declaring role: the
 owner, or Zhejiang's 科室) waits for the commission to publish it; where institutions delegate, one
 published project is delegated to the demo 科室 (代办项目). A second ``cme demo`` adds nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -18,16 +20,20 @@ import pluggy
 from cme_platform import clock
 from cme_platform.approvals import engine
 from cme_platform.credits.disciplines import discipline_tree
+from cme_platform.errors import Conflict
 from cme_platform.files.demo import demo_file
+from cme_platform.files.sheet_table import RawRow
 from cme_platform.identity.principal import Principal, load_principal_by_id
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account
-from cme_platform.projects import FILE_PURPOSE, declaration, hosting, runs, service
+from cme_platform.orgs.tables import Institution
+from cme_platform.projects import FILE_PURPOSE, declaration, expert_review, hosting, importing, runs, service
+from cme_platform.projects.policy import ImportList
 from cme_platform.projects.schemas import MaterialIn, ProjectIn, RunIn, SessionIn
 from cme_platform.projects.tables import Project
 from cme_platform.tenancy.scope import current_tenant
 
-OWNER, INSTITUTION_ADMIN, COMMISSION_ADMIN = "project_owner", "inst_admin", "admin"
+OWNER, INSTITUTION_ADMIN, COMMISSION_ADMIN, EXPERT = "project_owner", "inst_admin", "admin", "audit_expert"
 
 
 async def _principal(username: str) -> Principal | None:
@@ -91,9 +97,12 @@ DECLARERS = {Role.PROJECT_OWNER.value: OWNER, Role.DEPARTMENT_ADMIN.value: "dept
 """The demo account of each role that may declare projects."""
 
 
-async def _demo_declaration(pm: pluggy.PluginManager, institution_admin: Principal) -> None:
+async def _demo_declaration(
+    pm: pluggy.PluginManager, institution_admin: Principal, commission: Principal
+) -> None:
     """Next year's declaration of the province's first declared level, by its first declaring role's demo
-    account, confirmed by the institution: it waits for the commission to publish it."""
+    account, confirmed by the institution: it waits for the commission to publish it, and for the demo
+    审验专家, whom the commission asked to review it (专家评审)."""
     policy = service.project_policy(pm)
     username = next((DECLARERS[r] for r in policy.declarers if r in DECLARERS), None)
     declarer = await _principal(username) if username and policy.declared_levels else None
@@ -115,6 +124,10 @@ async def _demo_declaration(pm: pluggy.PluginManager, institution_admin: Princip
         request = await engine.get_request(institution_admin, submitted.approval_id)
         if request.waiting_role == Role.INSTITUTION_ADMIN.value:
             await engine.decide(pm, institution_admin, request.id, "approve", "材料齐全，同意上报")
+        expert = await _principal(EXPERT)
+        if expert is not None:
+            with contextlib.suppress(Conflict):  # a province whose chain has more steps before the commission
+                await expert_review.assign_experts(commission, project.id, [expert.account_id])
 
 
 async def load_demo_projects(pm: pluggy.PluginManager) -> int:
@@ -126,7 +139,7 @@ async def load_demo_projects(pm: pluggy.PluginManager) -> int:
         return 0
     if await Project.exists().where(Project.owner == owner.account_id):
         return 0
-    await _demo_declaration(pm, institution_admin)
+    await _demo_declaration(pm, institution_admin, commission)
     unit = next(g for g in owner.grants_for(Role.PROJECT_OWNER) if g.institution_id)
     policy = service.project_policy(pm)
     tree = discipline_tree(current_tenant())
@@ -156,7 +169,9 @@ async def load_demo_projects(pm: pluggy.PluginManager) -> int:
         pm, owner, await _prepare_run(pm, owner, waiting.id, later, "本院门诊楼六楼会议室")
     )
     added = 2
-    for index, level in enumerate(level for level in policy.levels if level not in policy.entered_levels):
+    imported = {level for listed in policy.import_lists for level in listed.levels}
+    own_levels = [level for level in policy.levels if level not in (*policy.entered_levels, *imported)]
+    for index, level in enumerate(own_levels):
         project_id = await service.record_published(
             pm,
             commission,
@@ -175,6 +190,44 @@ async def load_demo_projects(pm: pluggy.PluginManager) -> int:
         added += 1
         if index == 0 and policy.delegation:
             await _delegate(pm, institution_admin, project_id)
+    return added + await _demo_imports(
+        pm, commission, policy.import_lists, unit.institution_id or 0, year, discipline
+    )
+
+
+async def _demo_imports(
+    pm: pluggy.PluginManager,
+    commission: Principal,
+    lists: tuple[ImportList, ...],
+    institution_id: int,
+    year: int,
+    discipline: tuple[str, str],
+) -> int:
+    """The commission imports one project of each level of each of the province's import lists."""
+    code = await Institution.select(Institution.code).where(Institution.id == institution_id).first()
+    added = 0
+    for list_index, listed in enumerate(lists, start=1):
+        rows = [
+            RawRow(
+                number=index + 2,
+                values={
+                    "number": f"{year}-9{list_index}-{index + 1:03d}",
+                    "name": f"{level.removesuffix('项目')}培训班（演示）",
+                    "level": level,
+                    "year": float(year),
+                    "institution_code": code["code"] if code else "",
+                    "leader": "李教授（演示）",
+                    "credits": float(index + 2),
+                    "hours": 6.0 * (index + 2),
+                    "discipline": discipline[0],
+                },
+            )
+            for index, level in enumerate(listed.levels)
+        ]
+        outcome = await importing.import_rows(
+            pm, commission, listed.code, rows, mode="all", file_name="演示项目列表.xlsx"
+        )
+        added += outcome.created
     return added
 
 

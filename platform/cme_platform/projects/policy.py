@@ -8,24 +8,48 @@ materials a hosting application needs.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import msgspec
 
 from cme_platform.approvals.chains import Chain, ChainStep
 
+IMPORTER_NAMES = ("commission_admin", "region_admin", "institution_admin")
+"""The roles that may import project lists (an import list names some of them)."""
+
+CODE = re.compile(r"[a-z0-9_]{1,32}")
+"""What a material's or an import list's code may be (it is stored, and appears in addresses)."""
+
 
 class MaterialSpec(msgspec.Struct, frozen=True, kw_only=True):
     """One material a hosting application asks for (``会议通知``, ``会议日程``)."""
 
     code: str
-    """Stored with the upload; letters, digits and ``_`` (``notice``)."""
+    """Stored with the upload; lower-case letters, digits and ``_`` (``notice``)."""
     label: str
     """What the page calls it (``会议通知``)."""
     hint: str = ""
     """What the owner must upload (``请上传带红章的会议通知扫描(拍照)图片``)."""
     required: bool = True
     """The application cannot be submitted without it."""
+
+
+class ImportList(msgspec.Struct, frozen=True, kw_only=True):
+    """A list of projects approved elsewhere that administrators import from Excel (Beijing's 申报项目导入
+    for projects declared outside Beijing, 许可发项目导入 for the commission's licensed projects)."""
+
+    code: str
+    """In the import's address (``external``); lower-case letters, digits and ``_``."""
+    label: str
+    """The menu entry and the page's title (``申报项目导入``)."""
+    levels: tuple[str, ...]
+    """The levels its rows may have (levels of the policy)."""
+    hint: str = ""
+    """What the list holds, shown above the upload form."""
+    importers: tuple[str, ...] = IMPORTER_NAMES
+    """The roles that import it (role names; an institution's or region's administrators import for the
+    institutions they administer)."""
 
 
 class ProjectPolicy(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,15 +82,36 @@ class ProjectPolicy(msgspec.Struct, frozen=True, kw_only=True):
         MaterialSpec(code="schedule", label="会议日程"),
     )
     """What a hosting application must carry (举办申请资料), in upload order."""
+    import_lists: tuple[ImportList, ...] = ()
+    """The Excel imports of projects approved elsewhere (none by default: every project is entered or
+    declared in the platform)."""
 
     def __post_init__(self) -> None:
-        """Entered and declared levels are levels of the policy; material codes are distinct."""
-        stray = [level for level in (*self.entered_levels, *self.declared_levels) if level not in self.levels]
+        """Entered, declared and imported levels are levels of the policy; material and list codes are
+        distinct and of lower-case letters, digits and ``_`` (up to 32)."""
+        imported = [level for listed in self.import_lists for level in listed.levels]
+        stray = [
+            level
+            for level in (*self.entered_levels, *self.declared_levels, *imported)
+            if level not in self.levels
+        ]
         if stray:
             raise ValueError(f"project levels {stray} are not among the policy's levels {self.levels}")
-        codes = [material.code for material in self.materials]
-        if len(set(codes)) != len(codes):
-            raise ValueError(f"material codes repeat: {codes}")
+        stray_roles = [r for listed in self.import_lists for r in listed.importers if r not in IMPORTER_NAMES]
+        if stray_roles:
+            raise ValueError(
+                f"import lists are imported by administrators of {IMPORTER_NAMES}, not {stray_roles}"
+            )
+        for what, codes in (
+            ("material", [material.code for material in self.materials]),
+            ("import list", [listed.code for listed in self.import_lists]),
+        ):
+            if len(set(codes)) != len(codes) or not all(CODE.fullmatch(code) for code in codes):
+                raise ValueError(f"{what} codes must be distinct words: {codes}")
+
+    def import_list(self, code: str) -> ImportList | None:
+        """The import list ``code`` (``None`` when the province has none of that code)."""
+        return next((listed for listed in self.import_lists if listed.code == code), None)
 
 
 DEFAULT_POLICY = ProjectPolicy()

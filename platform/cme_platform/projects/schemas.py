@@ -14,6 +14,7 @@ from typing import Annotated
 import msgspec
 
 from cme_platform.api.params import YearNumber
+from cme_platform.files.sheet_table import ImportRowError
 
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text64 = Annotated[str, msgspec.Meta(max_length=64)]
@@ -183,3 +184,74 @@ class ProjectFilter(msgspec.Struct, frozen=True, kw_only=True):
     institution_id: int | None = None
     keyword: str = ""
     run_status: str = ""
+
+
+class ProjectImportOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The outcome of importing a project list: what was written and each row's problems."""
+
+    code: str
+    """The import list's code (``external``)."""
+    label: str
+    mode: str
+    """``all``: nothing written when a row has an error; ``valid``: the valid rows written."""
+    rows: int
+    """Non-empty data rows read."""
+    written: bool
+    created: int
+    updated: int
+    unchanged: int
+    error_count: int
+    errors: list[ImportRowError]
+    """The first 500 problems, by row."""
+
+
+class ExpertOut(msgspec.Struct, frozen=True, kw_only=True):
+    """An expert (审验专家) the commission may assign to a declaration."""
+
+    id: int
+    name: str
+
+
+class AssignIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """安排专家: the experts' account ids."""
+
+    account_ids: Annotated[
+        list[Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]], msgspec.Meta(max_length=20)
+    ]
+
+
+class ReviewIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An expert's review: score 0–100, opinion (``approve``/``revise``/``reject``) and comment."""
+
+    score: Annotated[int, msgspec.Meta(ge=0, le=100)]
+    opinion: Text32
+    comment: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class ReviewOut(msgspec.Struct, frozen=True, kw_only=True):
+    """An expert's review of one submission of a declaration (score and opinion empty until given)."""
+
+    id: int
+    project_id: int
+    project_name: str
+    project_year: int
+    project_level: str
+    expert_id: int
+    expert_name: str
+    assigned_at: datetime
+    score: int | None
+    opinion: str
+    opinion_label: str
+    comment: str
+    submitted_at: datetime | None
+    open: bool
+    """The commission has not decided yet: the expert may still give or change it."""
+
+
+class ReviewPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of an expert's reviews."""
+
+    items: list[ReviewOut]
+    total: int
+    page: int
+    page_size: int

@@ -16,7 +16,7 @@ import msgspec
 import pluggy
 
 from cme_platform.audit.service import record
-from cme_platform.credits.disciplines import check_discipline
+from cme_platform.credits.disciplines import check_discipline, discipline_tree
 from cme_platform.db.errors import is_unique_violation
 from cme_platform.db.paging import and_all, contains
 from cme_platform.db.transactions import write_transaction
@@ -82,7 +82,8 @@ def checked_values(
         _one_of(data.assessment, policy.assessments, "assessment", "考核方式", errors)
     problem = check_discipline(current_tenant(), data.discipline, data.subdiscipline)
     if problem:
-        errors.append(FieldError("subdiscipline" if data.discipline else "discipline", problem))
+        known = data.discipline in discipline_tree(current_tenant())
+        errors.append(FieldError("subdiscipline" if known else "discipline", problem))
     credits = hundredths(data.credits, "credits", "学分", policy.max_credits, errors)
     if not errors and credits == 0:
         errors.append(FieldError("credits", "请填写项目学分"))
@@ -151,7 +152,7 @@ async def declare_project(pm: pluggy.PluginManager, principal: Principal, data: 
     ``declared_levels`` under his institution and department; it stays 未提交 until he submits it (see
     :mod:`cme_platform.projects.declaration`). Audited."""
     policy = project_policy(pm)
-    roles = access.declarer_roles(policy.declarers)
+    roles = access.named_roles(policy.declarers)
     if not roles or not policy.declared_levels:
         raise Forbidden("本省不在本系统申报项目")
     unit = access.owner_unit(principal, roles)

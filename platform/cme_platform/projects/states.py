@@ -43,3 +43,11 @@ OUTCOME_STATUS = {
     "returned": RunStatus.RETURNED,
 }
 """The run's status after each outcome of a decision on its application."""
+
+
+class ReviewOpinion(LabelledEnum):
+    """An expert's recommendation on a declaration (专家评审意见)."""
+
+    APPROVE = "approve", "建议通过"
+    REVISE = "revise", "修改后通过"
+    REJECT = "reject", "不建议通过"

@@ -93,3 +93,22 @@ class ProjectNumberCounter(TenantOwned, Table, tablename="projects_number_counte
     year = Integer(null=False)
     level = Varchar(length=32, null=False)
     last_value = Integer(null=False, default=0)
+
+
+class ExpertReview(TenantOwned, Table, tablename="projects_expert_review"):
+    """An expert's review (专家评审) of one submission of a declaration: assigned by the commission, then
+    scored and commented by the expert until the commission decides.
+
+    ``approval`` is the submission's request: a declaration returned and submitted again is reviewed
+    anew. Score and opinion stay empty until the expert submits.
+    """
+
+    project = ForeignKey(Project, null=False, on_delete=OnDelete.restrict, index=True)
+    approval = ForeignKey(ApprovalRequest, null=False, on_delete=OnDelete.restrict)
+    expert = ForeignKey(Account, null=False, on_delete=OnDelete.restrict, index=True)
+    assigned_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    assigned_at = Timestamptz(default=TimestamptzNow())
+    score = Integer(null=True, default=None)
+    opinion = Varchar(length=12, null=False, default="")
+    comment = Varchar(length=1000, null=False, default="")
+    submitted_at = Timestamptz(null=True, default=None)

@@ -1,5 +1,6 @@
 """What waits for a project owner (or the 科室 a project is delegated to): applications sent back for
-changes (with the reason) and runs whose application is not submitted yet."""
+changes (with the reason) and runs whose application is not submitted yet; and for an expert, the
+declarations he still has to review."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from cme_platform.identity.principal import Principal
+from cme_platform.identity.roles import Role
 from cme_platform.plugins.types import Todo
 from cme_platform.projects.access import delegated_departments, is_owner
+from cme_platform.projects.expert_review import to_give
 from cme_platform.projects.states import RunStatus
-from cme_platform.projects.tables import Project, ProjectRun
+from cme_platform.projects.tables import ExpertReview, Project, ProjectRun
 
 SHOWN_RETURNS = 5
 """At most this many returned applications are listed one by one."""
@@ -55,3 +58,13 @@ async def owner_todos(principal: Principal) -> list[Todo]:
             )
         )
     return todos
+
+
+async def expert_todos(principal: Principal) -> list[Todo]:
+    """How many declarations an expert (审验专家) still has to review while the commission waits."""
+    if not principal.has_any(Role.AUDIT_EXPERT):
+        return []
+    pending = await ExpertReview.count().where(to_give(principal))
+    if not pending:
+        return []
+    return [Todo(label="待评审的项目申报", path="/projects/reviews?pending=true", count=pending, order=15)]

@@ -19,6 +19,7 @@ from cme_platform.approvals import engine
 from cme_platform.approvals.chains import ApprovalSubject
 from cme_platform.approvals.kinds import PROJECT_DECLARATION
 from cme_platform.approvals.schemas import SubjectSummary, SummaryField
+from cme_platform.approvals.status_subjects import StatusSubject
 from cme_platform.audit.service import record
 from cme_platform.db.transactions import write_transaction
 from cme_platform.errors import Conflict
@@ -120,9 +121,13 @@ NUMBER_ATTEMPTS = 100
 may hold one) before the publication is refused."""
 
 
-class DeclarationSubject:
-    """Describes declarations to their reviewers and publishes (or returns) the project with the decisions."""
+class DeclarationSubject(StatusSubject):
+    """Describes declarations to their reviewers and publishes (or returns) the project with the decisions;
+    the declarer is told of the final decision."""
 
+    table = Project
+    outcome_status = DECLARATION_OUTCOME
+    action_prefix = "projects.project"
     subject_type = PROJECT_DECLARATION
     label = "项目申报"
     plugin = ""
@@ -167,48 +172,38 @@ class DeclarationSubject:
             for r in rows
         }
 
-    async def opened(self, request: engine.RequestRow) -> None:
-        """The project points to its new request."""
-        await Project.update({Project.approval: request.id}).where(Project.id == request.subject_id)
+    def title(self, row: dict[str, Any]) -> str:
+        """The project's name."""
+        return str(row["name"])
 
-    async def decided(
+    async def extra_changes(
+        self, pm: pluggy.PluginManager, row: dict[str, Any], outcome: engine.Outcome
+    ) -> dict[Any, Any]:
+        """The time of the change, and on approval the project's number."""
+        changes: dict[Any, Any] = {Project.updated_at: datetime.now(UTC)}
+        if outcome == "approved":
+            changes[Project.number] = await next_number(pm, row["year"], row["level"])
+        return changes
+
+    async def after_decision(
         self,
-        pm: pluggy.PluginManager,
+        row: dict[str, Any],
         request: engine.RequestRow,
         outcome: engine.Outcome,
         comment: str,
-        principal: Principal,
+        changes: dict[str, Any],
     ) -> None:
-        """Publish with its number, return or refuse the project (inside the decision's transaction);
-        audited, and the declarer is told of the final decision."""
-        row = await Project.select().where(Project.id == request.subject_id).first()
-        if row is None or row["approval"] != request.id:
+        """The declarer is told of the final decision (and of the number it got)."""
+        if outcome == "advanced" or not row["owner"]:
             return
-        status = DECLARATION_OUTCOME[outcome]
-        changes: dict[Any, Any] = {Project.status: status, Project.updated_at: datetime.now(UTC)}
-        if outcome != "advanced":
-            changes[Project.review_comment] = comment
-        if outcome == "approved":
-            changes[Project.number] = await next_number(pm, row["year"], row["level"])
-        await Project.update(changes).where(Project.id == row["id"])
-        step = request.decided_label(outcome)
-        number = changes.get(Project.number, "")
-        await record(
-            f"projects.project.{outcome}",
-            object_type="projects_project",
-            object_id=row["id"],
-            summary=f"{step}：{row['name']}（{status.label}）{number}".rstrip(),
-            before={"status": row["status"]},
-            after={"status": status.value, "comment": comment, "number": number},
+        number = changes.get("number", "")
+        await notify(
+            [row["owner"]],
+            kind=f"projects.declaration.{outcome}",
+            title=f"项目申报{DECLARATION_OUTCOME[outcome].label}：{row['name']}",
+            body="；".join(part for part in (f"项目编号：{number}" if number else "", comment) if part),
+            path=f"/projects/{row['id']}",
         )
-        if outcome != "advanced" and row["owner"]:
-            await notify(
-                [row["owner"]],
-                kind=f"projects.declaration.{outcome}",
-                title=f"项目申报{status.label}：{row['name']}",
-                body="；".join(part for part in (f"项目编号：{number}" if number else "", comment) if part),
-                path=f"/projects/{row['id']}",
-            )
 
 
 engine.register_subject(DeclarationSubject())

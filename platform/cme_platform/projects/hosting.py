@@ -18,6 +18,7 @@ from cme_platform.approvals import engine
 from cme_platform.approvals.chains import ApprovalSubject
 from cme_platform.approvals.kinds import PROJECT_HOSTING
 from cme_platform.approvals.schemas import Attachment, SubjectSummary, SummaryField
+from cme_platform.approvals.status_subjects import StatusSubject
 from cme_platform.audit.service import record
 from cme_platform.db.transactions import write_transaction
 from cme_platform.errors import Conflict, FieldError, InvalidInput
@@ -132,9 +133,12 @@ async def submit_run(pm: pluggy.PluginManager, principal: Principal, run_id: int
     return await get_run(pm, principal, run_id)
 
 
-class HostingSubject:
+class HostingSubject(StatusSubject):
     """Describes hosting applications to their reviewers and moves a run with the decisions."""
 
+    table = ProjectRun
+    outcome_status = OUTCOME_STATUS
+    action_prefix = "projects.run"
     subject_type = PROJECT_HOSTING
     label = "项目举办申请"
     plugin = ""
@@ -188,46 +192,33 @@ class HostingSubject:
             for r in runs
         }
 
-    async def opened(self, request: engine.RequestRow) -> None:
-        """The run points to its new request."""
-        await ProjectRun.update({ProjectRun.approval: request.id}).where(ProjectRun.id == request.subject_id)
+    def title(self, row: dict[str, Any]) -> str:
+        """The project's number and name and the run's 期数."""
+        return _title(row)
 
-    async def decided(
-        self,
-        pm: pluggy.PluginManager,
-        request: engine.RequestRow,
-        outcome: engine.Outcome,
-        comment: str,
-        principal: Principal,
-    ) -> None:
-        """确认上报 / 审核通过 / 退回修改 / 不通过 the run (inside the decision's transaction); audited."""
-        row = (
+    async def load(self, subject_id: int) -> dict[str, Any] | None:
+        """The run with its project's name, number and owner."""
+        row: dict[str, Any] | None = (
             await ProjectRun.select(
                 *ProjectRun.all_columns(),
                 ProjectRun.project.name.as_alias("project_name"),
                 ProjectRun.project.number.as_alias("project_number"),
                 ProjectRun.project.owner.as_alias("owner"),
             )
-            .where(ProjectRun.id == request.subject_id)
+            .where(ProjectRun.id == subject_id)
             .first()
         )
-        if row is None or row["approval"] != request.id:
-            return
-        status = OUTCOME_STATUS[outcome]
-        changes: dict[Any, Any] = {ProjectRun.status: status}
-        if outcome != "advanced":
-            changes[ProjectRun.decided_at] = datetime.now(UTC)
-            changes[ProjectRun.review_comment] = comment
-        await ProjectRun.update(changes).where(ProjectRun.id == row["id"])
-        step = request.decided_label(outcome)
-        await record(
-            f"projects.run.{outcome}",
-            object_type="projects_run",
-            object_id=row["id"],
-            summary=f"{step}：{_title(row)}（{status.label}）",
-            before={"status": row["status"]},
-            after={"status": status.value, "comment": comment},
-        )
+        return row
+
+    async def after_decision(
+        self,
+        row: dict[str, Any],
+        request: engine.RequestRow,
+        outcome: engine.Outcome,
+        comment: str,
+        changes: dict[str, Any],
+    ) -> None:
+        """The owner and the submitter are told of a final decision."""
         told = [account for account in (row["owner"], request.submitted_by) if account]
         if outcome != "advanced" and told:
             await notify(

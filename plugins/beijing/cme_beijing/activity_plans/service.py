@@ -18,6 +18,7 @@ from cme_platform import clock
 from cme_platform.approvals import engine
 from cme_platform.approvals.chains import ApprovalSubject
 from cme_platform.approvals.schemas import Attachment, SubjectSummary, SummaryField
+from cme_platform.approvals.status_subjects import StatusSubject
 from cme_platform.audit.actions import AuditLabels
 from cme_platform.audit.service import record
 from cme_platform.db.paging import and_all
@@ -330,9 +331,13 @@ async def _submit(pm: pluggy.PluginManager, principal: Principal, row: dict[str,
     )
 
 
-class ActivityPlanSubject:
-    """Describes plans to the 主管部门 and moves a plan with the decisions on its request."""
+class ActivityPlanSubject(StatusSubject):
+    """Describes plans to the 主管部门 and moves a plan with the decisions on its request (通过 / 不通过 /
+    退回, audited as ``beijing.activity_plan.<outcome>``)."""
 
+    table = ActivityPlan
+    outcome_status = OUTCOME_STATUS
+    action_prefix = "beijing.activity_plan"
     subject_type = SUBJECT_TYPE
     label = "教学活动计划"
     plugin = PLUGIN_NAME
@@ -356,38 +361,9 @@ class ActivityPlanSubject:
             for r in rows
         }
 
-    async def opened(self, request: engine.RequestRow) -> None:
-        """The plan points to its new request."""
-        await ActivityPlan.update({ActivityPlan.approval: request.id}).where(
-            ActivityPlan.id == request.subject_id
-        )
-
-    async def decided(
-        self,
-        pm: pluggy.PluginManager,
-        request: engine.RequestRow,
-        outcome: engine.Outcome,
-        comment: str,
-        principal: Principal,
-    ) -> None:
-        """通过 / 不通过 / 退回 the plan (inside the decision's transaction); audited."""
-        row = await ActivityPlan.select().where(ActivityPlan.id == request.subject_id).first()
-        if row is None or row["approval"] != request.id:
-            return
-        status = OUTCOME_STATUS[outcome]
-        changes: dict[Any, Any] = {ActivityPlan.status: status}
-        if outcome != "advanced":
-            changes[ActivityPlan.decided_at] = datetime.now(UTC)
-            changes[ActivityPlan.review_comment] = comment
-        await ActivityPlan.update(changes).where(ActivityPlan.id == row["id"])
-        await record(
-            f"beijing.activity_plan.{outcome}",
-            object_type="beijing_activity_plan",
-            object_id=row["id"],
-            summary=f"{request.step_label}：{row['name']}（{status.label}）",
-            before={"status": row["status"]},
-            after={"status": status.value, "comment": comment},
-        )
+    def title(self, row: dict[str, Any]) -> str:
+        """The plan's name."""
+        return str(row["name"])
 
 
 async def status_counts(principal: Principal) -> dict[str, int]:

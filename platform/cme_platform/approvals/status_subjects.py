@@ -34,8 +34,9 @@ class StatusSubject:
     """Audit actions are ``<prefix>.<outcome>`` (``projects.run.approved``)."""
 
     def title(self, row: dict[str, Any]) -> str:
-        """How the audit log and messages name the subject (``row``: what :meth:`load` read)."""
-        raise NotImplementedError
+        """How the audit log and messages name the subject (``row``: what :meth:`load` read); its
+        ``name`` unless the subject says otherwise."""
+        return str(row["name"])
 
     async def load(self, subject_id: int) -> dict[str, Any] | None:
         """The subject's row (override to join what :meth:`title` or :meth:`after_decision` need)."""

@@ -16,7 +16,6 @@ from typing import Any
 import pluggy
 
 from cme_platform.approvals import engine
-from cme_platform.approvals.chains import ApprovalSubject
 from cme_platform.approvals.kinds import PROJECT_DECLARATION
 from cme_platform.approvals.schemas import SubjectSummary, SummaryField
 from cme_platform.approvals.status_subjects import StatusSubject
@@ -29,7 +28,7 @@ from cme_platform.notifications.service import notify
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.projects import service
 from cme_platform.projects.expert_review import review_tallies
-from cme_platform.projects.hosting import acting_role
+from cme_platform.projects.hosting import open_project_request
 from cme_platform.projects.schemas import ProjectOut
 from cme_platform.projects.states import ProjectSource, ProjectStatus
 from cme_platform.projects.tables import Project, ProjectNumberCounter
@@ -63,24 +62,13 @@ async def submit_declaration(pm: pluggy.PluginManager, principal: Principal, pro
         if not claimed:
             locked = service.DECLARATION_LOCKED.get(row["status"], "申报正在审核中")
             raise Conflict(f"{locked}，不能再提交申报")
-        institution = await Project.select(Project.institution.region).where(Project.id == project_id).first()
-        assert institution is not None  # the project was just read
-        submitted_as = acting_role(principal, row["institution"], (row["department"],))
-        subject = ApprovalSubject(
-            kind=PROJECT_DECLARATION, entered_as=submitted_as, attributes={"level": row["level"]}
-        )
-        chain = tenant_hooks(pm, current_tenant()).cme_approval_chain(subject=subject)
-        await engine.open_request(
+        chain = await open_project_request(
             pm,
-            subject_type=PROJECT_DECLARATION,
-            subject_id=project_id,
-            chain=chain,
+            principal,
+            PROJECT_DECLARATION,
+            project_id,
+            project_id=project_id,
             title=f"{row['year']}年度{row['level']}项目申报：{row['name']}",
-            institution_id=row["institution"],
-            department_id=row["department"],
-            region_id=institution["institution.region"],
-            principal=principal,
-            submitted_as=submitted_as,
         )
         await record(
             "projects.project.submit",
@@ -171,10 +159,6 @@ class DeclarationSubject(StatusSubject):
             )
             for r in rows
         }
-
-    def title(self, row: dict[str, Any]) -> str:
-        """The project's name."""
-        return str(row["name"])
 
     async def extra_changes(
         self, pm: pluggy.PluginManager, row: dict[str, Any], outcome: engine.Outcome

@@ -15,7 +15,7 @@ from typing import Any
 import pluggy
 
 from cme_platform.approvals import engine
-from cme_platform.approvals.chains import ApprovalSubject
+from cme_platform.approvals.chains import ApprovalSubject, Chain
 from cme_platform.approvals.kinds import PROJECT_HOSTING
 from cme_platform.approvals.schemas import Attachment, SubjectSummary, SummaryField
 from cme_platform.approvals.status_subjects import StatusSubject
@@ -54,6 +54,46 @@ def acting_role(principal: Principal, institution: int, departments: tuple[int |
 
 def _title(row: dict[str, Any]) -> str:
     return f"{row['project_number']} {row['project_name']} 第{row['seq']}期"
+
+
+async def open_project_request(
+    pm: pluggy.PluginManager,
+    principal: Principal,
+    kind: str,
+    subject_id: int,
+    *,
+    project_id: int,
+    title: str,
+    departments: tuple[int | None, ...] = (),
+) -> Chain:
+    """Open the approval of ``kind`` for ``subject_id`` (a run or the project ``project_id`` itself),
+    with the chain the province gives for the project's level and the role the submitter acts in, scoped
+    to the project's units (``departments``: more than its own, such as the department it is delegated
+    to). Returns the chain; call inside the submission's transaction."""
+    project = (
+        await Project.select(
+            Project.institution, Project.department, Project.level, Project.institution.region
+        )
+        .where(Project.id == project_id)
+        .first()
+    )
+    assert project is not None  # the caller has just read it
+    acting = acting_role(principal, project["institution"], (project["department"], *departments))
+    subject = ApprovalSubject(kind=kind, entered_as=acting, attributes={"level": project["level"]})
+    chain: Chain = tenant_hooks(pm, current_tenant()).cme_approval_chain(subject=subject)
+    await engine.open_request(
+        pm,
+        subject_type=kind,
+        subject_id=subject_id,
+        chain=chain,
+        title=title,
+        institution_id=project["institution"],
+        department_id=project["department"],
+        region_id=project["institution.region"],
+        principal=principal,
+        submitted_as=acting,
+    )
+    return chain
 
 
 async def submit_run(pm: pluggy.PluginManager, principal: Principal, run_id: int) -> RunOut:
@@ -95,32 +135,14 @@ async def submit_run(pm: pluggy.PluginManager, principal: Principal, run_id: int
         )
         if not claimed:
             raise Conflict("该期举办申请已上报，请勿重复提交")
-        project = (
-            await Project.select(
-                Project.institution, Project.department, Project.level, Project.institution.region
-            )
-            .where(Project.id == row["project"])
-            .first()
-        )
-        assert project is not None  # the run's project was just read
-        acting = acting_role(
-            principal, project["institution"], (project["department"], row["project_delegate"])
-        )
-        subject = ApprovalSubject(
-            kind=PROJECT_HOSTING, entered_as=acting, attributes={"level": project["level"]}
-        )
-        chain = tenant_hooks(pm, current_tenant()).cme_approval_chain(subject=subject)
-        await engine.open_request(
+        chain = await open_project_request(
             pm,
-            subject_type=PROJECT_HOSTING,
-            subject_id=run_id,
-            chain=chain,
+            principal,
+            PROJECT_HOSTING,
+            run_id,
+            project_id=row["project"],
             title=_title(row),
-            institution_id=project["institution"],
-            department_id=project["department"],
-            region_id=project["institution.region"],
-            principal=principal,
-            submitted_as=acting,
+            departments=(row["project_delegate"],),
         )
         await record(
             "projects.run.submit",

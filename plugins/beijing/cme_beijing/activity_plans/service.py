@@ -361,10 +361,6 @@ class ActivityPlanSubject(StatusSubject):
             for r in rows
         }
 
-    def title(self, row: dict[str, Any]) -> str:
-        """The plan's name."""
-        return str(row["name"])
-
 
 async def status_counts(principal: Principal) -> dict[str, int]:
     """How many of the plans the caller reaches are in each status."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
+from cme_platform.attendance.tables import Answer, Attendance, Exam, ExamAttempt, ExternalAttendee, ScanRecord
 from cme_platform.audit.service import record
 from cme_platform.audit.tables import AppendOnlyError, AuditEvent
 from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
@@ -31,6 +32,8 @@ from cme_platform.personnel.service import document_columns
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
 from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.projects.tables import (
+    AttendeeEntry,
+    AttendeeList,
     ExpertReview,
     Project,
     ProjectNumberCounter,
@@ -78,6 +81,14 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         ProjectSession: [SESSION_IDS[0]],
         RunMaterial: [RUN_IDS[0]],
         ExpertReview: [PROJECT_IDS[0]],
+        Attendance: [SESSION_IDS[0]],
+        ScanRecord: [SESSION_IDS[0]],
+        Answer: [SESSION_IDS[0]],
+        ExternalAttendee: [SESSION_IDS[0]],
+        Exam: [RUN_IDS[0]],
+        ExamAttempt: [RUN_IDS[0]],
+        AttendeeList: [RUN_IDS[0]],
+        AttendeeEntry: [RUN_IDS[0]],
     }
 
 
@@ -267,6 +278,31 @@ async def _seed_project(world: Any, index: int) -> None:
             expert=world.accounts["commission"],
         )
     )
+    await _seed_attendance(world, index)
+
+
+async def _seed_attendance(world: Any, index: int) -> None:
+    """A check-in to the project's session, its scan, and the run's attendee list with the person."""
+    day = datetime(2024, 5, 18, 8, 0, tzinfo=UTC)
+    session_id, run_id, person_id = SESSION_IDS[index], RUN_IDS[index], PERSON_IDS[index]
+    await Attendance.insert(
+        Attendance(
+            id=session_id, session_kind="project", session_id=session_id, group_id=run_id, person=person_id
+        )
+    )
+    await ScanRecord.insert(
+        ScanRecord(id=session_id, session_kind="project", session_id=session_id, outcome="accepted")
+    )
+    await Answer.insert(
+        Answer(id=session_id, session_kind="project", group_id=run_id, question="q1", option="是", chosen=1)
+    )
+    await ExternalAttendee.insert(
+        ExternalAttendee(id=session_id, name="甲省登记", **document_columns(f"E{900_300 + index}"))
+    )
+    await Exam.insert(Exam(id=run_id, session_kind="project", group_id=run_id, questions=[]))
+    await ExamAttempt.insert(ExamAttempt(id=run_id, exam=run_id, person=person_id, score=80, passed=True))
+    await AttendeeList.insert(AttendeeList(id=run_id, run=run_id, deadline=day.date()))
+    await AttendeeEntry.insert(AttendeeEntry(id=run_id, attendee_list=run_id, person=person_id, first_in=day))
 
 
 def _download_token(world: Any) -> str:
@@ -392,6 +428,11 @@ CREATE_BODIES = {
     "/api/project-runs/{run_id:int}/materials": lambda w: {"kind": "notice", "file_id": FILE_IDS[0]},
     "/api/project-runs/{run_id:int}/submit": lambda w: {},
     "/api/projects/{project_id:int}/experts": lambda w: {"account_ids": [w.accounts["commission"]]},
+    "/api/project-runs/{run_id:int}/attendee-list": lambda w: {},
+    "/api/attendance/sessions/{kind:str}/{session_id:int}/cards": lambda w: {"card": "X1"},
+    # a walk-in names a code, signed per tenant: another tenant's code is refused (test_attendance_scan)
+    "/api/public/attendance/walk-ins": None,
+    "/api/attendee-lists/{list_id:int}/forward": lambda w: {"entry_ids": [RUN_IDS[0]]},
 }
 RUN_BODY = {"venue": "越权", "starts_on": "2024-05-18", "ends_on": "2024-05-18"}
 # Bodies for replace (PUT) routes: a valid body, so only the ID decides.
@@ -406,6 +447,11 @@ PUT_BODIES = {
     },
     "/api/project-runs/{run_id:int}": RUN_BODY,
     "/api/project-reviews/{review_id:int}": {"score": 80, "opinion": "approve"},
+    "/api/attendee-lists/{list_id:int}/selection": {"entry_ids": [RUN_IDS[0]]},
+    "/api/attendance/exams/{kind:str}/{group_id:int}": {
+        "pass_mark": 60,
+        "questions": [{"text": "越权", "options": ["甲", "乙"], "answers": [0]}],
+    },
     "/api/projects/{project_id:int}/delegate": {"department_id": None},
     "/api/credits/{record_id:int}": {
         "activity_name": "越权修改",
@@ -421,7 +467,15 @@ PATCH_BODIES = {
     "/api/personnel/people/{person_id:int}/years/{year_id:int}": {"note": "越权修改"},
 }
 # The learner's own record: no id to guess, and tenant B's commission admin is no learner.
-LEARNER_ROUTES = {"/api/profile", "/api/my/compliance", "/api/my/compliance/export"}
+LEARNER_ROUTES = {
+    "/api/profile",
+    "/api/my/compliance",
+    "/api/my/compliance/export",
+    "/api/attendance/mine",
+    "/api/attendance/scans",  # a scan redeems a code for the learner himself (codes: test_attendance_scan)
+    "/api/attendance/exams/{kind:str}/{group_id:int}/paper",  # the learner's own exam (test_attendance_exams)
+    "/api/attendance/exams/{kind:str}/{group_id:int}/attempts",
+}
 PARAM_IDS = {
     "region_id": lambda w: w.region_id,
     "institution_id": lambda w: w.institution_id,
@@ -446,6 +500,9 @@ PARAM_IDS = {
     "session_id": lambda w: SESSION_IDS[0],
     "review_id": lambda w: PROJECT_IDS[0],
     "code": lambda w: "bj-01",  # a standard of tenant A's province (Beijing); tenant B is Zhejiang
+    "kind": lambda w: "project",  # a session kind: the session id decides
+    "list_id": lambda w: RUN_IDS[0],  # the attendee list of tenant A's run
+    "group_id": lambda w: RUN_IDS[0],  # tenant A's run, whose exam it is
     "list_code": lambda w: "external",  # Beijing's 申报项目导入; Zhejiang imports no project lists
 }
 # Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).

@@ -13,9 +13,12 @@ def ui_routes() -> list[Any]:
     """Route handlers of the core's pages."""
     from cme_admin_ui.pages import account, accounts, auth, home, orgs, platform, province, setup, sso, tokens
     from cme_admin_ui.pages import approvals as approval_pages
+    from cme_admin_ui.pages import attendance as attendance_pages
+    from cme_admin_ui.pages import attendee_lists as attendee_list_pages
     from cme_admin_ui.pages import audit as audit_pages
     from cme_admin_ui.pages import compliance as compliance_pages
     from cme_admin_ui.pages import credits as credit_pages
+    from cme_admin_ui.pages import exams as exam_pages
     from cme_admin_ui.pages import files as file_pages
     from cme_admin_ui.pages import notifications as notification_pages
     from cme_admin_ui.pages import personnel as personnel_pages
@@ -52,4 +55,7 @@ def ui_routes() -> list[Any]:
         *project_pages.routes,
         *project_import_pages.routes,
         *project_review_pages.routes,
+        *attendance_pages.routes,
+        *attendee_list_pages.routes,
+        *exam_pages.routes,
     ]

@@ -148,6 +148,7 @@ def create_app(
     from cme_admin_ui.shell import shell_state
 
     from cme_platform.approvals.api import approval_api_routes
+    from cme_platform.attendance.api import attendance_api_routes
     from cme_platform.audit.api import audit_api_routes
     from cme_platform.compliance.api import compliance_api_routes
     from cme_platform.credits.api import credit_api_routes
@@ -160,6 +161,7 @@ def create_app(
     from cme_platform.personnel.api import personnel_api_routes
     from cme_platform.personnel.import_api import person_import_api_routes
     from cme_platform.projects.api import project_api_routes
+    from cme_platform.projects.attendee_api import attendee_api_routes
     from cme_platform.projects.import_api import project_import_api_routes
     from cme_platform.projects.review_api import review_api_routes
     from cme_platform.standards.api import standard_api_routes
@@ -187,6 +189,8 @@ def create_app(
             *project_api_routes(),
             *project_import_api_routes(),
             *review_api_routes(),
+            *attendance_api_routes(),
+            *attendee_api_routes(),
             *ui_routes(),
             *plugin_routers(pm),
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"platform": True}),

@@ -19,17 +19,34 @@ CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 _frozen: ContextVar[date | None] = ContextVar("cme_frozen_today", default=None)
 
 
+_frozen_now: ContextVar[datetime | None] = ContextVar("cme_frozen_now", default=None)
+
+
 def now() -> datetime:
-    """The current moment (UTC), moved by the same offset as :func:`today`."""
+    """The current moment (UTC), moved by the same offset as :func:`today`, or the moment a test froze
+    with :func:`frozen_now`."""
+    frozen = _frozen_now.get()
+    if frozen is not None:
+        return frozen
     return datetime.now(UTC) + timedelta(days=get_settings().clock_offset_days)
 
 
 def today() -> date:
-    """Today's date in China, or the date a test froze with :func:`frozen_today`."""
+    """Today's date in China, or the date a test froze with :func:`frozen_today` (or :func:`frozen_now`)."""
     frozen = _frozen.get()
     if frozen is not None:
         return frozen
     return now().astimezone(CHINA).date()
+
+
+@contextmanager
+def frozen_now(moment: datetime) -> Iterator[None]:
+    """Make :func:`now` return ``moment`` (aware) inside the ``with`` block (tests of time windows)."""
+    token = _frozen_now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _frozen_now.reset(token)
 
 
 @contextmanager

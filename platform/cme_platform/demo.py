@@ -153,7 +153,7 @@ async def load_demo(pm: pluggy.PluginManager, tenant: TenantContext) -> list[Dem
                 else:
                     await _demo_account(username, display_name, grant, role)
             await load_demo_credits(pm, tenant, [place[0] for place in places], DEMO_LEARNER_ID)
-            await load_demo_projects(pm)
+            await load_demo_projects(pm, DEMO_LEARNER_ID)
             for loaded in tenant_hooks(pm, tenant).cme_demo_data():
                 if inspect.isawaitable(loaded):
                     await loaded

@@ -5,6 +5,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
+from cme_platform.attendance.tables import Answer, Attendance, Exam, ExamAttempt, ExternalAttendee, ScanRecord
 from cme_platform.audit.tables import AuditEvent, PlatformAuditEvent
 from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
@@ -26,6 +27,8 @@ from cme_platform.notifications.tables import Notification
 from cme_platform.orgs.tables import Department, Institution, Region
 from cme_platform.personnel.tables import Person, PersonImport, PersonNumberCounter, PersonYear
 from cme_platform.projects.tables import (
+    AttendeeEntry,
+    AttendeeList,
     ExpertReview,
     Project,
     ProjectNumberCounter,
@@ -76,6 +79,14 @@ APP_CONFIG = AppConfig(
         ProjectSession,
         RunMaterial,
         ExpertReview,
+        ExternalAttendee,
+        Attendance,
+        ScanRecord,
+        Answer,
+        Exam,
+        ExamAttempt,
+        AttendeeList,
+        AttendeeEntry,
         RateCounter,
     ],
     migration_dependencies=[],

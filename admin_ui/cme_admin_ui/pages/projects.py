@@ -52,7 +52,7 @@ PROJECT_FIELDS = (
     "year", "number", "name", "level", "nature", "discipline", "subdiscipline", "leader", "credits", "hours",
     "hosting_form", "assessment", "description",
 )  # fmt: skip
-RUN_FIELDS = ("venue", "starts_on", "ends_on", "note")
+RUN_FIELDS = ("venue", "starts_on", "ends_on", "note", "codes_from", "codes_until")
 MATERIAL_FORM = FormShape(text_fields=frozenset({CSRF_FIELD, "kind"}), max_text=64, max_segments=4)
 LIST_TITLES = service.SCOPES
 
@@ -251,7 +251,7 @@ async def submit_declaration(request: Request[Any, Any, Any], project_id: Id) ->
     principal = await current_principal(request)
     here = f"/projects/{project_id}"
     submitting = declaration.submit_declaration(_pm(request), principal, project_id)
-    return await _act(request, "申报已提交，等待单位审核", here, here, submitting)
+    return await act(request, "申报已提交，等待单位审核", here, here, submitting)
 
 
 @get("/projects/{project_id:int}", include_in_schema=False)
@@ -306,7 +306,7 @@ async def delegate_project(request: Request[Any, Any, Any], project_id: Id) -> R
         return back(request, here)
     delegating = service.delegate_project(_pm(request), principal, project_id, department_id)
     done = "已委托科室代办" if department_id else "已取消代办"
-    return await _act(request, done, here, here, delegating)
+    return await act(request, done, here, here, delegating)
 
 
 async def _owned(request: Request[Any, Any, Any], project_id: int) -> tuple[Principal, ProjectOut]:
@@ -330,7 +330,7 @@ async def update_project(request: Request[Any, Any, Any], project_id: Id) -> Tem
     return await _save_project(request, project, declaring=project.source == "declared")
 
 
-async def _act(request: Request[Any, Any, Any], done: str, to: str, failed_to: str, action: Any) -> Redirect:
+async def act(request: Request[Any, Any, Any], done: str, to: str, failed_to: str, action: Any) -> Redirect:
     """Run ``action``; say ``done`` and go to ``to``, or say why not and go to ``failed_to``."""
     try:
         await action
@@ -346,7 +346,7 @@ async def delete_project(request: Request[Any, Any, Any], project_id: Id) -> Red
     """删除 an entered project none of whose runs was submitted."""
     principal = await current_principal(request)
     deleting = service.delete_project(principal, project_id)
-    return await _act(request, "项目已删除", "/projects/mine", f"/projects/{project_id}", deleting)
+    return await act(request, "项目已删除", "/projects/mine", f"/projects/{project_id}", deleting)
 
 
 def _run_form(
@@ -384,7 +384,14 @@ async def _save_run(
     principal = await current_principal(request)
     values = _form_values(await request.form(), RUN_FIELDS)
     try:
-        data = parse_form(values, RunIn)
+        data = parse_form(
+            {
+                **values,
+                "codes_from": _local(values["codes_from"]),
+                "codes_until": _local(values["codes_until"]),
+            },
+            RunIn,
+        )
         if run_id is None:
             run = await runs.add_run(_pm(request), principal, project.id, data)
         else:
@@ -450,6 +457,8 @@ async def edit_run(request: Request[Any, Any, Any], run_id: Id) -> Template:
         "starts_on": str(run.starts_on),
         "ends_on": str(run.ends_on),
         "note": run.note,
+        "codes_from": clock.china_time(run.codes_from, "%Y-%m-%dT%H:%M") if run.codes_from else "",
+        "codes_until": clock.china_time(run.codes_until, "%Y-%m-%dT%H:%M") if run.codes_until else "",
     }
     return _run_form(request, project, values, {}, run_id)
 
@@ -461,6 +470,17 @@ async def update_run(request: Request[Any, Any, Any], run_id: Id) -> Template | 
     run = await runs.get_run(_pm(request), principal, run_id)
     project = await service.get_project(_pm(request), principal, run.project_id)
     return await _save_run(request, project, run_id)
+
+
+def _local(value: str) -> datetime | str | None:
+    """A ``datetime-local`` field (China time) as a moment; empty is none, anything else is left for the
+    form's check to refuse."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=clock.CHINA)
+    except ValueError:
+        return value
 
 
 def _moment(day: str, at: str) -> datetime | str:
@@ -509,7 +529,7 @@ async def delete_session(request: Request[Any, Any, Any], run_id: Id, session_id
     """删除 a session."""
     principal = await current_principal(request)
     here = f"/projects/runs/{run_id}#sessions"
-    return await _act(
+    return await act(
         request, "课程已删除", here, here, runs.delete_session(_pm(request), principal, session_id)
     )
 
@@ -569,7 +589,7 @@ async def delete_run(request: Request[Any, Any, Any], run_id: Id) -> Redirect:
     run = await runs.get_run(_pm(request), principal, run_id)
     deleting = runs.delete_run(principal, run_id)
     to = f"/projects/{run.project_id}"
-    return await _act(request, "已删除该期", to, f"/projects/runs/{run_id}", deleting)
+    return await act(request, "已删除该期", to, f"/projects/runs/{run_id}", deleting)
 
 
 routes = [

@@ -7,6 +7,11 @@
      data-select-on-click      a text field whose whole content is selected when clicked
      data-countdown="seconds"  counts down, then enables the buttons of its form (SMS "resend")
      data-poll="api url"       the personnel import page: refreshes the progress until the job ends
+     data-rotating-code="url"  the venue's screen: fetches the session's codes again when they rotate and
+                               puts each SVG into its [data-code-svg=action] and the counts into [data-count]
+     data-live="api url"       a run's attendance page: refreshes the [data-count] numbers every 10 seconds
+     data-fullscreen="id"      a button that shows the element with that id on the whole screen
+     data-print                a button that prints the page
      data-person-picker        the UI kit's person picker (kit/person_picker.html): finds people as one
                                types and puts the chosen one's person number into the field
      data-preview="api url"    the guided credit form: computes the credits of the inputs named in
@@ -223,6 +228,55 @@
       });
     });
     update();
+  });
+
+  function showCounts(root, counts) {
+    root.querySelectorAll("[data-count]").forEach(function (element) {
+      var value = counts[element.getAttribute("data-count")];
+      if (value !== undefined) element.textContent = value;
+    });
+  }
+
+  function getJson(api) {
+    return fetch(api, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+  }
+
+  document.querySelectorAll("[data-rotating-code]").forEach(function (venue) {
+    var api = venue.getAttribute("data-rotating-code");
+    var label = venue.querySelector("[data-countdown-label]");
+    var left = parseInt(venue.getAttribute("data-refresh-in"), 10) || 1;
+    function fetchCodes() {
+      getJson(api).then(function (shown) {
+        shown.codes.forEach(function (code) {
+          var box = venue.querySelector('[data-code-svg="' + code.action + '"]');
+          if (box) box.innerHTML = code.svg;  // SVG made by our own server from the signed code
+        });
+        showCounts(venue, shown.counts);
+        left = shown.codes.length ? shown.codes[0].refresh_in : 30;
+      }).catch(function () { left = 3; });
+    }
+    setInterval(function () {
+      left -= 1;
+      if (label) label.textContent = left > 0 ? " " + left + " 秒后更换" : "";
+      if (left <= 0) { left = 30; fetchCodes(); }
+    }, 1000);
+  });
+
+  document.querySelectorAll("[data-live]").forEach(function (element) {
+    var api = element.getAttribute("data-live");
+    setInterval(function () { getJson(api).then(function (c) { showCounts(element, c); }).catch(function () {}); }, 10000);
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    var full = target.closest("[data-fullscreen]");
+    if (full) {
+      var element = document.getElementById(full.getAttribute("data-fullscreen"));
+      if (element && element.requestFullscreen) element.requestFullscreen();
+    }
+    if (target.closest("[data-print]")) window.print();
   });
 
   document.querySelectorAll("[data-poll]").forEach(function (element) {

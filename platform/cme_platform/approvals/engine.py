@@ -243,7 +243,7 @@ async def open_request(
     await _log_action(request_id, 0, submitted_as, StepAction.SUBMIT, "", principal)
     for index in range(skipped):
         await _log_action(request_id, index, steps[index]["role"], StepAction.SKIP, "", principal)
-    row = await _load(request_id)
+    row = await load_request(request_id)
     handler = HANDLERS[subject_type]
     await handler.opened(row)
     if done:
@@ -251,7 +251,9 @@ async def open_request(
     return row
 
 
-async def _load(request_id: int) -> RequestRow:
+async def load_request(request_id: int) -> RequestRow:
+    """The request ``request_id`` of the active tenant (404 when absent), for a caller that has already
+    decided who may see its subject (a subject's own page)."""
     row = await ApprovalRequest.select().where(ApprovalRequest.id == request_id).first()
     if row is None:
         raise NotFound("审核事项不存在")
@@ -260,7 +262,7 @@ async def _load(request_id: int) -> RequestRow:
 
 async def get_request(principal: Principal, request_id: int) -> RequestRow:
     """A request the principal may see (its approvers, its unit's admins, its submitter), else 404."""
-    row = await _load(request_id)
+    row = await load_request(request_id)
     if not may_see(principal, row):
         raise NotFound("审核事项不存在")
     return row
@@ -343,7 +345,7 @@ async def decide(
         if not await _move(row, changes):
             raise Conflict("该事项已被他人处理，请刷新后查看", code="already_decided")
         await _log_action(row.id, row.step, row.waiting_role, action, comment, principal)
-        after = await _load(row.id)
+        after = await load_request(row.id)
         await HANDLERS[row.subject_type].decided(pm, after, outcome, comment, principal)
     return after, outcome
 
@@ -353,7 +355,7 @@ async def withdraw(request_id: int, principal: Principal, comment: str = "") -> 
 
     Runs in the caller's transaction; the subject's handler is not called (the subject is going away).
     """
-    row = await _load(request_id)
+    row = await load_request(request_id)
     changes = {ApprovalRequest.status: WITHDRAWN, ApprovalRequest.decided_at: datetime.now(UTC)}
     if row.status != PENDING or not await _move(row, changes):
         return False

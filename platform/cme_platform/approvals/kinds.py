@@ -21,3 +21,6 @@ PROJECT_HOSTING: Final = "project.hosting"
 
 PROJECT_DECLARATION: Final = "project.declaration"
 """Subject type (and chain kind) of a project declared in the platform (新项目申报)."""
+
+PROJECT_ATTENDEES: Final = "project.attendees"
+"""Subject type (and chain kind) of a run's attendee list (学员名单), whose approval grants the credits."""

@@ -105,6 +105,15 @@ ACTION_LABELS: dict[str, str] = {
     "projects.session.delete": "删除课程",
     "projects.material.upload": "上传举办申请资料",
     "projects.export": "导出项目列表",
+    "projects.attendees.submit": "上报学员名单",
+    "projects.attendees.select": "选择上报授分的学员",
+    "projects.attendees.advanced": "学员名单单位审核上报",
+    "projects.attendees.approved": "学员名单审核通过（授予学分）",
+    "projects.attendees.rejected": "学员名单不予授分",
+    "projects.attendees.returned": "学员名单退回修改",
+    "projects.attendees.export": "导出学员名单",
+    "attendance.exam.save": "保存在线考试试题",
+    "attendance.exam.take": "参加在线考试",
 }
 """Every agreed action name with the label the audit pages show."""
 
@@ -130,6 +139,8 @@ OBJECT_LABELS: dict[str, str] = {
     "projects_run": "项目期数",
     "projects_session": "课程",
     "projects_list": "项目列表",
+    "projects_attendee_list": "学员名单",
+    "attendance_exam": "在线考试",
 }
 """Chinese names of the usual object types (others are shown as stored)."""
 

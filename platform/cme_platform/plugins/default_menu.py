@@ -53,6 +53,16 @@ FIXED_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(label="项目查询", path="/projects", section="项目管理", order=500, public=True),
     MenuEntry(label="本单位项目", path="/projects/manage", section="项目管理", roles=ADMINS, order=520),
     MenuEntry(
+        label="现场签到",
+        path="/attendance/sessions",
+        section="项目管理",
+        roles=(Role.PROJECT_OWNER, Role.DEPARTMENT_ADMIN, Role.ONSITE_MANAGER),
+        order=512,
+    ),
+    MenuEntry(
+        label="考勤记录", path="/attendance/mine", section="学分管理", roles=(Role.LEARNER,), order=225
+    ),
+    MenuEntry(
         label="举办申请审核",
         path=f"/approvals?kind={PROJECT_HOSTING}",
         section="项目管理",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pluggy
 
     from cme_platform.approvals.chains import ApprovalSubject, Chain
+    from cme_platform.attendance.policy import AttendancePolicy
     from cme_platform.audit.actions import AuditLabels
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
@@ -99,14 +100,13 @@ class CoreDefaults:
 
     @hookimpl(trylast=True)
     def cme_approval_chain(self, tenant: TenantContext, subject: ApprovalSubject) -> Chain:
-        """单位确认 then 继教委审核 for a hosting application, 单位审核 then 继教委评审 for a declaration;
+        """单位确认 then 继教委审核 for a hosting application, 单位审核 then 继教委评审 for a declaration,
+        单位审核上报 then 继教委授分 for an attendee list;
         else 单位审核: the institution decides (escalating when the subject has no institution admin)."""
         from cme_platform.approvals.chains import DEFAULT_CHAIN
-        from cme_platform.approvals.kinds import PROJECT_DECLARATION, PROJECT_HOSTING
-        from cme_platform.projects.policy import DECLARATION_CHAIN, HOSTING_CHAIN
+        from cme_platform.projects.policy import PROJECT_CHAINS
 
-        chains = {PROJECT_HOSTING: HOSTING_CHAIN, PROJECT_DECLARATION: DECLARATION_CHAIN}
-        return chains.get(subject.kind, DEFAULT_CHAIN)
+        return PROJECT_CHAINS.get(subject.kind, DEFAULT_CHAIN)
 
     @hookimpl(trylast=True)
     def cme_project_number(self, tenant: TenantContext, year: int, level: str, sequence: int) -> str:
@@ -118,6 +118,14 @@ class CoreDefaults:
         """Levels 国家级/省级/市级 (national projects entered by their owners), 25 credits at most, and
         the 会议通知 and 会议日程 for a hosting application."""
         from cme_platform.projects.policy import DEFAULT_POLICY
+
+        return DEFAULT_POLICY
+
+    @hookimpl(trylast=True)
+    def cme_attendance_policy(self, tenant: TenantContext) -> AttendancePolicy:
+        """Check-in and check-out, codes rotating every 30 seconds, 80% of a session's time, the attendee
+        list within 14 days of the run's end (a late list flagged)."""
+        from cme_platform.attendance.policy import DEFAULT_POLICY
 
         return DEFAULT_POLICY
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from litestar.handlers import BaseRouteHandler
 
     from cme_platform.approvals.chains import ApprovalSubject, Chain
+    from cme_platform.attendance.policy import AttendancePolicy
     from cme_platform.audit.actions import AuditLabels
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
@@ -67,6 +68,7 @@ def answer_namespace() -> dict[str, Any]:
     from litestar.handlers import BaseRouteHandler  # noqa: F401
 
     from cme_platform.approvals.chains import ApprovalSubject, Chain  # noqa: F401
+    from cme_platform.attendance.policy import AttendancePolicy  # noqa: F401
     from cme_platform.audit.actions import AuditLabels  # noqa: F401
     from cme_platform.compliance.standards import ComplianceStandard  # noqa: F401
     from cme_platform.credits.policy import CreditCategory, EntryPolicy  # noqa: F401
@@ -229,6 +231,23 @@ def cme_project_policy(tenant: TenantContext) -> ProjectPolicy | None:
     themselves because they were declared outside the platform, 项目性质, 举办方式, 考核方式, the most
     credits and hours a project may give and the materials of a hosting application; ``None`` leaves it
     to the core's default (国家级/省级/市级, national projects entered, 会议通知 and 会议日程).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_attendance_policy(tenant: TenantContext) -> AttendancePolicy | None:
+    """Give the province's attendance rules (考勤: 签到 and 撤离 codes, and what counts).
+
+    **firstresult**. Called when a session's codes are shown, when a code is scanned, and when an
+    attendee list is built and submitted. Receives ``tenant``. Returns an
+    :class:`~cme_platform.attendance.policy.AttendancePolicy`: whether check-out is required, the window
+    of each code around the session's start and end, the rotation period of the venue's screen (0:
+    static, printed codes), card sign-in at the venue, walk-in registration and its form's fields, the
+    check-out questionnaire, whether the online exam must be passed and how often it may be taken, the
+    share of a session's time that makes it count, the attendee list's
+    deadline and what happens to a late list; ``None`` leaves it to the core's default (check-in and
+    check-out, rotating every 30 seconds, no cards, walk-ins or questionnaire, 80%, 14 days, late lists
+    flagged).
     """
 
 

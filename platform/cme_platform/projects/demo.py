@@ -1,12 +1,17 @@
 """Demo projects for every tenant, made through the projects' own services (audited, through approvals).
 
-The demo project owner (立项用户) owns them: a national project he entered whose first run takes place
-today and is approved (so attendance can be tried at once), a second national project whose run waits for
-his institution's confirmation, and projects of the province's other levels, published by the
-commission from its approved list, and one project of each level of each import list the province has
-(imported by the commission as from Excel). A declaration for next year (by the province's declaring role: the
-owner, or Zhejiang's 科室) waits for the commission to publish it; where institutions delegate, one
-published project is delegated to the demo 科室 (代办项目). A second ``cme demo`` adds nothing.
+The demo project owner (立项用户) owns them:
+
+- a national project he entered whose first run takes place today and is approved, its session just
+  over and its codes valid all day, so attendance, the attendee list and the grant can be tried at once
+  (colleagues of the demo learner attended it already);
+- a second national project whose run waits for his institution's confirmation;
+- projects of the province's other levels, published by the commission from its approved list, and one
+  project of each level of each import list the province has (imported by the commission as from Excel).
+
+A declaration for next year (by the province's declaring role: the owner, or Zhejiang's 科室) waits for
+the commission to publish it; where institutions delegate, one published project is delegated to the
+demo 科室 (代办项目). A second ``cme demo`` adds nothing.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from decimal import Decimal
 
 import pluggy
 
-from cme_platform import clock
+from cme_platform import clock, pii
 from cme_platform.approvals import engine
+from cme_platform.attendance.codes import Code
+from cme_platform.attendance.scan import Attendee, attendance_policy, redeem
+from cme_platform.attendance.sessions import session_facts
 from cme_platform.credits.disciplines import discipline_tree
 from cme_platform.errors import Conflict
 from cme_platform.files.demo import demo_file
@@ -27,7 +35,9 @@ from cme_platform.identity.principal import Principal, load_principal_by_id
 from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account
 from cme_platform.orgs.tables import Institution
+from cme_platform.personnel.tables import Person
 from cme_platform.projects import FILE_PURPOSE, declaration, expert_review, hosting, importing, runs, service
+from cme_platform.projects.attendance import KIND
 from cme_platform.projects.policy import ImportList
 from cme_platform.projects.schemas import MaterialIn, ProjectIn, RunIn, SessionIn
 from cme_platform.projects.tables import Project
@@ -61,15 +71,52 @@ def _project(
     )
 
 
+Slot = tuple[str, str, datetime, datetime]
+"""A session of a demo run: its title, speaker, start and end."""
+
+
+def _day_slots(day: date) -> list[Slot]:
+    """A morning and an afternoon session on ``day``."""
+    at = lambda hour, minute: datetime.combine(day, time(hour, minute), tzinfo=clock.CHINA)  # noqa: E731
+    return [
+        ("诊疗指南解读", "李教授（演示）", at(8, 30), at(11, 30)),
+        ("典型病例讨论", "赵主任（演示）", at(13, 30), at(16, 30)),
+    ]
+
+
+def _held_today_slots(day: date) -> list[Slot]:
+    """The session of the run held today: from up to three hours ago until two minutes ago, so that its
+    attendee list may be submitted at once (just after midnight, today's morning and afternoon instead)."""
+    now = clock.now().astimezone(clock.CHINA)
+    start = max(datetime.combine(day, time(0, 5), tzinfo=clock.CHINA), now - timedelta(hours=3))
+    end = now - timedelta(minutes=2)
+    if end - start < timedelta(minutes=30):
+        return _day_slots(day)
+    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
+    return [("诊疗指南解读与典型病例讨论", "李教授（演示）", start, end)]
+
+
 async def _prepare_run(
-    pm: pluggy.PluginManager, owner: Principal, project_id: int, day: date, venue: str
+    pm: pluggy.PluginManager,
+    owner: Principal,
+    project_id: int,
+    day: date,
+    venue: str,
+    slots: list[Slot],
+    *,
+    all_day_codes: bool = False,
 ) -> int:
-    """A run on ``day`` with a morning and an afternoon session and every material uploaded."""
-    run = await runs.add_run(pm, owner, project_id, RunIn(venue=venue, starts_on=day, ends_on=day))
-    for title, speaker, start, end in (
-        ("诊疗指南解读", "李教授（演示）", time(8, 30), time(11, 30)),
-        ("典型病例讨论", "赵主任（演示）", time(13, 30), time(16, 30)),
-    ):
+    """A run on ``day`` with the sessions of ``slots`` and every material uploaded; with
+    ``all_day_codes``, its codes work all day (二维码有效时间), so attendance can be tried at any hour."""
+    opens = datetime.combine(day, time(0, 0), tzinfo=clock.CHINA) if all_day_codes else None
+    closes = datetime.combine(day, time(23, 59), tzinfo=clock.CHINA) if all_day_codes else None
+    run = await runs.add_run(
+        pm,
+        owner,
+        project_id,
+        RunIn(venue=venue, starts_on=day, ends_on=day, codes_from=opens, codes_until=closes),
+    )
+    for title, speaker, start, end in slots:
         await runs.add_session(
             pm,
             owner,
@@ -77,9 +124,9 @@ async def _prepare_run(
             SessionIn(
                 title=title,
                 speakers=speaker,
-                starts_at=datetime.combine(day, start, tzinfo=clock.CHINA),
-                ends_at=datetime.combine(day, end, tzinfo=clock.CHINA),
-                hours=Decimal(3),
+                starts_at=start,
+                ends_at=end,
+                hours=Decimal((end - start).total_seconds() // 360) / 10,
             ),
         )
     for material in service.project_policy(pm).materials:
@@ -130,8 +177,9 @@ async def _demo_declaration(
                 await expert_review.assign_experts(commission, project.id, [expert.account_id])
 
 
-async def load_demo_projects(pm: pluggy.PluginManager) -> int:
-    """The demo owner's projects and runs in the active tenant; returns how many projects were added."""
+async def load_demo_projects(pm: pluggy.PluginManager, learner_id_number: str = "") -> int:
+    """The demo owner's projects and runs in the active tenant; returns how many projects were added.
+    The demo learner (``learner_id_number``) is left out of the attendance of the run held today."""
     owner = await _principal(OWNER)
     institution_admin = await _principal(INSTITUTION_ADMIN)
     commission = await _principal(COMMISSION_ADMIN)
@@ -153,7 +201,9 @@ async def load_demo_projects(pm: pluggy.PluginManager) -> int:
         owner,
         _project(year, f"{year}-01-01-001 (国)", "心血管疾病诊疗新进展学习班", entered, 10, discipline),
     )
-    run_id = await _prepare_run(pm, owner, held_today.id, today, "本院学术报告厅")
+    run_id = await _prepare_run(
+        pm, owner, held_today.id, today, "本院学术报告厅", _held_today_slots(today), all_day_codes=True
+    )
     await hosting.submit_run(pm, owner, run_id)
     request_id = (await runs.get_run(pm, owner, run_id)).approval_id
     assert request_id is not None  # a submitted run has its request
@@ -161,12 +211,13 @@ async def load_demo_projects(pm: pluggy.PluginManager) -> int:
         row, _ = await engine.decide(pm, reviewer, request_id, "approve", "")
         if row.status != engine.PENDING:
             break
+    await _demo_attendance(pm, owner, run_id, unit.institution_id or 0, learner_id_number)
     waiting = await service.enter_project(
         pm, owner, _project(year, f"{year}-01-01-002 (国)", "急危重症护理技能培训班", entered, 6, discipline)
     )
     later = min(today + timedelta(days=30), date(year, 12, 31))
     await hosting.submit_run(
-        pm, owner, await _prepare_run(pm, owner, waiting.id, later, "本院门诊楼六楼会议室")
+        pm, owner, await _prepare_run(pm, owner, waiting.id, later, "本院门诊楼六楼会议室", _day_slots(later))
     )
     added = 2
     imported = {level for listed in policy.import_lists for level in listed.levels}
@@ -193,6 +244,33 @@ async def load_demo_projects(pm: pluggy.PluginManager) -> int:
     return added + await _demo_imports(
         pm, commission, policy.import_lists, unit.institution_id or 0, year, discipline
     )
+
+
+async def _demo_attendance(
+    pm: pluggy.PluginManager, owner: Principal, run_id: int, institution_id: int, learner_id_number: str
+) -> None:
+    """Colleagues of the demo learner's institution attended the run held today: they checked in at each
+    session's start and out at its end (the last one left early, so his hours fall short); the demo
+    learner is left to check in and out himself."""
+    colleagues = await (
+        Person.select(Person.id)
+        .where(
+            (Person.institution == institution_id) & (Person.id_hash != pii.lookup_hash(learner_id_number))
+        )
+        .order_by(Person.id)
+        .limit(6)
+    )
+    policy = attendance_policy(pm)
+    tenant_id = current_tenant().id
+    sessions = (await runs.get_run(pm, owner, run_id)).sessions
+    for index, person in enumerate(colleagues):
+        for session in sessions:
+            facts = await session_facts(KIND, session.id)
+            assert facts is not None  # the run's own session
+            left = session.ends_at - (timedelta(hours=1) if index == len(colleagues) - 1 else timedelta())
+            for action, at in (("check_in", session.starts_at), ("check_out", left)):
+                code = Code(tenant_id=tenant_id, kind=KIND, session_id=session.id, action=action, step=0)
+                await redeem(policy, owner, facts, code, Attendee(person_id=int(person["id"])), at, via="qr")
 
 
 async def _demo_imports(

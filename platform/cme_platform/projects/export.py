@@ -1,12 +1,17 @@
-"""Project lists as Excel workbooks (the owner's, his units' and the public query), one row per run."""
+"""Project lists as Excel workbooks (the owner's, his units' and the public query), one row per run, and a
+run's attendance (学员名单)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cme_platform.audit.service import record
+from cme_platform.clock import china_time
 from cme_platform.projects.schemas import ProjectPage
 from cme_platform.xlsx import Workbook, workbook_bytes
+
+if TYPE_CHECKING:
+    from cme_platform.projects.attendee_lists import AttendeeListOut
 
 HEADERS = (
     "项目编号", "项目名称", "年度", "项目级别", "项目性质", "二级学科", "三级学科", "举办单位", "负责人",
@@ -30,21 +35,23 @@ def _lines(page: ProjectPage) -> list[list[Any]]:
     return lines
 
 
-async def export_page(page: ProjectPage, title: str) -> bytes:
-    """``page`` (fetched with at most :data:`MAX_ROWS` items) as a workbook; the export is audited."""
-    lines = _lines(page)
-
+def _table(title: str, headers: tuple[str, ...], lines: list[list[Any]], wide: int) -> bytes:
     def fill(book: Workbook) -> None:
         sheet = book.sheet(title)
-        sheet.row(0, HEADERS, bold=True)
+        sheet.row(0, headers, bold=True)
         for index, line in enumerate(lines, start=1):
             sheet.row(index, line)
         sheet.widths(0, 0, 20)
-        sheet.widths(1, 1, 36)
-        sheet.widths(2, len(HEADERS) - 1, 12)
+        sheet.widths(1, 1, wide)
+        sheet.widths(2, len(headers) - 1, 12)
         sheet.freeze_header()
 
-    content = workbook_bytes(fill)
+    return workbook_bytes(fill)
+
+
+async def export_page(page: ProjectPage, title: str) -> bytes:
+    """``page`` (fetched with at most :data:`MAX_ROWS` items) as a workbook; the export is audited."""
+    content = _table(title, HEADERS, _lines(page), 36)
     await record(
         "projects.export",
         object_type="projects_list",
@@ -52,3 +59,30 @@ async def export_page(page: ProjectPage, title: str) -> bytes:
         after={"projects": len(page.items), "total": page.total},
     )
     return content
+
+
+ATTENDANCE_HEADERS = (
+    "人员编号", "姓名", "身份证号", "单位", "签到课程数", "首次签到", "最后撤离", "在场分钟", "有效学时",
+    "达到规定学时", "上报授分", "已授分", "记录方式",
+)  # fmt: skip
+
+
+async def attendance_workbook(listed: AttendeeListOut) -> bytes:
+    """A run's attendance or attendee list as a workbook (ID numbers masked, times in China time); the
+    export is audited."""
+    lines = [
+        [
+            e.person_number, e.name, e.id_masked, e.institution_name, e.sessions, china_time(e.first_in),
+            china_time(e.last_out), e.minutes, e.hours_text, "是" if e.qualifies else "否",
+            "是" if e.selected else "否", "是" if e.granted else "否", e.via_label,
+        ]
+        for e in listed.entries
+    ]  # fmt: skip
+    await record(
+        "projects.attendees.export",
+        object_type="projects_run",
+        object_id=listed.run_id,
+        summary=f"导出学员名单：{listed.title}（{len(lines)} 人）",
+        after={"people": len(lines)},
+    )
+    return _table("学员名单", ATTENDANCE_HEADERS, lines, 12)

@@ -20,6 +20,7 @@ from cme_platform.approvals.kinds import PROJECT_HOSTING
 from cme_platform.approvals.schemas import Attachment, SubjectSummary, SummaryField
 from cme_platform.approvals.status_subjects import StatusSubject
 from cme_platform.audit.service import record
+from cme_platform.clock import china_time
 from cme_platform.db.transactions import write_transaction
 from cme_platform.errors import Conflict, FieldError, InvalidInput
 from cme_platform.identity.principal import Principal
@@ -27,7 +28,7 @@ from cme_platform.identity.roles import Role
 from cme_platform.notifications.service import notify
 from cme_platform.orgs.tables import Institution
 from cme_platform.plugins.manager import tenant_hooks
-from cme_platform.projects.runs import editable_run, get_run
+from cme_platform.projects.runs import editable_run, get_run, run_title
 from cme_platform.projects.schemas import RunOut
 from cme_platform.projects.service import project_policy
 from cme_platform.projects.states import EDITABLE_RUN, OUTCOME_STATUS, ProjectStatus, RunStatus
@@ -52,8 +53,14 @@ def acting_role(principal: Principal, institution: int, departments: tuple[int |
     return Role.PROJECT_OWNER.value
 
 
+def _code_period(row: dict[str, Any]) -> str:
+    if row["codes_from"] is None or row["codes_until"] is None:
+        return "按本省规定"
+    return f"{china_time(row['codes_from'])} 至 {china_time(row['codes_until'])}"
+
+
 def _title(row: dict[str, Any]) -> str:
-    return f"{row['project_number']} {row['project_name']} 第{row['seq']}期"
+    return run_title(row["project_number"], row["project_name"], row["seq"])
 
 
 async def open_project_request(
@@ -207,6 +214,7 @@ class HostingSubject(StatusSubject):
                     SummaryField(label="会场地址", value=r["venue"]),
                     SummaryField(label="举办日期", value=f"{r['starts_on']} 至 {r['ends_on']}"),
                     SummaryField(label="学分", value=format_credits(r["credits"])),
+                    SummaryField(label="二维码有效时间", value=_code_period(r)),
                     SummaryField(label="备注", value=r["note"] or "—"),
                 ],
                 attachments=files.get(r["id"], []),

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import msgspec
 
+from cme_platform.approvals import kinds
 from cme_platform.approvals.chains import Chain, ChainStep
 
 IMPORTER_NAMES = ("commission_admin", "region_admin", "institution_admin")
@@ -85,14 +86,19 @@ class ProjectPolicy(msgspec.Struct, frozen=True, kw_only=True):
     import_lists: tuple[ImportList, ...] = ()
     """The Excel imports of projects approved elsewhere (none by default: every project is entered or
     declared in the platform)."""
+    level_categories: dict[str, tuple[str, str]] = msgspec.field(default_factory=dict)
+    """The credit category and subcategory (学分类别) a project of each level grants (Zhejiang: 省级 →
+    ``("I类学分", "省级继续医学教育项目")``); a level left out grants its own name, completed to
+    ``<level>继续医学教育项目`` unless it already names a project kind."""
 
     def __post_init__(self) -> None:
-        """Entered, declared and imported levels are levels of the policy; material and list codes are
-        distinct and of lower-case letters, digits and ``_`` (up to 32)."""
-        imported = [level for listed in self.import_lists for level in listed.levels]
+        """Entered, declared, imported and categorised levels are levels of the policy; material and list
+        codes are distinct and of lower-case letters, digits and ``_`` (up to 32)."""
+        named = [level for listed in self.import_lists for level in listed.levels]
+        named += list(self.level_categories)
         stray = [
             level
-            for level in (*self.entered_levels, *self.declared_levels, *imported)
+            for level in (*self.entered_levels, *self.declared_levels, *named)
             if level not in self.levels
         ]
         if stray:
@@ -108,6 +114,12 @@ class ProjectPolicy(msgspec.Struct, frozen=True, kw_only=True):
         ):
             if len(set(codes)) != len(codes) or not all(CODE.fullmatch(code) for code in codes):
                 raise ValueError(f"{what} codes must be distinct words: {codes}")
+
+    def credit_category(self, level: str) -> tuple[str, str]:
+        """The category and subcategory a project of ``level`` grants."""
+        if level in self.level_categories:
+            return self.level_categories[level]
+        return (level if level.endswith("项目") else f"{level}继续医学教育项目"), ""
 
     def import_list(self, code: str) -> ImportList | None:
         """The import list ``code`` (``None`` when the province has none of that code)."""
@@ -138,3 +150,21 @@ DECLARATION_CHAIN = Chain(
 )
 """The core's chain for a declaration: the declarer's institution checks it, the commission decides and
 publishes it."""
+
+ATTENDEES_CHAIN = Chain(
+    code="core.attendees",
+    name="学员名单审核授分",
+    steps=(
+        ChainStep(role="institution_admin", label="单位审核上报", when_missing="escalate"),
+        ChainStep(role="commission_admin", label="继教委授分"),
+    ),
+)
+"""The core's chain for an attendee list (004 §2.2): the owner's 行政用户 selects those who completed the
+required hours and sends them on, the 管理用户 (the commission) grants the credits."""
+
+PROJECT_CHAINS = {
+    kinds.PROJECT_HOSTING: HOSTING_CHAIN,
+    kinds.PROJECT_DECLARATION: DECLARATION_CHAIN,
+    kinds.PROJECT_ATTENDEES: ATTENDEES_CHAIN,
+}
+"""The core's chain of each project subject kind (:mod:`cme_platform.approvals.kinds`)."""

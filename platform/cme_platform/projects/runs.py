@@ -33,6 +33,14 @@ from cme_platform.projects.tables import Project, ProjectRun, ProjectSession, Ru
 from cme_platform.standards.amounts import HUNDRED, format_credits
 
 RUN_NOT_FOUND = "项目期数不存在"
+
+
+def run_title(number: str | None, name: str, seq: int) -> str:
+    """How pages, messages and the audit log name a run: the project's number (if it has one) and name
+    and the 期数 (``2026-省级-001 心血管新进展 第1期``)."""
+    return f"{number or ''} {name} 第{seq}期".strip()
+
+
 MAX_SESSION_HOURS = Decimal(24)
 
 register_purpose(
@@ -68,6 +76,8 @@ def _run_out(
         submitted_at=row["submitted_at"],
         decided_at=row["decided_at"],
         editable=row["status"] in EDITABLE_RUN,
+        codes_from=row["codes_from"],
+        codes_until=row["codes_until"],
         sessions=sessions or [],
         materials=materials or [],
     )
@@ -217,8 +227,24 @@ def _check_dates(data: RunIn, year: int) -> None:
             errors.append(FieldError(field, f"举办日期须在项目年度（{year}年）内"))
     if not data.venue.strip():
         errors.append(FieldError("venue", "请填写会场地址"))
+    errors.extend(_code_period_errors(data))
     if errors:
         raise InvalidInput("请检查标注的字段", errors)
+
+
+def _code_period_errors(data: RunIn) -> list[FieldError]:
+    """二维码有效时间: both ends or neither, in order, within a day of the run's dates."""
+    if data.codes_from is None and data.codes_until is None:
+        return []
+    if data.codes_from is None or data.codes_until is None:
+        return [FieldError("codes_from", "二维码有效时间须同时填写开始和结束时间")]
+    first, last = _day_bounds(data.starts_on - timedelta(days=1), data.ends_on + timedelta(days=1))
+    start, end = _aware(data.codes_from), _aware(data.codes_until)
+    if end <= start:
+        return [FieldError("codes_until", "二维码有效时间的结束须晚于开始")]
+    if start < first or end > last:
+        return [FieldError("codes_from", "二维码有效时间须在举办日期前后一天之内")]
+    return []
 
 
 def _run_values(data: RunIn) -> dict[Any, Any]:
@@ -227,6 +253,8 @@ def _run_values(data: RunIn) -> dict[Any, Any]:
         ProjectRun.starts_on: data.starts_on,
         ProjectRun.ends_on: data.ends_on,
         ProjectRun.note: data.note.strip(),
+        ProjectRun.codes_from: _aware(data.codes_from).astimezone(UTC) if data.codes_from else None,
+        ProjectRun.codes_until: _aware(data.codes_until).astimezone(UTC) if data.codes_until else None,
     }
 
 
@@ -278,6 +306,16 @@ async def _sessions_outside(run_id: int, starts_on: date, ends_on: date) -> bool
     )
 
 
+async def _sessions_without_codes(run_id: int, codes_from: datetime, codes_until: datetime) -> bool:
+    """True when a session of the run lies wholly outside the codes' period (nobody could scan it)."""
+    return bool(
+        await ProjectSession.exists().where(
+            (ProjectSession.run == run_id)
+            & ((ProjectSession.ends_at < codes_from) | (ProjectSession.starts_at > codes_until))
+        )
+    )
+
+
 def _day_bounds(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
     """The first and last moment (UTC) of the China days ``starts_on`` to ``ends_on``."""
     first = datetime(starts_on.year, starts_on.month, starts_on.day, tzinfo=CHINA)
@@ -293,6 +331,13 @@ async def update_run(pm: pluggy.PluginManager, principal: Principal, run_id: int
         if await _sessions_outside(run_id, data.starts_on, data.ends_on):
             message = "已有课程不在新的举办日期内，请先调整课程"
             raise InvalidInput(message, [FieldError("starts_on", message)])
+        if (
+            data.codes_from
+            and data.codes_until
+            and await _sessions_without_codes(run_id, _aware(data.codes_from), _aware(data.codes_until))
+        ):
+            message = "已有课程在二维码有效时间之外，学员将无法扫码，请调整有效时间"
+            raise InvalidInput(message, [FieldError("codes_from", message)])
         values = _run_values(data)
         await ProjectRun.update(values).where(ProjectRun.id == run_id)
         await record(
@@ -369,6 +414,8 @@ async def add_session(pm: pluggy.PluginManager, principal: Principal, run_id: in
             errors.append(
                 FieldError("starts_at", f"课程须在举办日期（{row['starts_on']} 至 {row['ends_on']}）内")
             )
+        elif row["codes_from"] and (ends_at < row["codes_from"] or starts_at > row["codes_until"]):
+            errors.append(FieldError("starts_at", "课程须在二维码有效时间内，否则学员无法扫码"))
         if not data.title.strip():
             errors.append(FieldError("title", "请填写课程名称"))
         hours = hundredths(data.hours, "hours", "学时", MAX_SESSION_HOURS, errors)

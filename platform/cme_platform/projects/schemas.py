@@ -48,6 +48,10 @@ class RunIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     starts_on: date
     ends_on: date
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    codes_from: datetime | None = None
+    """二维码有效时间 (from): the run's codes work from then until ``codes_until`` instead of the province's
+    windows around each session; both or neither, within a day of the run's dates."""
+    codes_until: datetime | None = None
 
 
 class SessionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -112,6 +116,8 @@ class RunOut(msgspec.Struct, frozen=True, kw_only=True):
     decided_at: datetime | None
     editable: bool
     """The owner may still change the run, its sessions and materials (未上报 or 退回修改)."""
+    codes_from: datetime | None = None
+    codes_until: datetime | None = None
     sessions: list[SessionOut] = msgspec.field(default_factory=list)
     materials: list[MaterialOut] = msgspec.field(default_factory=list)
 

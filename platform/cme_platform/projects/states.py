@@ -51,3 +51,21 @@ class ReviewOpinion(LabelledEnum):
     APPROVE = "approve", "建议通过"
     REVISE = "revise", "修改后通过"
     REJECT = "reject", "不建议通过"
+
+
+class ListStatus(LabelledEnum):
+    """Where a run's attendee list (学员名单) stands."""
+
+    SUBMITTED = "submitted", "审核中"
+    GRANTED = "granted", "已授予学分"
+    RETURNED = "returned", "退回修改"
+    REJECTED = "rejected", "不予授分"
+
+
+LIST_OUTCOME_STATUS = {
+    "advanced": ListStatus.SUBMITTED,
+    "approved": ListStatus.GRANTED,
+    "rejected": ListStatus.REJECTED,
+    "returned": ListStatus.RETURNED,
+}
+"""The list's status after each outcome of a decision on it."""

@@ -10,14 +10,17 @@ and hours are integer hundredths, as in the ledger.
 
 from __future__ import annotations
 
-from piccolo.columns import Date, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from cme_platform.approvals.tables import ApprovalRequest
+from cme_platform.attendance.tables import ExternalAttendee
+from cme_platform.credits.tables import CreditRecord
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity.tables import Account
 from cme_platform.orgs.tables import Department, Institution
+from cme_platform.personnel.tables import Person
 from cme_platform.tenancy.tables import TenantOwned
 
 
@@ -64,6 +67,10 @@ class ProjectRun(TenantOwned, Table, tablename="projects_run"):
     submitted_at = Timestamptz(null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    codes_from = Timestamptz(null=True, default=None)
+    """When its check-in and check-out codes start to work, where its application sets a period
+    (二维码有效时间); the province's windows around each session apply otherwise."""
+    codes_until = Timestamptz(null=True, default=None)
 
 
 class ProjectSession(TenantOwned, Table, tablename="projects_session"):
@@ -112,3 +119,51 @@ class ExpertReview(TenantOwned, Table, tablename="projects_expert_review"):
     opinion = Varchar(length=12, null=False, default="")
     comment = Varchar(length=1000, null=False, default="")
     submitted_at = Timestamptz(null=True, default=None)
+
+
+class AttendeeList(TenantOwned, Table, tablename="projects_attendee_list"):
+    """A run's attendee list (学员名单): submitted by the owner after the run, checked by his institution
+    (which selects those who attended the required hours) and granted by the commission.
+
+    One per run; a list returned for changes is submitted again with fresh entries. ``deadline`` is the
+    last day the institution may send it on (the run's last day plus the province's days); ``late`` marks
+    one sent on later where the province accepts late lists.
+    """
+
+    run = ForeignKey(ProjectRun, null=False, on_delete=OnDelete.restrict)
+    """One list per run (a unique index on tenant and run)."""
+    status = Varchar(length=12, null=False, default="submitted")
+    approval = ForeignKey(ApprovalRequest, null=True, on_delete=OnDelete.set_null)
+    review_comment = Varchar(length=500, null=False, default="")
+    deadline = Date(null=False)
+    late = Boolean(null=False, default=False)
+    submitted_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
+    submitted_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class AttendeeEntry(TenantOwned, Table, tablename="projects_attendee_entry"):
+    """One attendee of a list (a person, or an external attendee): his attendance as submitted, and
+    whether he is granted credit."""
+
+    attendee_list = ForeignKey(AttendeeList, null=False, on_delete=OnDelete.restrict, index=True)
+    person = ForeignKey(Person, null=True, on_delete=OnDelete.restrict, default=None)
+    external = ForeignKey(ExternalAttendee, null=True, on_delete=OnDelete.restrict, default=None)
+    """An attendee outside the registry (registered at the venue) instead of a person."""
+    sessions = Integer(null=False, default=0)
+    first_in = Timestamptz(null=False)
+    last_out = Timestamptz(null=True, default=None)
+    minutes = Integer(null=False, default=0)
+    hours = Integer(null=False, default=0)
+    """The hours (hundredths) of the sessions that count for him."""
+    qualifies = Boolean(null=False, default=False)
+    """He attended the run's required hours (the rule's preselection)."""
+    selected = Boolean(null=False, default=False)
+    """The institution sends him on for credit (preselected when he qualifies)."""
+    credit = ForeignKey(CreditRecord, null=True, on_delete=OnDelete.set_null)
+    """The credit record the grant posted for him."""
+    granted_at = Timestamptz(null=True, default=None)
+    """When the commission granted his credit: a person's is also a credit record; an external
+    attendee's stays bound to his ID number here, for his certificate."""
+    via = Varchar(length=24, null=False, default="")
+    """How he was recorded (``qr``, ``card``, ``walk_in``; several joined by ``,``), for the reviewers."""

@@ -16,7 +16,7 @@ from cme_platform.approvals import engine, kinds
 from cme_platform.approvals.chains import DEFAULT_CHAIN, STEP_ROLES, ApprovalSubject
 from cme_platform.identity.roles import Role
 from cme_platform.plugins.manager import plugin_info, province_names, tenant_hooks
-from cme_platform.projects.policy import DECLARATION_CHAIN, HOSTING_CHAIN
+from cme_platform.projects.policy import PROJECT_CHAINS
 from cme_platform.tenancy.context import TenantContext
 
 CODE_SHAPE = "2–4 lowercase ASCII letters"
@@ -80,7 +80,7 @@ def chains(pm: pluggy.PluginManager, tenant: TenantContext) -> list[str]:
     hooks = tenant_hooks(pm, tenant)
     problems: list[str] = []
     subject_kinds = {kinds.CREDIT_PERSONAL, *engine.HANDLERS}
-    core_codes = {DEFAULT_CHAIN.code, HOSTING_CHAIN.code, DECLARATION_CHAIN.code}
+    core_codes = {DEFAULT_CHAIN.code, *(chain.code for chain in PROJECT_CHAINS.values())}
     for kind in sorted(subject_kinds):
         for role in (Role.LEARNER.value, *STEP_ROLES):
             chain = hooks.cme_approval_chain(subject=ApprovalSubject(kind=kind, entered_as=role))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cme_platform.approvals.chains import ApprovalSubject, Chain
+from cme_platform.attendance.policy import AttendancePolicy
 from cme_platform.audit.actions import AuditLabels
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
@@ -38,7 +39,7 @@ from cme_beijing.compliance import compliance_standards
 from cme_beijing.credits import credit_categories
 from cme_beijing.demo import load_demo_plans
 from cme_beijing.pages import ACTIVITY_FORMS, routes
-from cme_beijing.projects import PROJECT_POLICY
+from cme_beijing.projects import ATTENDANCE_POLICY, PROJECT_POLICY
 from cme_beijing.settings import BeijingSettings, tenant_settings
 from cme_beijing.standards import STANDARDS
 
@@ -252,6 +253,12 @@ def cme_approval_chain(tenant: Any, subject: ApprovalSubject) -> Chain | None:
 def cme_project_policy(tenant: Any) -> ProjectPolicy:
     """The 学分类别 of the declared-project list; national projects entered, 市级 and 区级 declared."""
     return PROJECT_POLICY
+
+
+@hookimpl
+def cme_attendance_policy(tenant: Any) -> AttendancePolicy:
+    """Rotating codes, and card sign-in (刷卡签到) at the venue."""
+    return ATTENDANCE_POLICY
 
 
 @hookimpl

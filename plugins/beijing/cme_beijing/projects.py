@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cme_platform.attendance.policy import AttendancePolicy
 from cme_platform.projects.policy import ImportList, ProjectPolicy
 
 LEVELS: tuple[str, ...] = (
@@ -43,3 +44,8 @@ PROJECT_POLICY = ProjectPolicy(
 projects from outside Beijing and the 许可发证书 projects come from the commission's imported lists. The
 standard table caps a project at 10 credits (每3小时1分，上限10分). Its two imports (seed 000, standards
 4, 5 and 18) bring the lists of projects held outside Beijing and of licensed projects."""
+
+ATTENDANCE_POLICY = AttendancePolicy(card_sign_in=True)
+"""Seed 000: courses are signed in by IC card (or WeChat): staff at the venue may record a card's number
+besides learners scanning the venue's rotating codes; otherwise the core's rules (check-in and check-out,
+codes rotating every 30 seconds, the list within 14 days)."""

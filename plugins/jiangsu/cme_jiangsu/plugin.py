@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cme_platform.attendance.policy import AttendancePolicy
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
@@ -19,7 +20,7 @@ from cme_jiangsu import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version
 from cme_jiangsu.compliance import compliance_standards
 from cme_jiangsu.credits import ENTRY_POLICY, credit_categories
 from cme_jiangsu.pages import routes
-from cme_jiangsu.projects import PROJECT_POLICY
+from cme_jiangsu.projects import PROJECT_POLICY, attendance_policy
 from cme_jiangsu.settings import JiangsuSettings, tenant_settings
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
@@ -172,6 +173,13 @@ def cme_credit_entry_policy(tenant: Any) -> EntryPolicy:
 def cme_project_policy(tenant: Any) -> ProjectPolicy:
     """国家级 (entered by owners) and 省级 projects; 会议通知 (with the red seal) and 会议日程."""
     return PROJECT_POLICY
+
+
+@hookimpl
+def cme_attendance_policy(tenant: Any) -> AttendancePolicy:
+    """Printed (static) check-in and check-out codes, both required; the list within the set days (14)
+    or refused."""
+    return attendance_policy(tenant_settings(tenant).attendee_list_deadline_days)
 
 
 @hookimpl

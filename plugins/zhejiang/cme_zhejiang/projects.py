@@ -6,13 +6,21 @@ from __future__ import annotations
 
 from cme_platform.projects.policy import ProjectPolicy
 
+from cme_zhejiang.credits import CLASS_ONE, CLASS_TWO, NATIONAL_PROJECT
+
 PROJECT_POLICY = ProjectPolicy(
     levels=("国家级", "省级", "市级"),
     entered_levels=("国家级",),
     declared_levels=("省级", "市级"),
     declarers=("department_admin", "project_owner"),
     delegation=True,
+    level_categories={
+        "国家级": (CLASS_ONE, NATIONAL_PROJECT),
+        "省级": (CLASS_ONE, "省级继续医学教育项目"),
+        "市级": (CLASS_TWO, "市级继续医学教育项目"),
+    },
 )
 """科室 accounts and 立项用户 declare 省级 and 市级 projects; the core's chain reviews them (单位审核, then
 继教委评审) and the core's numbering gives the published number. An institution may let a 科室 manage a
-project's runs and hosting applications (代办项目)."""
+project's runs and hosting applications (代办项目). A project's credits are class I (national and
+provincial) or class II (city), under the subcategory of its level."""

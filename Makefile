@@ -4,13 +4,14 @@ SHELL := /bin/bash
 VENV := .venv
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench clean clean-data
+.PHONY: help demo test lint bench bench-attendance clean clean-data
 
 help:
 	@echo "make demo        set up (system packages, uv, .venv) and serve the demo on http://127.0.0.1:8000"
 	@echo "make test        set up with test tools, then ruff + pytest on SQLite + pytest -m db on PostgreSQL"
 	@echo "make lint        ruff check and mypy"
 	@echo "make bench       province-scale benchmark of the registry, credits and compliance on a throwaway database (bench/README.md)"
+	@echo "make bench-attendance  QR check-in of a 2,000-person conference against the production server (bench/README.md)"
 	@echo "make clean       remove .venv and tool caches (keeps data/)"
 	@echo "make clean-data  also remove data/ (the demo database, files and the generated secret key)"
 
@@ -40,6 +41,11 @@ bench:
 	$(BENCH_ENV) $(VENV)/bin/cme tenants sync
 	$(BENCH_ENV) $(VENV)/bin/python bench/generate.py
 	$(BENCH_ENV) $(VENV)/bin/python bench/run.py
+
+# Drops and recreates cme_bench_attendance on $(BENCH_SERVER); starts `cme serve` itself on a free port.
+bench-attendance:
+	bash scripts/bootstrap.sh --no-apt
+	$(VENV)/bin/python bench/attendance.py --server $(BENCH_SERVER)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -53,6 +53,8 @@ from cme_platform.projects.tables import AttendeeEntry, AttendeeList, Project, P
 from cme_platform.standards.amounts import format_credits
 
 LIST_NOT_FOUND = "学员名单不存在"
+ENTRY_BATCH = 1000
+"""Entries inserted per statement (a conference of thousands is several statements)."""
 VIA_LABELS = {"qr": "扫码", "card": "刷卡", "walk_in": "现场登记"}
 """How an attendee was recorded, as the list reads it."""
 
@@ -383,24 +385,24 @@ async def submit_list(pm: pluggy.PluginManager, principal: Principal, run_id: in
             list_id = int(listed["id"])
             await AttendeeEntry.delete().where(AttendeeEntry.attendee_list == list_id)
             await AttendeeList.update(values).where(AttendeeList.id == list_id)
-        await AttendeeEntry.insert(
-            *(
-                AttendeeEntry(
-                    attendee_list=list_id,
-                    person=a.person_id,
-                    external=a.external_id,
-                    sessions=a.sessions,
-                    first_in=a.first_in,
-                    last_out=a.last_out,
-                    minutes=a.minutes,
-                    hours=a.hours,
-                    via=a.via,
-                    qualifies=rule.qualifies(a),
-                    selected=rule.qualifies(a),
-                )
-                for a in attended
+        entries = [
+            AttendeeEntry(
+                attendee_list=list_id,
+                person=a.person_id,
+                external=a.external_id,
+                sessions=a.sessions,
+                first_in=a.first_in,
+                last_out=a.last_out,
+                minutes=a.minutes,
+                hours=a.hours,
+                via=a.via,
+                qualifies=rule.qualifies(a),
+                selected=rule.qualifies(a),
             )
-        )
+            for a in attended
+        ]
+        for start in range(0, len(entries), ENTRY_BATCH):  # PostgreSQL takes 32,767 parameters at most
+            await AttendeeEntry.insert(*entries[start : start + ENTRY_BATCH])
         await open_project_request(
             pm,
             principal,

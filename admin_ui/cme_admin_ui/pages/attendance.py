@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import pluggy
 from cme_platform.api.params import Id, PageNumber
+from cme_platform.api.state import plugin_manager
 from cme_platform.attendance import cards, records, scan, walk_in
 from cme_platform.attendance.api import FOLLOWERS, VIEWERS, Kind, site_url
 from cme_platform.attendance.cards import CardIn
@@ -38,11 +38,6 @@ PAGE_SIZE = 20
 LEARNERS = [requires_role(Role.LEARNER)]
 Code = Annotated[str, Parameter(max_length=200)]
 Opened = Annotated[str, QueryParameter(max_length=40, description="扫码页的打开凭据")]
-
-
-def _pm(request: Request[Any, Any, Any]) -> pluggy.PluginManager:
-    pm: pluggy.PluginManager = request.app.state.plugin_manager
-    return pm
 
 
 def _secret(request: Request[Any, Any, Any]) -> str:
@@ -76,7 +71,7 @@ async def _scan_page(
     principal = await principal_of(request)
     try:
         checked, token = await scan.open_code(
-            _pm(request), principal, code, secret=_secret(request), opened=opened
+            plugin_manager(request), principal, code, secret=_secret(request), opened=opened
         )
     except DomainError as exc:
         return _refused(request, exc, code)
@@ -125,10 +120,10 @@ async def confirm_scan(request: Request[Any, Any, Any], code: Code) -> Template 
     principal = await current_principal(request)
     form = await request.form()
     opened = str(form.get("opened") or "")[:40]
-    answers = _form_answers(form, scan.attendance_policy(_pm(request)).questionnaire)
+    answers = _form_answers(form, scan.attendance_policy(plugin_manager(request)).questionnaire)
     try:
         result = await scan.scan(
-            _pm(request), principal, code, secret=_secret(request), answers=answers, opened=opened
+            plugin_manager(request), principal, code, secret=_secret(request), answers=answers, opened=opened
         )
     except DomainError as exc:
         if exc.errors:
@@ -145,7 +140,7 @@ async def walk_in_scan(request: Request[Any, Any, Any], code: Code) -> Template 
     and the questionnaire)."""
     form = await request.form()
     opened = str(form.get("opened") or "")[:40]
-    policy = scan.attendance_policy(_pm(request))
+    policy = scan.attendance_policy(plugin_manager(request))
     answers = _form_answers(form, policy.questionnaire)
     values: dict[str, Any] = {
         name: str(form.get(name) or "").strip()
@@ -154,7 +149,9 @@ async def walk_in_scan(request: Request[Any, Any, Any], code: Code) -> Template 
     }
     try:
         data = parse_form({**values, "answers": answers}, walk_in.WalkInIn)
-        result = await walk_in.walk_in(_pm(request), code, data, secret=_secret(request), opened=opened)
+        result = await walk_in.walk_in(
+            plugin_manager(request), code, data, secret=_secret(request), opened=opened
+        )
     except FormErrors as exc:
         errors = [FieldError(field, message) for field, message in exc.errors.items()]
         return await _scan_page(
@@ -174,7 +171,9 @@ async def my_attendance(request: Request[Any, Any, Any], page: PageNumber = 1) -
     """考勤记录: the sessions I attended, my times, the hours that count and where each credit stands."""
     principal = await current_principal(request)
     person_id = await own_person_id(principal.account_id)
-    result = await records.person_attendance(_pm(request), person_id, page=page, page_size=PAGE_SIZE)
+    result = await records.person_attendance(
+        plugin_manager(request), person_id, page=page, page_size=PAGE_SIZE
+    )
     return Template(
         template_name="attendance/mine.html",
         context={**page_context(request), "result": result, "pages": max(1, -(-result.total // PAGE_SIZE))},
@@ -201,7 +200,12 @@ async def display_page(request: Request[Any, Any, Any], kind: Kind, session_id: 
     print; with the session's counts."""
     principal = await current_principal(request)
     shown = await records.display(
-        _pm(request), principal, kind, session_id, secret=_secret(request), base_url=site_url(request)
+        plugin_manager(request),
+        principal,
+        kind,
+        session_id,
+        secret=_secret(request),
+        base_url=site_url(request),
     )
     return Template(
         template_name="attendance/display.html", context={**page_context(request), "shown": shown}
@@ -221,7 +225,7 @@ async def record_card(request: Request[Any, Any, Any], kind: Kind, session_id: I
     here = f"/attendance/display/{kind}/{session_id}"
     try:
         data = parse_form({"card": str(form.get("card") or "").strip(), "action": form.get("action")}, CardIn)
-        done = await cards.record_card(_pm(request), principal, kind, session_id, data)
+        done = await cards.record_card(plugin_manager(request), principal, kind, session_id, data)
     except FormErrors:
         flash(request, "卡号只能是数字和字母，请重新刷卡")
     except DomainError as exc:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pluggy
 from cme_platform.api.params import Id, row_id_or_none
+from cme_platform.api.state import plugin_manager
 from cme_platform.approvals import engine
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import Role
@@ -25,11 +25,6 @@ READERS = [requires_role(*MANAGERS, *OWNER_ROLES, Role.ONSITE_MANAGER)]
 DECIDERS = [requires_role(Role.INSTITUTION_ADMIN, Role.REGION_ADMIN, Role.COMMISSION_ADMIN)]
 
 
-def _pm(request: Request[Any, Any, Any]) -> pluggy.PluginManager:
-    pm: pluggy.PluginManager = request.app.state.plugin_manager
-    return pm
-
-
 def _here(run_id: int) -> str:
     return f"/projects/runs/{run_id}/attendance"
 
@@ -38,7 +33,7 @@ def _here(run_id: int) -> str:
 async def run_attendance(request: Request[Any, Any, Any], run_id: Id) -> Template:
     """The run's sessions with their counts, and its attendees (live, or the list as submitted)."""
     principal = await current_principal(request)
-    listed = await attendee_lists.run_attendance(_pm(request), principal, run_id)
+    listed = await attendee_lists.run_attendance(plugin_manager(request), principal, run_id)
     return Template(
         template_name="projects/attendance.html",
         context={
@@ -65,7 +60,7 @@ async def submit_list(request: Request[Any, Any, Any], run_id: Id) -> Redirect:
         "学员名单已上报本单位审核",
         here,
         here,
-        attendee_lists.submit_list(_pm(request), principal, run_id),
+        attendee_lists.submit_list(plugin_manager(request), principal, run_id),
     )
 
 
@@ -89,7 +84,7 @@ async def forward(request: Request[Any, Any, Any], list_id: Id) -> Redirect:
         f"已上报继教委，拟授分 {len(set(data.entry_ids))} 人",
         here,
         here,
-        attendee_lists.forward(_pm(request), principal, list_id, data),
+        attendee_lists.forward(plugin_manager(request), principal, list_id, data),
     )
 
 
@@ -108,7 +103,7 @@ async def grant(request: Request[Any, Any, Any], list_id: Id) -> Redirect:
         "已审核通过，学分已授予",
         here,
         here,
-        attendee_lists.approve(_pm(request), principal, list_id),
+        attendee_lists.approve(plugin_manager(request), principal, list_id),
     )
 
 

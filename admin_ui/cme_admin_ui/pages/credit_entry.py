@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from cme_platform import clock
 from cme_platform.api.params import Id, row_ids
+from cme_platform.api.state import plugin_manager
 from cme_platform.credits import service as ledger
 from cme_platform.credits.schemas import CreditIn, CreditOut, EntryOptions
 from cme_platform.errors import Conflict, DomainError, Forbidden, InvalidInput
@@ -81,16 +82,12 @@ def _year(year: int | None) -> int:
     return year or clock.today().year
 
 
-def _pm(request: Request[Any, Any, Any]) -> Any:
-    return request.app.state.plugin_manager
-
-
 async def _options(request: Request[Any, Any, Any], principal: Principal, year: int) -> EntryOptions:
-    return await ledger.entry_options(_pm(request), principal, year)
+    return await ledger.entry_options(plugin_manager(request), principal, year)
 
 
 def _standards(request: Request[Any, Any, Any], year: int) -> list[Any]:
-    return tenant_hooks(_pm(request), current_tenant()).cme_credit_standards(year=year)
+    return tenant_hooks(plugin_manager(request), current_tenant()).cme_credit_standards(year=year)
 
 
 def _denied(request: Request[Any, Any, Any], options: EntryOptions) -> Template:
@@ -319,9 +316,9 @@ async def _save(
             )
         data = _credit_in(values, standard=standard, person_id=person_id, evidence_ids=evidence_ids)
         if record is None:
-            saved = await ledger.create_record(_pm(request), principal, data)
+            saved = await ledger.create_record(plugin_manager(request), principal, data)
         else:
-            saved = await ledger.update_record(_pm(request), principal, record.id, data)
+            saved = await ledger.update_record(plugin_manager(request), principal, record.id, data)
     except FormErrors as exc:
         return await again({"_": exc.message, **exc.errors})
     except (InvalidInput, Conflict, Forbidden) as exc:

@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 import msgspec
-import pluggy
 from cme_platform.api.params import Id
+from cme_platform.api.state import plugin_manager
 from cme_platform.attendance import exams
 from cme_platform.attendance.api import VIEWERS, Kind
 from cme_platform.errors import DomainError, FieldError, InvalidInput
@@ -30,11 +30,6 @@ _ANSWER = re.compile(r"^答案\s*[:：]\s*([A-Fa-f,，、\s]+)$")
 _NUMBER = re.compile(r"^\d+\s*[.．、]\s*")
 MAX_TEXT = 60_000
 """The most characters the exam's text may have (50 questions of six options fit easily)."""
-
-
-def _pm(request: Request[Any, Any, Any]) -> pluggy.PluginManager:
-    pm: pluggy.PluginManager = request.app.state.plugin_manager
-    return pm
 
 
 def exam_text(questions: list[exams.QuestionIn]) -> str:
@@ -150,7 +145,7 @@ def _validation_message(raw: str) -> str:
 async def take_page(request: Request[Any, Any, Any], kind: Kind, group_id: Id) -> Template:
     """在线考试: the paper, my attempts and how many are left."""
     principal = await current_principal(request)
-    exam = await exams.learner_exam(_pm(request), principal, kind, group_id)
+    exam = await exams.learner_exam(plugin_manager(request), principal, kind, group_id)
     return Template(
         template_name="attendance/exam.html",
         context={**page_context(request), "exam": exam, "kind": kind, "group_id": group_id, "result": None},
@@ -167,7 +162,7 @@ async def take_exam(request: Request[Any, Any, Any], kind: Kind, group_id: Id) -
     """交卷: scored at once; the result and the attempts left."""
     principal = await current_principal(request)
     form = await request.form()
-    exam = await exams.learner_exam(_pm(request), principal, kind, group_id)
+    exam = await exams.learner_exam(plugin_manager(request), principal, kind, group_id)
     choices = [
         [LETTERS.index(v) for v in form.getall(f"q{index}") if v in LETTERS] if f"q{index}" in form else []
         for index in range(len(exam.paper))
@@ -175,11 +170,11 @@ async def take_exam(request: Request[Any, Any, Any], kind: Kind, group_id: Id) -
     result = error = None
     try:
         result = await exams.take_exam(
-            _pm(request), principal, kind, group_id, exams.AnswersIn(choices=choices)
+            plugin_manager(request), principal, kind, group_id, exams.AnswersIn(choices=choices)
         )
     except DomainError as exc:
         error = exc.message
-    exam = await exams.learner_exam(_pm(request), principal, kind, group_id)
+    exam = await exams.learner_exam(plugin_manager(request), principal, kind, group_id)
     return Template(
         template_name="attendance/exam.html",
         context={

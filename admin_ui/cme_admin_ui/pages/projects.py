@@ -16,6 +16,7 @@ from typing import Any
 import pluggy
 from cme_platform import clock
 from cme_platform.api.params import Id, PageNumber, row_id_or_none
+from cme_platform.api.state import plugin_manager
 from cme_platform.approvals.engine import history
 from cme_platform.approvals.kinds import PROJECT_HOSTING
 from cme_platform.credits.disciplines import discipline_tree
@@ -55,11 +56,6 @@ PROJECT_FIELDS = (
 RUN_FIELDS = ("venue", "starts_on", "ends_on", "note", "codes_from", "codes_until")
 MATERIAL_FORM = FormShape(text_fields=frozenset({CSRF_FIELD, "kind"}), max_text=64, max_segments=4)
 LIST_TITLES = service.SCOPES
-
-
-def _pm(request: Request[Any, Any, Any]) -> pluggy.PluginManager:
-    pm: pluggy.PluginManager = request.app.state.plugin_manager
-    return pm
 
 
 def _form_values(form: Any, names: tuple[str, ...]) -> dict[str, str]:
@@ -109,7 +105,7 @@ async def project_query(request: Request[Any, Any, Any], page: PageNumber = 1) -
         template_name="projects/query.html",
         context={
             **page_context(request),
-            **_choices(_pm(request)),
+            **_choices(plugin_manager(request)),
             "result": result,
             "pages": _pages(result.total),
             "query": query,
@@ -125,7 +121,7 @@ async def _list(request: Request[Any, Any, Any], which: str, page: int) -> Templ
         template_name="projects/list.html",
         context={
             **page_context(request),
-            **_choices(_pm(request)),
+            **_choices(plugin_manager(request)),
             "result": result,
             "pages": _pages(result.total),
             "query": {**query, "run_status": filters.run_status},
@@ -133,7 +129,7 @@ async def _list(request: Request[Any, Any, Any], which: str, page: int) -> Templ
             "title": LIST_TITLES[which],
             "run_states": [(s.value, s.label) for s in RunStatus],
             "may_enter": principal.has_any(Role.PROJECT_OWNER),
-            "may_declare": _may_declare(_pm(request), principal),
+            "may_declare": _may_declare(plugin_manager(request), principal),
             "reviews": principal.has_any(Role.INSTITUTION_ADMIN, Role.COMMISSION_ADMIN),
             "hosting_kind": PROJECT_HOSTING,
         },
@@ -176,7 +172,7 @@ def _project_form(
         template_name="projects/form.html",
         context={
             **page_context(request),
-            **_choices(_pm(request)),
+            **_choices(plugin_manager(request)),
             "values": values,
             "errors": errors,
             "project": project,
@@ -218,11 +214,11 @@ async def _save_project(
     try:
         data = parse_form({k: v for k, v in values.items() if v != "" or k == "name"}, ProjectIn)
         if project is not None:
-            saved = await service.update_project(_pm(request), principal, project.id, data)
+            saved = await service.update_project(plugin_manager(request), principal, project.id, data)
         elif declaring:
-            saved = await service.declare_project(_pm(request), principal, data)
+            saved = await service.declare_project(plugin_manager(request), principal, data)
         else:
-            saved = await service.enter_project(_pm(request), principal, data)
+            saved = await service.enter_project(plugin_manager(request), principal, data)
     except FormErrors as exc:
         return _project_form(request, values, {"_": exc.message, **exc.errors}, project, declaring=declaring)
     except DomainError as exc:
@@ -250,7 +246,7 @@ async def submit_declaration(request: Request[Any, Any, Any], project_id: Id) ->
     """提交申报: to the institution, then the commission."""
     principal = await current_principal(request)
     here = f"/projects/{project_id}"
-    submitting = declaration.submit_declaration(_pm(request), principal, project_id)
+    submitting = declaration.submit_declaration(plugin_manager(request), principal, project_id)
     return await act(request, "申报已提交，等待单位审核", here, here, submitting)
 
 
@@ -258,7 +254,7 @@ async def submit_declaration(request: Request[Any, Any, Any], project_id: Id) ->
 async def project_detail(request: Request[Any, Any, Any], project_id: Id) -> Template:
     """A project: its facts and runs (approved runs only for those who do not administer or own it)."""
     principal = await principal_of(request)
-    project = await service.get_project(_pm(request), principal, project_id)
+    project = await service.get_project(plugin_manager(request), principal, project_id)
     shown = project.full and project.approval_id is not None
     return Template(
         template_name="projects/detail.html",
@@ -276,7 +272,7 @@ async def _delegation_choices(
     request: Request[Any, Any, Any], principal: Principal | None, project: ProjectOut
 ) -> list[tuple[int, str]]:
     """The institution's departments, for its administrators where the province delegates projects."""
-    if principal is None or not service.project_policy(_pm(request)).delegation:
+    if principal is None or not service.project_policy(plugin_manager(request)).delegation:
         return []
     own = {g.institution_id for g in principal.grants_for(Role.INSTITUTION_ADMIN)}
     if project.institution_id not in own:
@@ -304,14 +300,14 @@ async def delegate_project(request: Request[Any, Any, Any], project_id: Id) -> R
     if raw and department_id is None:
         flash(request, "请选择本单位的科室")
         return back(request, here)
-    delegating = service.delegate_project(_pm(request), principal, project_id, department_id)
+    delegating = service.delegate_project(plugin_manager(request), principal, project_id, department_id)
     done = "已委托科室代办" if department_id else "已取消代办"
     return await act(request, done, here, here, delegating)
 
 
 async def _owned(request: Request[Any, Any, Any], project_id: int) -> tuple[Principal, ProjectOut]:
     principal = await current_principal(request)
-    return principal, await service.get_project(_pm(request), principal, project_id)
+    return principal, await service.get_project(plugin_manager(request), principal, project_id)
 
 
 @get("/projects/{project_id:int}/edit", guards=OWNERS, include_in_schema=False)
@@ -393,9 +389,9 @@ async def _save_run(
             RunIn,
         )
         if run_id is None:
-            run = await runs.add_run(_pm(request), principal, project.id, data)
+            run = await runs.add_run(plugin_manager(request), principal, project.id, data)
         else:
-            run = await runs.update_run(_pm(request), principal, run_id, data)
+            run = await runs.update_run(plugin_manager(request), principal, run_id, data)
     except FormErrors as exc:
         return _run_form(request, project, values, {"_": exc.message, **exc.errors}, run_id)
     except DomainError as exc:
@@ -419,8 +415,8 @@ async def _run_page(
     values: dict[str, str] | None = None,
 ) -> Template:
     principal = await current_principal(request)
-    run = await runs.get_run(_pm(request), principal, run_id)
-    project = await service.get_project(_pm(request), principal, run.project_id)
+    run = await runs.get_run(plugin_manager(request), principal, run_id)
+    project = await service.get_project(plugin_manager(request), principal, run.project_id)
     purpose = PURPOSES[FILE_PURPOSE]
     return Template(
         template_name="projects/run.html",
@@ -450,8 +446,8 @@ async def edit_run(request: Request[Any, Any, Any], run_id: Id) -> Template:
     """修改 a run's venue, dates or note."""
     principal = await current_principal(request)
     await runs.editable_run(principal, run_id)
-    run = await runs.get_run(_pm(request), principal, run_id)
-    project = await service.get_project(_pm(request), principal, run.project_id)
+    run = await runs.get_run(plugin_manager(request), principal, run_id)
+    project = await service.get_project(plugin_manager(request), principal, run.project_id)
     values = {
         "venue": run.venue,
         "starts_on": str(run.starts_on),
@@ -467,8 +463,8 @@ async def edit_run(request: Request[Any, Any, Any], run_id: Id) -> Template:
 async def update_run(request: Request[Any, Any, Any], run_id: Id) -> Template | Redirect:
     """Save a run's venue, dates or note."""
     principal = await current_principal(request)
-    run = await runs.get_run(_pm(request), principal, run_id)
-    project = await service.get_project(_pm(request), principal, run.project_id)
+    run = await runs.get_run(plugin_manager(request), principal, run_id)
+    project = await service.get_project(plugin_manager(request), principal, run.project_id)
     return await _save_run(request, project, run_id)
 
 
@@ -510,7 +506,7 @@ async def add_session(request: Request[Any, Any, Any], run_id: Id) -> Template |
         **({"hours": values["hours"]} if values.get("hours") else {}),
     }
     try:
-        await runs.add_session(_pm(request), principal, run_id, parse_form(data, SessionIn))
+        await runs.add_session(plugin_manager(request), principal, run_id, parse_form(data, SessionIn))
     except FormErrors as exc:
         return await _run_page(request, run_id, _session_errors({"_": exc.message, **exc.errors}), values)
     except DomainError as exc:
@@ -530,7 +526,7 @@ async def delete_session(request: Request[Any, Any, Any], run_id: Id, session_id
     principal = await current_principal(request)
     here = f"/projects/runs/{run_id}#sessions"
     return await act(
-        request, "课程已删除", here, here, runs.delete_session(_pm(request), principal, session_id)
+        request, "课程已删除", here, here, runs.delete_session(plugin_manager(request), principal, session_id)
     )
 
 
@@ -549,7 +545,7 @@ async def upload_material(request: Request[Any, Any, Any], run_id: Id) -> Templa
     kind = (received.fields.get("kind") or "").strip()
     try:
         await runs.editable_run(principal, run_id)  # refused before the file is kept
-        if kind not in {m.code for m in service.project_policy(_pm(request)).materials}:
+        if kind not in {m.code for m in service.project_policy(plugin_manager(request)).materials}:
             raise FormErrors("不支持的资料类型", {})
         if not received.has_file:
             raise FormErrors("请选择文件", {f"material.{kind}": "请选择要上传的文件"})
@@ -558,7 +554,7 @@ async def upload_material(request: Request[Any, Any, Any], run_id: Id) -> Templa
         except DomainError as exc:
             raise FormErrors(exc.message, {f"material.{kind}": exc.message}) from exc
         await runs.attach_material(
-            _pm(request), principal, run_id, MaterialIn(kind=kind[:32], file_id=file_id)
+            plugin_manager(request), principal, run_id, MaterialIn(kind=kind[:32], file_id=file_id)
         )
     except FormErrors as exc:
         return await _run_page(request, run_id, {"_": exc.message, **exc.errors})
@@ -575,7 +571,7 @@ async def submit_run(request: Request[Any, Any, Any], run_id: Id) -> Template | 
     """提交申请: to the institution's 行政用户, then the commission."""
     principal = await current_principal(request)
     try:
-        await hosting.submit_run(_pm(request), principal, run_id)
+        await hosting.submit_run(plugin_manager(request), principal, run_id)
     except DomainError as exc:
         return await _run_page(request, run_id, domain_form_errors(exc).errors)
     flash(request, "举办申请已提交，等待单位确认")
@@ -586,7 +582,7 @@ async def submit_run(request: Request[Any, Any, Any], run_id: Id) -> Template | 
 async def delete_run(request: Request[Any, Any, Any], run_id: Id) -> Redirect:
     """删除 a run never submitted."""
     principal = await current_principal(request)
-    run = await runs.get_run(_pm(request), principal, run_id)
+    run = await runs.get_run(plugin_manager(request), principal, run_id)
     deleting = runs.delete_run(principal, run_id)
     to = f"/projects/{run.project_id}"
     return await act(request, "已删除该期", to, f"/projects/runs/{run_id}", deleting)

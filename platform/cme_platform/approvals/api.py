@@ -9,6 +9,7 @@ from litestar.di import Provide
 from litestar.params import JSONBody, QueryParameter
 
 from cme_platform.api.params import Id, PageNumber, PageSize
+from cme_platform.api.state import plugin_manager
 from cme_platform.approvals import inbox as service
 from cme_platform.approvals import schemas as s
 from cme_platform.identity.dependencies import Caller, provide_principal
@@ -25,10 +26,6 @@ Kind = Annotated[
         description="Only this subject type (``credit``, a plugin module's own); the inbox lists the kinds.",
     ),
 ]
-
-
-def _pm(request: Request[Any, Any, Any]) -> Any:
-    return request.app.state.plugin_manager
 
 
 class ApprovalController(Controller):
@@ -65,7 +62,7 @@ class ApprovalController(Controller):
     async def decision(
         self, request: Request[Any, Any, Any], principal: Caller, request_id: Id, data: JSONBody[s.DecisionIn]
     ) -> s.RequestOut:
-        return await service.decide(_pm(request), principal, request_id, data)
+        return await service.decide(plugin_manager(request), principal, request_id, data)
 
     @post(
         "/batch",
@@ -76,7 +73,7 @@ class ApprovalController(Controller):
     async def batch(
         self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[s.BatchDecisionIn]
     ) -> s.BatchDone:
-        return await service.decide_many(_pm(request), principal, data)
+        return await service.decide_many(plugin_manager(request), principal, data)
 
 
 def approval_api_routes() -> list[type[Controller]]:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import pluggy
 from litestar import Controller, Request, get, post, put
 from litestar.di import Provide
 from litestar.params import JSONBody, Parameter
 
 from cme_platform.api.openapi import RATE_LIMITED
 from cme_platform.api.params import Id, PageNumber, PageSize
+from cme_platform.api.state import plugin_manager
 from cme_platform.attendance import cards, exams, records, scan, walk_in
 from cme_platform.attendance.cards import CardIn, CardOut
 from cme_platform.attendance.schemas import AttendancePage, DisplayOut, ScanIn, ScanOut, SessionCounts
@@ -41,11 +41,6 @@ VIEWERS = (Role.COMMISSION_ADMIN, Role.REGION_ADMIN, Role.INSTITUTION_ADMIN, *FO
 """Roles that follow a session's counts (the handler of its kind decides which sessions); the codes'
 route admits them too, so that a session out of reach is a 404 and a session in reach but not one's own
 is a 403 with its reason."""
-
-
-def _pm(request: Request[Any, Any, Any]) -> pluggy.PluginManager:
-    pm: pluggy.PluginManager = request.app.state.plugin_manager
-    return pm
 
 
 def site_url(request: Request[Any, Any, Any]) -> str:
@@ -70,7 +65,7 @@ class AttendanceController(Controller):
         self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[ScanIn]
     ) -> ScanOut:
         return await scan.scan(
-            _pm(request),
+            plugin_manager(request),
             principal,
             data.code,
             secret=request.app.state.settings.secret_key,
@@ -87,7 +82,9 @@ class AttendanceController(Controller):
         page_size: PageSize = 20,
     ) -> AttendancePage:
         person_id = await own_person_id(principal.account_id)
-        return await records.person_attendance(_pm(request), person_id, page=page, page_size=page_size)
+        return await records.person_attendance(
+            plugin_manager(request), person_id, page=page, page_size=page_size
+        )
 
     @get(
         "/sessions/{kind:str}/{session_id:int}/display",
@@ -98,7 +95,7 @@ class AttendanceController(Controller):
         self, request: Request[Any, Any, Any], principal: Caller, kind: Kind, session_id: Id
     ) -> DisplayOut:
         return await records.display(
-            _pm(request),
+            plugin_manager(request),
             principal,
             kind,
             session_id,
@@ -129,7 +126,7 @@ class AttendanceController(Controller):
         session_id: Id,
         data: JSONBody[CardIn],
     ) -> CardOut:
-        return await cards.record_card(_pm(request), principal, kind, session_id, data)
+        return await cards.record_card(plugin_manager(request), principal, kind, session_id, data)
 
 
 GroupId = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="项目期数（或活动）编号")]
@@ -159,7 +156,7 @@ class ExamController(Controller):
     async def paper(
         self, request: Request[Any, Any, Any], principal: Caller, kind: Kind, group_id: GroupId
     ) -> exams.ExamOut:
-        return await exams.learner_exam(_pm(request), principal, kind, group_id)
+        return await exams.learner_exam(plugin_manager(request), principal, kind, group_id)
 
     @post(
         "/attempts",
@@ -175,7 +172,7 @@ class ExamController(Controller):
         group_id: GroupId,
         data: JSONBody[exams.AnswersIn],
     ) -> exams.AttemptOut:
-        return await exams.take_exam(_pm(request), principal, kind, group_id, data)
+        return await exams.take_exam(plugin_manager(request), principal, kind, group_id, data)
 
 
 @post(
@@ -189,7 +186,11 @@ async def walk_in_scan(request: Request[Any, Any, Any], data: JSONBody[walk_in.W
     """A code redeemed with the walk-in form (no sign-in): matched to the registry by ID number, or an
     external attendee."""
     return await walk_in.walk_in(
-        _pm(request), data.code, data, secret=request.app.state.settings.secret_key, opened=data.opened
+        plugin_manager(request),
+        data.code,
+        data,
+        secret=request.app.state.settings.secret_key,
+        opened=data.opened,
     )
 
 

@@ -17,6 +17,7 @@ from litestar.params import JSONBody, Parameter
 from cme_platform import clock
 from cme_platform.api.openapi import RATE_LIMITED
 from cme_platform.api.params import MAX_ROW_ID, DepartmentFilter, Id, InstitutionFilter, PageNumber, PageSize
+from cme_platform.api.state import plugin_manager
 from cme_platform.approvals.schemas import BatchDone
 from cme_platform.credits import schemas as s
 from cme_platform.credits import service
@@ -75,10 +76,6 @@ def provide_credit_filter(
     )
 
 
-def _pm(request: Request[Any, Any, Any]) -> Any:
-    return request.app.state.plugin_manager
-
-
 ENTRY_ROLES = (Role.LEARNER, *ORG_ADMIN_ROLES)
 
 
@@ -103,7 +100,7 @@ class CreditController(Controller):
         principal: Caller,
         year: Annotated[int | None, Parameter(ge=2000, le=2100, description="学分年度（默认今年）")] = None,
     ) -> s.EntryOptions:
-        return await service.entry_options(_pm(request), principal, year or clock.today().year)
+        return await service.entry_options(plugin_manager(request), principal, year or clock.today().year)
 
     @get(
         "/",
@@ -118,13 +115,13 @@ class CreditController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 20,
     ) -> s.CreditPage:
-        return await service.list_records(principal, filters, page, page_size, pm=_pm(request))
+        return await service.list_records(principal, filters, page, page_size, pm=plugin_manager(request))
 
     @post("/", summary="Enter a credit (guided through a standard, or free); submit=true sends it for review")
     async def create_credit(
         self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[s.CreditIn]
     ) -> s.CreditOut:
-        return await service.create_record(_pm(request), principal, data)
+        return await service.create_record(plugin_manager(request), principal, data)
 
     @get(
         "/export",
@@ -135,7 +132,7 @@ class CreditController(Controller):
     async def export(
         self, request: Request[Any, Any, Any], principal: Caller, filters: Filters
     ) -> Response[bytes]:
-        content = await service.export_records(principal, filters, pm=_pm(request))
+        content = await service.export_records(principal, filters, pm=plugin_manager(request))
         name = f"学分明细_{clock.today():%Y%m%d}.xlsx"
         return Response(
             content,
@@ -147,7 +144,7 @@ class CreditController(Controller):
     async def submit(
         self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[s.IdList]
     ) -> BatchDone:
-        return await service.submit_records(_pm(request), principal, list(data.ids))
+        return await service.submit_records(plugin_manager(request), principal, list(data.ids))
 
     @get("/{record_id:int}", summary="Read a credit with its evidence and review history")
     async def get_credit(self, principal: Caller, record_id: Id) -> s.CreditOut:
@@ -161,7 +158,7 @@ class CreditController(Controller):
         record_id: Id,
         data: JSONBody[s.CreditIn],
     ) -> s.CreditOut:
-        return await service.update_record(_pm(request), principal, record_id, data)
+        return await service.update_record(plugin_manager(request), principal, record_id, data)
 
     @delete("/{record_id:int}", summary="Delete a credit that is not effective (withdraws its review)")
     async def delete_credit(self, principal: Caller, record_id: Id) -> None:
@@ -180,7 +177,7 @@ class CreditController(Controller):
         record_id: Id,
         data: JSONBody[s.Correction],
     ) -> s.CreditOut:
-        return await service.correct_record(principal, record_id, data, pm=_pm(request))
+        return await service.correct_record(principal, record_id, data, pm=plugin_manager(request))
 
 
 class SelfEntryGrantController(Controller):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import pluggy
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
@@ -21,6 +20,7 @@ from litestar.params import JSONBody, QueryParameter
 from cme_platform import clock
 from cme_platform.api.openapi import RATE_LIMITED
 from cme_platform.api.params import Id, InstitutionFilter, PageNumber, PageSize
+from cme_platform.api.state import plugin_manager
 from cme_platform.files.service import content_disposition
 from cme_platform.identity.current import principal_of
 from cme_platform.identity.dependencies import Caller, provide_principal
@@ -55,11 +55,6 @@ View = Annotated[
 RunState = Annotated[
     str, QueryParameter(pattern="^(|draft|submitted|approved|returned|rejected)$", description="举办申请状态")
 ]
-
-
-def _pm(request: Request[Any, Any, Any]) -> pluggy.PluginManager:
-    pm: pluggy.PluginManager = request.app.state.plugin_manager
-    return pm
 
 
 def provide_filters(
@@ -132,17 +127,17 @@ class ProjectController(Controller):
     async def enter(
         self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[ProjectIn]
     ) -> ProjectOut:
-        return await service.enter_project(_pm(request), principal, data)
+        return await service.enter_project(plugin_manager(request), principal, data)
 
     @post("/declarations", summary="新项目申报: save a declaration (the policy's declarers and levels)")
     async def declare(
         self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[ProjectIn]
     ) -> ProjectOut:
-        return await service.declare_project(_pm(request), principal, data)
+        return await service.declare_project(plugin_manager(request), principal, data)
 
     @post("/{project_id:int}/submit", status_code=200, summary="提交申报: send a declaration for review")
     async def submit(self, request: Request[Any, Any, Any], principal: Caller, project_id: Id) -> ProjectOut:
-        return await declaration.submit_declaration(_pm(request), principal, project_id)
+        return await declaration.submit_declaration(plugin_manager(request), principal, project_id)
 
     @put(
         "/{project_id:int}/delegate", summary="委托代办: let a department of the institution manage its runs"
@@ -150,11 +145,13 @@ class ProjectController(Controller):
     async def delegate(
         self, request: Request[Any, Any, Any], principal: Caller, project_id: Id, data: JSONBody[DelegationIn]
     ) -> ProjectOut:
-        return await service.delegate_project(_pm(request), principal, project_id, data.department_id)
+        return await service.delegate_project(
+            plugin_manager(request), principal, project_id, data.department_id
+        )
 
     @get("/{project_id:int}", summary="One project with its runs, sessions and materials")
     async def read(self, request: Request[Any, Any, Any], principal: Caller, project_id: Id) -> ProjectOut:
-        return await service.get_project(_pm(request), principal, project_id)
+        return await service.get_project(plugin_manager(request), principal, project_id)
 
     @put(
         "/{project_id:int}",
@@ -163,7 +160,7 @@ class ProjectController(Controller):
     async def update(
         self, request: Request[Any, Any, Any], principal: Caller, project_id: Id, data: JSONBody[ProjectIn]
     ) -> ProjectOut:
-        return await service.update_project(_pm(request), principal, project_id, data)
+        return await service.update_project(plugin_manager(request), principal, project_id, data)
 
     @delete(
         "/{project_id:int}",
@@ -176,7 +173,7 @@ class ProjectController(Controller):
     async def add_run(
         self, request: Request[Any, Any, Any], principal: Caller, project_id: Id, data: JSONBody[RunIn]
     ) -> RunOut:
-        return await runs.add_run(_pm(request), principal, project_id, data)
+        return await runs.add_run(plugin_manager(request), principal, project_id, data)
 
 
 class RunController(Controller):
@@ -189,13 +186,13 @@ class RunController(Controller):
 
     @get("/{run_id:int}", summary="One run with its sessions and materials")
     async def read(self, request: Request[Any, Any, Any], principal: Caller, run_id: Id) -> RunOut:
-        return await runs.get_run(_pm(request), principal, run_id)
+        return await runs.get_run(plugin_manager(request), principal, run_id)
 
     @put("/{run_id:int}", summary="Change a run's venue, dates or note (未上报 or 退回修改 only)")
     async def update(
         self, request: Request[Any, Any, Any], principal: Caller, run_id: Id, data: JSONBody[RunIn]
     ) -> RunOut:
-        return await runs.update_run(_pm(request), principal, run_id, data)
+        return await runs.update_run(plugin_manager(request), principal, run_id, data)
 
     @delete("/{run_id:int}", summary="Delete a run never submitted")
     async def remove(self, principal: Caller, run_id: Id) -> None:
@@ -205,13 +202,13 @@ class RunController(Controller):
     async def add_session(
         self, request: Request[Any, Any, Any], principal: Caller, run_id: Id, data: JSONBody[SessionIn]
     ) -> RunOut:
-        return await runs.add_session(_pm(request), principal, run_id, data)
+        return await runs.add_session(plugin_manager(request), principal, run_id, data)
 
     @delete("/sessions/{session_id:int}", status_code=200, summary="Remove a session")
     async def remove_session(
         self, request: Request[Any, Any, Any], principal: Caller, session_id: Id
     ) -> RunOut:
-        return await runs.delete_session(_pm(request), principal, session_id)
+        return await runs.delete_session(plugin_manager(request), principal, session_id)
 
     @post(
         "/{run_id:int}/materials",
@@ -221,13 +218,13 @@ class RunController(Controller):
     async def attach(
         self, request: Request[Any, Any, Any], principal: Caller, run_id: Id, data: JSONBody[MaterialIn]
     ) -> RunOut:
-        return await runs.attach_material(_pm(request), principal, run_id, data)
+        return await runs.attach_material(plugin_manager(request), principal, run_id, data)
 
     @post(
         "/{run_id:int}/submit", status_code=200, summary="提交申请: send the hosting application for review"
     )
     async def submit(self, request: Request[Any, Any, Any], principal: Caller, run_id: Id) -> RunOut:
-        return await hosting.submit_run(_pm(request), principal, run_id)
+        return await hosting.submit_run(plugin_manager(request), principal, run_id)
 
 
 class PublicProjectController(Controller):
@@ -249,7 +246,7 @@ class PublicProjectController(Controller):
 
     @get("/{project_id:int}", summary="One published project with its approved runs and their sessions")
     async def read(self, request: Request[Any, Any, Any], project_id: Id) -> ProjectOut:
-        return await service.get_project(_pm(request), None, project_id)
+        return await service.get_project(plugin_manager(request), None, project_id)
 
 
 def project_api_routes() -> list[type[Controller]]:

@@ -66,7 +66,7 @@ class ProjectSessions:
                 kind=KIND,
                 id=r["id"],
                 title=r["title"],
-                activity=run_title(r["project_number"], r["project_name"], r["seq"]),
+                activity=run_title(r),
                 group_id=r["run"],
                 starts_at=aware(r["starts_at"]),
                 ends_at=aware(r["ends_at"]),

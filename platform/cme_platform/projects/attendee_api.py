@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pluggy
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import Provide
 from litestar.params import JSONBody
 
 from cme_platform.api.params import Id
+from cme_platform.api.state import plugin_manager
 from cme_platform.files.service import content_disposition
 from cme_platform.identity.dependencies import Caller, provide_principal
 from cme_platform.identity.guards import requires_role
@@ -32,11 +32,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 READERS = (*MANAGERS, *OWNER_ROLES, Role.ONSITE_MANAGER)
 
 
-def _pm(request: Request[Any, Any, Any]) -> pluggy.PluginManager:
-    pm: pluggy.PluginManager = request.app.state.plugin_manager
-    return pm
-
-
 class RunAttendanceController(Controller):
     """A run's attendance and the owner's submission of its list."""
 
@@ -48,7 +43,7 @@ class RunAttendanceController(Controller):
         "/attendance", guards=[requires_role(*READERS)], summary="The run's attendance, or its attendee list"
     )
     async def read(self, request: Request[Any, Any, Any], principal: Caller, run_id: Id) -> AttendeeListOut:
-        return await attendee_lists.run_attendance(_pm(request), principal, run_id)
+        return await attendee_lists.run_attendance(plugin_manager(request), principal, run_id)
 
     @get(
         "/attendance/export",
@@ -57,7 +52,7 @@ class RunAttendanceController(Controller):
         media_type=XLSX,
     )
     async def export(self, request: Request[Any, Any, Any], principal: Caller, run_id: Id) -> Response[bytes]:
-        listed = await attendee_lists.run_attendance(_pm(request), principal, run_id)
+        listed = await attendee_lists.run_attendance(plugin_manager(request), principal, run_id)
         return Response(
             await attendance_workbook(listed),
             media_type=XLSX,
@@ -71,7 +66,7 @@ class RunAttendanceController(Controller):
         summary="上报学员名单: send the run's attendance to the institution (after its last session)",
     )
     async def submit(self, request: Request[Any, Any, Any], principal: Caller, run_id: Id) -> AttendeeListOut:
-        return await attendee_lists.submit_list(_pm(request), principal, run_id)
+        return await attendee_lists.submit_list(plugin_manager(request), principal, run_id)
 
 
 class AttendeeListController(Controller):
@@ -98,7 +93,7 @@ class AttendeeListController(Controller):
     async def forward(
         self, request: Request[Any, Any, Any], principal: Caller, list_id: Id, data: JSONBody[SelectionIn]
     ) -> dict[str, int]:
-        await attendee_lists.forward(_pm(request), principal, list_id, data)
+        await attendee_lists.forward(plugin_manager(request), principal, list_id, data)
         return {"selected": len(set(data.entry_ids))}
 
 

@@ -206,10 +206,6 @@ async def _run(principal: Principal, run_id: int) -> dict[str, Any]:
     return row
 
 
-def _title(run: dict[str, Any]) -> str:
-    return run_title(run["project_number"], run["project_name"], run["seq"])
-
-
 async def _sessions(run_id: int) -> list[SessionFacts]:
     ids = [
         s["id"] for s in await ProjectSession.select(ProjectSession.id).where(ProjectSession.run == run_id)
@@ -288,7 +284,7 @@ async def run_attendance(pm: pluggy.PluginManager, principal: Principal, run_id:
     return AttendeeListOut(
         run_id=run_id,
         project_id=run["project"],
-        title=_title(run),
+        title=run_title(run),
         list_id=listed["id"] if listed else None,
         status=status,
         status_label="未上报" if status == "open" else ListStatus.label_of(status),
@@ -409,14 +405,14 @@ async def submit_list(pm: pluggy.PluginManager, principal: Principal, run_id: in
             PROJECT_ATTENDEES,
             list_id,
             project_id=run["project"],
-            title=_title(run),
+            title=run_title(run),
             departments=(run["project_delegate"],),
         )
         await record(
             "projects.attendees.submit",
             object_type="projects_attendee_list",
             object_id=list_id,
-            summary=f"上报学员名单：{_title(run)}（{len(attended)} 人）",
+            summary=f"上报学员名单：{run_title(run)}（{len(attended)} 人）",
             after={
                 "run": run_id,
                 "people": len(attended),
@@ -602,7 +598,7 @@ class AttendeeListSubject(StatusSubject):
 
     def title(self, row: dict[str, Any]) -> str:
         """The project's number and name and the run's 期数."""
-        return _title(row)
+        return run_title(row)
 
     async def load(self, subject_id: int) -> dict[str, Any] | None:
         """The list with its run's project, and the project's owner."""
@@ -642,7 +638,7 @@ class AttendeeListSubject(StatusSubject):
         for r in lists:
             people, qualified, selected = tally.get(r["id"], [0, 0, 0])
             out[r["id"]] = SubjectSummary(
-                title=_title(r),
+                title=run_title(r),
                 link=f"/projects/runs/{r['run']}/attendance",
                 fields=[
                     SummaryField(label="举办日期", value=f"{r['starts_on']} 至 {r['ends_on']}"),
@@ -686,7 +682,7 @@ class AttendeeListSubject(StatusSubject):
             await notify(
                 told,
                 kind=f"projects.attendees.{outcome}",
-                title=f"学员名单{'退回修改' if outcome == 'returned' else '不予授分'}：{_title(row)}",
+                title=f"学员名单{'退回修改' if outcome == 'returned' else '不予授分'}：{run_title(row)}",
                 body=comment,
                 path=f"/projects/runs/{row['run']}/attendance",
             )

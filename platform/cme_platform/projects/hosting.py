@@ -59,10 +59,6 @@ def _code_period(row: dict[str, Any]) -> str:
     return f"{china_time(row['codes_from'])} 至 {china_time(row['codes_until'])}"
 
 
-def _title(row: dict[str, Any]) -> str:
-    return run_title(row["project_number"], row["project_name"], row["seq"])
-
-
 async def open_project_request(
     pm: pluggy.PluginManager,
     principal: Principal,
@@ -148,14 +144,14 @@ async def submit_run(pm: pluggy.PluginManager, principal: Principal, run_id: int
             PROJECT_HOSTING,
             run_id,
             project_id=row["project"],
-            title=_title(row),
+            title=run_title(row),
             departments=(row["project_delegate"],),
         )
         await record(
             "projects.run.submit",
             object_type="projects_run",
             object_id=run_id,
-            summary=f"提交举办申请：{_title(row)}",
+            summary=f"提交举办申请：{run_title(row)}",
             before={"status": row["status"]},
             after={"status": RunStatus.SUBMITTED.value, "chain": chain.code},
         )
@@ -204,7 +200,7 @@ class HostingSubject(StatusSubject):
             )
         return {
             r["id"]: SubjectSummary(
-                title=_title(r),
+                title=run_title(r),
                 link=f"/projects/runs/{r['id']}",
                 fields=[
                     SummaryField(label="项目编号", value=r["project_number"]),
@@ -224,7 +220,7 @@ class HostingSubject(StatusSubject):
 
     def title(self, row: dict[str, Any]) -> str:
         """The project's number and name and the run's 期数."""
-        return _title(row)
+        return run_title(row)
 
     async def load(self, subject_id: int) -> dict[str, Any] | None:
         """The run with its project's name, number and owner."""
@@ -254,7 +250,7 @@ class HostingSubject(StatusSubject):
             await notify(
                 told,
                 kind=f"projects.hosting.{outcome}",
-                title=f"举办申请{DECIDED[outcome]}：{_title(row)}",
+                title=f"举办申请{DECIDED[outcome]}：{run_title(row)}",
                 body=comment,
                 path=f"/projects/runs/{row['id']}",
             )

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-import pluggy
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import Parameter, QueryParameter
 
 from cme_platform.api.openapi import upload_operation
+from cme_platform.api.state import plugin_manager
 from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT, accept_upload
 from cme_platform.files.purposes import ADMINISTRATORS, MB, FilePurpose, register_purpose
@@ -51,17 +51,12 @@ class ImportListOut(msgspec.Struct, frozen=True, kw_only=True):
     hint: str
 
 
-def _pm(request: Request[Any, Any, Any]) -> pluggy.PluginManager:
-    pm: pluggy.PluginManager = request.app.state.plugin_manager
-    return pm
-
-
 async def upload_import(
     request: Request[Any, Any, Any], principal: Principal, code: str, mode: str
 ) -> ProjectImportOut:
     """Store the request's workbook and import it as the list ``code`` (403/404 before reading the body
     when the caller may not import that list). The temporary copy is removed; the stored file stays."""
-    pm = _pm(request)
+    pm = plugin_manager(request)
     importing.import_list(pm, principal, code)
     file, _ = await accept_upload(request, principal)
     if file.purpose != IMPORT_PURPOSE.name:
@@ -87,7 +82,7 @@ class ProjectImportController(Controller):
 
     @get("/", summary="The province's project import lists")
     async def lists(self, request: Request[Any, Any, Any]) -> list[ImportListOut]:
-        policy = project_policy(_pm(request))
+        policy = project_policy(plugin_manager(request))
         return [
             ImportListOut(code=listed.code, label=listed.label, levels=list(listed.levels), hint=listed.hint)
             for listed in policy.import_lists
@@ -101,7 +96,7 @@ class ProjectImportController(Controller):
     async def template(
         self, request: Request[Any, Any, Any], principal: Caller, list_code: Code
     ) -> Response[bytes]:
-        policy, listed = importing.import_list(_pm(request), principal, list_code)
+        policy, listed = importing.import_list(plugin_manager(request), principal, list_code)
         return xlsx_response(importing.template_workbook(policy, listed), f"{listed.label}模板.xlsx")
 
     @post(

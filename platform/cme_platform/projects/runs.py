@@ -7,7 +7,7 @@ change is audited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,10 +35,11 @@ from cme_platform.standards.amounts import HUNDRED, format_credits
 RUN_NOT_FOUND = "项目期数不存在"
 
 
-def run_title(number: str | None, name: str, seq: int) -> str:
-    """How pages, messages and the audit log name a run: the project's number (if it has one) and name
-    and the 期数 (``2026-省级-001 心血管新进展 第1期``)."""
-    return f"{number or ''} {name} 第{seq}期".strip()
+def run_title(row: Mapping[str, Any]) -> str:
+    """How pages, messages and the audit log name a run (``row``: with ``project_number``,
+    ``project_name`` and ``seq``): the project's number (if it has one) and name and the 期数
+    (``2026-省级-001 心血管新进展 第1期``)."""
+    return f"{row['project_number'] or ''} {row['project_name']} 第{row['seq']}期".strip()
 
 
 MAX_SESSION_HOURS = Decimal(24)

@@ -4,18 +4,12 @@ The platform's code is not changed: each experiment patches, at import, what a p
 change, so that ``bench/attendance.py --experiment NAME`` (the server) and
 ``bench/attendance_profile.py --experiment NAME`` (in-process) measure its effect on the same data.
 
-- ``no-pool-reset``: the asyncpg pool of each worker is created with a ``reset`` that sends nothing.
-  By default asyncpg sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` every
-  time a connection goes back to the pool, i.e. after every query Piccolo runs outside a transaction.
-  The platform takes only transaction-scoped advisory locks and sets no session state, and asyncpg
-  still rolls back a transaction left open, so nothing would need resetting.
-  (The change: ``start(max_size=10, reset=…)`` in ``cme_platform.app._start_database``.)
-- ``facts-cache``: a session's facts (one join of session, run and project that Piccolo builds anew
-  for every scan) kept for 5 seconds per worker. A run's approval or code period changed at the
-  venue would reach scans up to 5 seconds late.
+- ``facts-cache``: a session's facts (one statement joining session, run and project) kept for 5 seconds
+  per worker. A run's approval or code period changed at the venue would reach scans up to 5 seconds
+  late.
 - ``no-access-log``: uvicorn without its access log (``cme serve`` logs every request at INFO).
 
-    .venv/bin/python bench/attendance_experiments.py serve --port 8000 --workers 4 --experiment no-pool-reset
+    .venv/bin/python bench/attendance_experiments.py serve --port 8000 --workers 4 --experiment facts-cache
 
 serves the platform as ``cme serve --no-jobs`` does (uvicorn, same options), with the experiments on.
 """
@@ -28,25 +22,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-EXPERIMENTS = ("no-pool-reset", "facts-cache", "no-access-log")
+EXPERIMENTS = ("facts-cache", "no-access-log")
+IN_PROCESS = ("facts-cache",)
+"""The experiments ``attendance_profile.py`` can apply (the others are options of the HTTP server)."""
 ENV = "CME_BENCH_EXPERIMENTS"
 """The experiments a server worker applies when it imports this module (comma-separated)."""
 FACTS_SECONDS = 5.0
-
-
-def _no_pool_reset() -> None:
-    import asyncpg
-
-    original = asyncpg.create_pool
-
-    async def keep_session(connection: Any) -> None:
-        """Send nothing: asyncpg has already rolled back any transaction left open."""
-
-    def create_pool(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("reset", keep_session)
-        return original(*args, **kwargs)
-
-    asyncpg.create_pool = create_pool
 
 
 def _facts_cache() -> None:
@@ -73,8 +54,6 @@ def apply(names: Sequence[str]) -> None:
     unknown = set(names) - set(EXPERIMENTS)
     if unknown:
         raise SystemExit(f"unknown experiments {sorted(unknown)}: choose from {EXPERIMENTS}")
-    if "no-pool-reset" in names:
-        _no_pool_reset()
     if "facts-cache" in names:
         _facts_cache()
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import asyncpg
 import uvloop
-from attendance_experiments import EXPERIMENTS, apply
+from attendance_experiments import IN_PROCESS, apply
 
 CURRENT, SCAN = "cme_platform.identity.current", "cme_platform.attendance.scan"
 TIMED_STEPS = {
@@ -52,7 +52,7 @@ TIMED_STEPS = {
         "",
         "principal_from_token",
     ),
-    "account and grants (load_principal_by_id)": (
+    "account, person and grants (load_principal_by_id)": (
         "cme_platform.identity.current",
         "",
         "load_principal_by_id",
@@ -63,7 +63,7 @@ TIMED_STEPS = {
         "",
         "session_facts",
     ),
-    "  redeem (BEGIN, attendance, scan log, COMMIT)": ("cme_platform.attendance.scan", "", "redeem"),
+    "  redeem (attendance and scan log: one statement)": ("cme_platform.attendance.scan", "", "redeem"),
 }
 """Functions timed around each call: (module, class or ``""``, attribute) where their callers find them."""
 PROFILED_STEPS = {
@@ -73,11 +73,11 @@ PROFILED_STEPS = {
     "session on the response": "cme_platform/identity/sessions.py:*(store_in_message)",
     "principal (session or token -> account, grants)": "cme_platform/identity/current.py:*(principal_of)",
     "  token check (JWT, identity_api_token)": "cme_platform/identity/tokens.py:*(principal_from_token)",
-    "  account and grants": "cme_platform/identity/principal.py:*(load_principal_by_id)",
+    "  account, person and grants": "cme_platform/identity/principal.py:*(load_principal_by_id)",
     "CSRF check": "cme_platform/identity/csrf.py:*(check_token)",
     "scan service (attendance.scan.scan)": "cme_platform/attendance/scan.py:*(scan)",
     "  session facts (projects.attendance)": "cme_platform/projects/attendance.py:*(facts)",
-    "  redeem (transaction: attendance + scan log)": "cme_platform/attendance/scan.py:*(redeem)",
+    "  redeem (attendance + scan log)": "cme_platform/attendance/scan.py:*(redeem)",
     "piccolo: compiling SQL (QueryString.compile_string)": "piccolo/querystring.py:*(compile_string)",
     "piccolo: running queries (Query.run)": "piccolo/query/base.py:*(run)",
     "asyncpg: fetch and execute": "*attendance_profile.py:*(timed)",
@@ -157,7 +157,11 @@ def statement_kind(sql: str) -> str:
     if text.startswith("SELECT pg_advisory_unlock_all()"):
         return "pool reset (advisory unlock, CLOSE, UNLISTEN, RESET)"
     verb = text.split(" ", 1)[0].upper().rstrip(";")
-    table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?([a-z_]+)"?', text, re.IGNORECASE)
+    if verb == "WITH":  # name the tables it writes
+        written = re.findall(r'(INSERT INTO|UPDATE)\s+"?([a-z_]+)"?', text, re.IGNORECASE)
+        return "WITH " + ", ".join(f"{op.split()[0].upper()} {table}" for op, table in written)
+    outer = re.sub(r"\([^()]*\)", "", re.sub(r"\([^()]*\)", "", text))  # two levels of subqueries out
+    table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?([a-z_]+)"?', outer, re.IGNORECASE)
     return f"{verb} {table.group(1)}" if table and verb in ("SELECT", "INSERT", "UPDATE", "DELETE") else verb
 
 
@@ -366,7 +370,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="scans timed, and as many profiled")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--auth", choices=("session", "token"), default="session")
-    parser.add_argument("--experiment", action="append", default=[], choices=EXPERIMENTS[:2])
+    parser.add_argument("--experiment", action="append", default=[], choices=IN_PROCESS)
     parser.add_argument("--top", type=int, default=30, help="functions listed by own time")
     args = parser.parse_args()
     os.environ.setdefault("CME_JOBS_IN_PROCESS", "0")  # as the production server: jobs in their own service

@@ -293,7 +293,7 @@ def main() -> None:
     parser.add_argument("--measured", type=int, default=1, help="sessions to measure a check-in of")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--hours", type=int, default=6, help="how long the run's codes stay valid")
-    parser.add_argument("--signed-in-minutes", type=int, default=30, help="how long ago the phones signed in")
+    parser.add_argument("--signed-in-minutes", type=int, default=90, help="how long ago the phones signed in")
     parser.add_argument("--out", type=Path, default=Path("bench/data/attendance_clients.json"))
     args = parser.parse_args()
     started = time.perf_counter()

@@ -11,12 +11,13 @@ import httpx
 import pytest
 from api_kit import ok, refused
 from attendance_kit import Venue, build_venue
-from cme_platform import clock
+from cme_platform import clock, events
 from cme_platform.attendance import scan
 from cme_platform.attendance.codes import Code, CodeError, Refusal, make_code, read_code, rotation_step
 from cme_platform.attendance.records import questionnaire_report
 from cme_platform.attendance.tables import Answer, Attendance, ScanRecord
 from cme_platform.errors import DomainError
+from cme_platform.events import AttendanceRecorded
 from cme_platform.identity.principal import load_principal_by_id
 from cme_platform.personnel.tables import Person
 from cme_platform.projects.attendance import KIND
@@ -130,6 +131,34 @@ async def test_check_in_and_out_are_recorded_once_and_a_repeat_shows_the_origina
         ("repeated", "already_checked_in"),
         ("accepted", ""),
         ("repeated", "already_checked_out"),
+    ]
+
+
+@pytest.mark.db
+async def test_a_first_check_in_or_out_raises_one_event_and_a_repeat_none(cme_app, venue, monkeypatch):
+    heard: list[Any] = []
+
+    async def deliver(raised: list[Any]) -> None:
+        heard.extend(raised)
+
+    monkeypatch.setattr(events, "deliver", deliver)
+    end = START + timedelta(hours=3)
+    refused_out = await redeem(cme_app, venue, code_for(venue, "check_out", step_at(end)), end)
+    assert refused_out == Refusal.NOT_CHECKED_IN.value and heard == []
+    await redeem(cme_app, venue, code_for(venue, step=step_at(START)), START)
+    await redeem(cme_app, venue, code_for(venue, step=step_at(START)), START + timedelta(seconds=5))
+    await redeem(cme_app, venue, code_for(venue, "check_out", step_at(end)), end)
+    await redeem(cme_app, venue, code_for(venue, "check_out", step_at(end)), end + timedelta(seconds=5))
+    assert [(e.hook, e.tenant.slug) for e in heard] == [("cme_attendance_recorded", "alpha")] * 2
+    person = venue.people["learner"]
+    common = {"session_kind": KIND, "session_id": venue.session_ids[0], "group_id": venue.run_id}
+    assert [e.payload["record"] for e in heard] == [
+        AttendanceRecorded(
+            **common, action="check_in", via="qr", person_id=person, external_id=None, at=START
+        ),
+        AttendanceRecorded(
+            **common, action="check_out", via="qr", person_id=person, external_id=None, at=end
+        ),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,21 @@ def test_the_core_imports_no_ui_and_its_domain_errors_no_web_code():
     errors = _imports(core / "errors.py")
     assert not any(name.startswith(("litestar", "cme_platform")) for name in errors), errors
     assert "cme_platform.identity.tokens" not in _imports(core / "identity" / "principal.py")
+
+
+def test_no_code_leaves_session_state_on_a_pooled_connection():
+    """The asyncpg pool resets nothing when a connection goes back (``cme_platform.app._keep_session``):
+    no code may take session-level advisory locks, ``SET`` a session variable or ``LISTEN`` on the
+    platform's connections (SAQ's queue listens on a pool of its own, ``jobs/queue.py``)."""
+    session_state = re.compile(  # SQL keywords in capitals, as the platform writes them
+        r"(?i:pg_advisory_lock|pg_try_advisory_lock|set_config)\("
+        r"|[\"';] *SET (SESSION )?[a-z_.]+ *(=|TO)"  # a statement that starts with SET (not UPDATE … SET)
+        r"|\bLISTEN \w"
+    )
+    offenders = [
+        str(path.relative_to(ROOT))
+        for root in ("platform", "plugins")
+        for path in (ROOT / root).rglob("*.py")
+        if path.name != "queue.py" and session_state.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -13,7 +13,7 @@ import pytest
 from cme_platform.app import create_app
 from cme_platform.identity.captcha import PURGE_BATCH, issue_captcha, verify_captcha
 from cme_platform.identity.csrf import PRE_SESSION_COOKIE
-from cme_platform.identity.sessions import IDLE_TIMEOUT, SESSION_COOKIE, DatabaseSessionStore
+from cme_platform.identity.sessions import IDLE_TIMEOUT, RENEW_AFTER, SESSION_COOKIE, DatabaseSessionStore
 from cme_platform.identity.tables import Captcha, Session
 from cme_platform.keys import derive_key
 from cme_platform.settings import get_settings
@@ -89,8 +89,8 @@ async def test_the_store_renews_and_purges(cme_db: None) -> None:
         Session.key == _row_key("old")
     )
     assert await store.get("old") is None and not await store.exists("old")
-    assert await store.get("live", renew_for=3600) == b"data"
-    assert 3500 < (await store.expires_in("live") or 0) <= 3600
+    assert await store.get("live", renew_for=7200) == b"data"
+    assert 7100 < (await store.expires_in("live") or 0) <= 7200
     await store.set("live", b"new", expires_in=60)
     assert await store.get("live") == b"new"
     await store.purge_expired()
@@ -139,9 +139,14 @@ async def test_unchanged_sessions_are_not_rewritten(cme_client: Any, alpha: Any,
     response = await cme_client.get("/t/alpha/account")
     assert response.status_code == 200 and f"{SESSION_COOKIE}={cookie}" in response.headers["set-cookie"]
     assert await stored() == before
-    await Session.update({Session.expires_at: before["expires_at"] - timedelta(minutes=5)}).where(
+    await Session.update({Session.expires_at: before["expires_at"] - timedelta(minutes=50)}).where(
         Session.key == key
     )
+    await cme_client.get("/t/alpha/account")
+    assert (await stored())["expires_at"] == before["expires_at"] - timedelta(minutes=50)  # not renewed yet
+    await Session.update(
+        {Session.expires_at: before["expires_at"] - RENEW_AFTER - timedelta(minutes=5)}
+    ).where(Session.key == key)
     await cme_client.get("/t/alpha/account")
     assert (await stored())["expires_at"] > before["expires_at"] - timedelta(minutes=1)  # renewed on use
 

@@ -8,7 +8,8 @@ its events. A listener that raises is logged and skipped: an event can never und
 that raised it. Listeners may be plain functions or return an awaitable, which is awaited in turn.
 
 Events are declared as hook specs in the *events* section of :mod:`cme_platform.plugins.hookspecs`
-(``cme_credit_changed``, ``cme_credit_effective``, ``cme_person_changed``); their payloads are here.
+(``cme_credit_changed``, ``cme_credit_effective``, ``cme_person_changed``, ``cme_attendance_recorded``);
+their payloads are here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import inspect
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -46,6 +48,24 @@ class PersonChange(msgspec.Struct, frozen=True, kw_only=True):
     fields: tuple[str, ...]
     years: tuple[int, ...] = ()
     """The years of per-year facts that changed (a title of 2025); empty for the current facts."""
+
+
+class AttendanceRecorded(msgspec.Struct, frozen=True, kw_only=True):
+    """A first check-in or check-out of one attendee at one session (repeats and refusals raise none)."""
+
+    session_kind: str
+    """The activity's kind (``project``, or a module's own)."""
+    session_id: int
+    group_id: int
+    """The run (or activity) of the session."""
+    action: str
+    """``check_in`` or ``check_out``."""
+    via: str
+    """``qr`` (a scanned code), ``card`` (an IC card typed at the venue) or ``walk_in`` (the venue's form)."""
+    person_id: int | None
+    """The person of the registry, or ``None`` for an external attendee (:attr:`external_id`)."""
+    external_id: int | None
+    at: datetime
 
 
 @dataclass

@@ -23,7 +23,6 @@ from cme_platform.db.errors import is_unique_violation
 from cme_platform.db.transactions import write_transaction
 from cme_platform.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from cme_platform.identity.principal import Principal
-from cme_platform.personnel.tables import Person
 
 EXAM_NOT_FOUND = "该项目没有在线考试"
 PASSED = {True: "通过", False: "未通过"}
@@ -157,22 +156,22 @@ async def save_exam(principal: Principal, kind: str, group_id: int, data: ExamIn
 
 async def _taker(principal: Principal, kind: str, group_id: int) -> tuple[dict[str, Any], int]:
     """The group's exam and the learner's person, when he attended one of its sessions."""
-    person = await Person.select(Person.id).where(Person.account == principal.account_id).first()
+    person_id = principal.person_id
     exam = (
         await Exam.select().where(_where(kind, group_id)).output(load_json=True).first()
         if kind_of(kind)
         else None
     )
-    if exam is None or person is None:
+    if exam is None or person_id is None:
         raise NotFound(EXAM_NOT_FOUND)
     attended = await Attendance.exists().where(
         (Attendance.session_kind == kind)
         & (Attendance.group_id == group_id)
-        & (Attendance.person == person["id"])
+        & (Attendance.person == person_id)
     )
     if not attended:
         raise Forbidden("签到参加该项目后才能参加在线考试")
-    return exam, int(person["id"])
+    return exam, person_id
 
 
 async def _attempts(exam_id: int, person_id: int) -> list[AttemptOut]:

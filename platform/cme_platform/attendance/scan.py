@@ -14,13 +14,14 @@ else changes).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import pluggy
 
-from cme_platform import clock
+from cme_platform import clock, events
 from cme_platform.attendance.codes import (
     REFUSAL_MESSAGES,
     Code,
@@ -37,9 +38,10 @@ from cme_platform.attendance.sessions import SessionFacts, session_facts
 from cme_platform.attendance.tables import Answer, Attendance, ScanRecord
 from cme_platform.db.transactions import write_transaction
 from cme_platform.errors import DomainError, FieldError
+from cme_platform.events import AttendanceRecorded
 from cme_platform.identity.principal import Principal
-from cme_platform.personnel.tables import Person
-from cme_platform.plugins.manager import tenant_hooks
+from cme_platform.personnel import bulk
+from cme_platform.plugins.manager import active_plugin_manager, tenant_hooks
 from cme_platform.tenancy.scope import current_tenant
 
 ACTION_LABELS = {"check_in": "签到", "check_out": "撤离"}
@@ -291,10 +293,9 @@ async def scan(
     while the learner signed in still counts); raises :class:`ScanRefused` (after logging the refusal)
     when it may not be redeemed."""
     code, session, policy, now, _ = await checked_code(pm, principal, text, secret=secret, opened=opened)
-    person = await Person.select(Person.id).where(Person.account == principal.account_id).first()
-    if person is None:
+    if principal.person_id is None:
         raise await refuse(principal, Refusal.NO_PERSON, code, now)
-    attendee = Attendee(person_id=int(person["id"]))
+    attendee = Attendee(person_id=principal.person_id)
     await check_answers(policy, principal, code, attendee, answers, now)
     return await redeem(policy, principal, session, code, attendee, now, via="qr", answers=answers)
 
@@ -313,7 +314,47 @@ async def redeem(
     """Record ``code``'s action for ``attendee`` at ``now`` (the checks passed): the first check-in or
     check-out wins, a repeat reads the original time; logged as a scan by ``principal``. The first
     check-out counts the questionnaire's ``answers`` (checked by the caller), without their author.
-    Raises :class:`ScanRefused` for a check-out without a check-in."""
+    A first check-in or check-out raises ``cme_attendance_recorded``. Raises :class:`ScanRefused` for a
+    check-out without a check-in."""
+    counts_answers = code.action == "check_out" and bool(answers) and bool(policy.questionnaire)
+    if not counts_answers and bulk.is_postgres(Attendance):
+        row, fresh = await _recorded_in_one_statement(principal, session, code, attendee, now, via)
+    else:
+        row, fresh = await _recorded_in_transaction(
+            policy, principal, session, code, attendee, now, via, answers
+        )
+    if row is None:
+        refused = Refusal.NOT_CHECKED_IN
+        raise ScanRefused(REFUSAL_MESSAGES[refused], code=refused.value)
+    if fresh:
+        recorded = AttendanceRecorded(
+            session_kind=code.kind,
+            session_id=code.session_id,
+            group_id=session.group_id,
+            action=code.action,
+            via=via,
+            person_id=attendee.person_id,
+            external_id=attendee.external_id,
+            at=now,
+        )
+        await events.emit(
+            active_plugin_manager(), current_tenant(), "cme_attendance_recorded", record=recorded
+        )
+    return _result(policy, session, code, row, fresh)
+
+
+async def _recorded_in_transaction(
+    policy: AttendancePolicy,
+    principal: Principal | None,
+    session: SessionFacts,
+    code: Code,
+    attendee: Attendee,
+    now: datetime,
+    via: str,
+    answers: Mapping[str, Sequence[str]] | None,
+) -> tuple[dict[str, Any] | None, bool]:
+    """:func:`redeem`'s writes in one transaction: the attendance row (``None``: a check-out without a
+    check-in) and whether this scan made it, the answers counted at a first check-out, the scan's log."""
     async with write_transaction(Attendance):
         row: dict[str, Any] | None
         if code.action == "check_in":
@@ -323,22 +364,96 @@ async def redeem(
         if row is None:
             refused = Refusal.NOT_CHECKED_IN
             await _log(principal, outcome="refused", reason=refused, code=code, attendee=attendee, at=now)
-        else:
-            fresh = row.pop("fresh")
-            if fresh and code.action == "check_out" and answers and policy.questionnaire:
-                await _count_answers(policy, session, answers)
-            outcome = "accepted" if fresh else "repeated"
-            await _log(
-                principal,
-                outcome=outcome,
-                reason="" if fresh else reason,
-                code=code,
-                attendee=attendee,
-                at=now,
-            )
-    if row is None:
-        raise ScanRefused(REFUSAL_MESSAGES[refused], code=refused.value)
-    return _result(policy, session, code, row, fresh)
+            return None, False
+        fresh = bool(row.pop("fresh"))
+        if fresh and code.action == "check_out" and answers and policy.questionnaire:
+            await _count_answers(policy, session, answers)
+        await _log(
+            principal,
+            outcome="accepted" if fresh else "repeated",
+            reason="" if fresh else reason,
+            code=code,
+            attendee=attendee,
+            at=now,
+        )
+    return row, fresh
+
+
+_ONE_STATEMENT = {
+    "check_in": (
+        "WITH done AS ("
+        " INSERT INTO attendance_attendance (tenant, session_kind, session_id, group_id, person, external,"
+        " checked_in_at, checked_in_via, checked_out_at, checked_out_via)"
+        " VALUES ({tenant}, {kind}, {session}, {group}, {person}, {external}, {now}, {via}, NULL, '')"
+        " ON CONFLICT (tenant, session_kind, session_id, <attendee>) DO NOTHING"
+        " RETURNING checked_in_at, checked_out_at), "
+    ),
+    "check_out": (
+        "WITH done AS ("
+        " UPDATE attendance_attendance SET checked_out_at = {now}, checked_out_via = {via}"
+        " WHERE <where> AND checked_out_at IS NULL"
+        " RETURNING checked_in_at, checked_out_at), "
+    ),
+}
+_ONE_STATEMENT_REST = (
+    "earlier AS (SELECT checked_in_at, checked_out_at FROM attendance_attendance"
+    " WHERE <where> AND NOT EXISTS (SELECT 1 FROM done)), "
+    "logged AS (INSERT INTO attendance_scan (tenant, scanned_at, session_kind, session_id, action, outcome,"
+    " reason, account, person, external)"
+    " SELECT {tenant}, {now}, {kind}, {session}, {action},"
+    " CASE WHEN EXISTS (SELECT 1 FROM done) THEN 'accepted'"
+    " WHEN EXISTS (SELECT 1 FROM earlier) OR {action} = 'check_in' THEN 'repeated' ELSE 'refused' END,"
+    " CASE WHEN EXISTS (SELECT 1 FROM done) THEN ''"
+    " WHEN EXISTS (SELECT 1 FROM earlier) OR {action} = 'check_in' THEN {repeated} ELSE {refused} END,"
+    " {account}, {person}, {external}) "
+    "SELECT checked_in_at, checked_out_at, TRUE AS fresh FROM done"
+    " UNION ALL SELECT checked_in_at, checked_out_at, FALSE FROM earlier"
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_WHERE = (
+    "tenant = {tenant} AND session_kind = {kind} AND session_id = {session} AND <attendee> = <attendee_id>"
+)
+
+
+async def _recorded_in_one_statement(
+    principal: Principal | None,
+    session: SessionFacts,
+    code: Code,
+    attendee: Attendee,
+    now: datetime,
+    via: str,
+) -> tuple[dict[str, Any] | None, bool]:
+    """:func:`redeem`'s writes on PostgreSQL in one statement (one round trip, no ``BEGIN``/``COMMIT``):
+    the check-in's insert (or the check-out's update), the earlier row where it was a repeat, and the
+    scan's log. A check-in that conflicted with a row committed after the statement began, or a
+    check-out that lost to a concurrent one, reads that row in a second statement. Returns the row
+    (``None``: a check-out without a check-in) and whether this scan made it."""
+    column = "person" if attendee.person_id is not None else "external"
+    sql = (_ONE_STATEMENT[code.action] + _ONE_STATEMENT_REST).replace("<where>", _WHERE)
+    sql = sql.replace("<attendee_id>", "{" + column + "}").replace("<attendee>", column)
+    values: dict[str, Any] = {
+        "tenant": current_tenant().id,
+        "kind": code.kind,
+        "session": code.session_id,
+        "group": session.group_id,
+        "person": attendee.person_id,
+        "external": attendee.external_id,
+        "now": now,
+        "via": via,
+        "action": code.action,
+        "repeated": "already_checked_in" if code.action == "check_in" else "already_checked_out",
+        "refused": Refusal.NOT_CHECKED_IN.value,
+        "account": principal.account_id if principal else None,
+    }
+    rows = await Attendance.raw(_PLACEHOLDER.sub("{}", sql), *[values[n] for n in _PLACEHOLDER.findall(sql)])
+    row = dict(rows[0]) if rows else None
+    fresh = bool(row and row.pop("fresh"))
+    at_column = "checked_in_at" if code.action == "check_in" else "checked_out_at"
+    if row is None or row[at_column] is None:
+        row = await _existing(code, attendee)  # decided by a concurrent scan's row
+    if row is None or row[at_column] is None:
+        return None, False
+    return row, fresh
 
 
 async def _count_answers(

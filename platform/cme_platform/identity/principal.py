@@ -9,7 +9,8 @@ from __future__ import annotations
 import msgspec
 
 from cme_platform.identity.roles import Role
-from cme_platform.identity.tables import Account, RoleGrant
+from cme_platform.identity.tables import Account
+from cme_platform.tenancy.scope import current_tenant
 
 
 class Grant(msgspec.Struct, frozen=True):
@@ -31,6 +32,8 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     grants: tuple[Grant, ...]
     token_id: int | None = None
     """The API token this request authenticated with (``None``: a signed-in session)."""
+    person_id: int | None = None
+    """The person of the registry whose account this is (a learner's; ``None`` for most others)."""
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -46,18 +49,25 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
         return [g for g in self.grants if g.role in roles]
 
 
+PRINCIPAL_SQL = (
+    "SELECT a.id, a.username, a.display_name, a.must_change_password,"
+    " (SELECT MIN(p.id) FROM personnel_person p WHERE p.account = a.id AND p.tenant = a.tenant) AS person_id,"
+    " g.role, g.region, g.institution, g.department"
+    " FROM identity_account a"
+    " LEFT JOIN identity_role_grant g ON g.account = a.id AND g.tenant = a.tenant"
+    " WHERE a.id = {} AND a.tenant = {} AND a.active = {}"
+    " ORDER BY g.id"
+)
+"""The account, its person and its grants in one statement (one row per grant; one with empty grant
+columns when it has none): every authenticated request runs it."""
+
+
 async def load_principal_by_id(account_id: int) -> Principal | None:
     """Load an active account and its grants from the active tenant (``None`` when absent/inactive)."""
-    account = (
-        await Account.select(Account.id, Account.username, Account.display_name, Account.must_change_password)
-        .where((Account.id == account_id) & (Account.active.eq(True)))
-        .first()
-    )
-    if account is None:
+    rows = await Account.raw(PRINCIPAL_SQL, account_id, current_tenant().id, True)
+    if not rows:
         return None
-    rows = await RoleGrant.select(
-        RoleGrant.role, RoleGrant.region, RoleGrant.institution, RoleGrant.department
-    ).where(RoleGrant.account == account_id)
+    account = rows[0]
     grants = tuple(
         Grant(Role(r["role"]), r["region"], r["institution"], r["department"])
         for r in rows
@@ -69,4 +79,5 @@ async def load_principal_by_id(account_id: int) -> Principal | None:
         display_name=account["display_name"],
         must_change_password=bool(account["must_change_password"]),
         grants=grants,
+        person_id=account["person_id"],
     )

@@ -36,8 +36,9 @@ SESSION_COOKIE = "cme_session"
 SESSION_STORE = "sessions"
 IDLE_TIMEOUT = timedelta(hours=12)
 """A session unused for this long is gone (each request renews it)."""
-RENEW_AFTER = timedelta(minutes=1)
-"""Renew the expiry at most this often, so that a busy session is not written on every request."""
+RENEW_AFTER = timedelta(hours=1)
+"""Renew the expiry at most this often, so that a busy session is not written on every request (each
+renewal is a durable write of its own: at a venue, the first request of every phone)."""
 PURGE_EVERY_SECONDS = 600.0
 _ROTATED_ID = "cme_rotated_session_id"
 _LOADED = "cme_loaded_session"
@@ -76,7 +77,8 @@ class DatabaseSessionStore(Store):
         await self._purge_now_and_then()
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
-        """The live value of ``key``; ``renew_for`` pushes its expiry forward (at most once a minute)."""
+        """The live value of ``key``; ``renew_for`` pushes its expiry forward (at most once per
+        :data:`RENEW_AFTER`)."""
         now = datetime.now(UTC)
         key = self.row_key(key)
         row = await Session.select(Session.data, Session.expires_at).where(Session.key == key).first()

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from cme_platform.audit.actions import AuditLabels
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
-    from cme_platform.events import CreditChange, PersonChange
+    from cme_platform.events import AttendanceRecorded, CreditChange, PersonChange
     from cme_platform.identity.principal import Principal
     from cme_platform.identity.sms_gateway import SmsGateway
     from cme_platform.jobs.kinds import JobKind
@@ -72,7 +72,7 @@ def answer_namespace() -> dict[str, Any]:
     from cme_platform.audit.actions import AuditLabels  # noqa: F401
     from cme_platform.compliance.standards import ComplianceStandard  # noqa: F401
     from cme_platform.credits.policy import CreditCategory, EntryPolicy  # noqa: F401
-    from cme_platform.events import CreditChange, PersonChange  # noqa: F401
+    from cme_platform.events import AttendanceRecorded, CreditChange, PersonChange  # noqa: F401
     from cme_platform.identity.principal import Principal  # noqa: F401
     from cme_platform.identity.sms_gateway import SmsGateway  # noqa: F401
     from cme_platform.jobs.kinds import JobKind  # noqa: F401
@@ -433,6 +433,18 @@ def cme_person_changed(tenant: TenantContext, change: PersonChange) -> Awaitable
     the core's listener refreshes their stored compliance results. Receives ``tenant`` and a
     :class:`~cme_platform.events.PersonChange` (person ids, changed fields, years of per-year facts).
     Returns ``None`` or an awaitable. Raising is logged, never raised.
+    """
+
+
+@hookspec
+def cme_attendance_recorded(tenant: TenantContext, record: AttendanceRecorded) -> Awaitable[None] | None:
+    """React to a first check-in or check-out at a session of any activity (projects, or a module's own).
+
+    Called once per attendee, session and action, whatever the number of scans: by a scanned code, an
+    IC card typed at the venue or the walk-in form; repeats and refusals raise nothing. Called after the
+    write commits, in the tenant's scope. Receives ``tenant`` and an
+    :class:`~cme_platform.events.AttendanceRecorded` (session kind, session, group, action, way, person
+    or external attendee, time). Returns ``None`` or an awaitable. Raising is logged, never raised.
     """
 
 

@@ -16,7 +16,6 @@ from cme_platform.credits.status import DRAFT, REJECTED, RETURNED
 from cme_platform.credits.tables import CreditRecord
 from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
-from cme_platform.personnel.tables import Person
 from cme_platform.plugins.types import Todo
 from cme_platform.projects.todos import expert_todos, owner_todos
 from cme_platform.tenancy.context import TenantContext
@@ -97,9 +96,7 @@ async def progress_todo(pm: pluggy.PluginManager, tenant: TenantContext, person_
 async def core_todos(pm: pluggy.PluginManager, tenant: TenantContext, principal: Principal) -> list[Todo]:
     """Everything the core knows waits for ``principal``."""
     todos = await approval_todos(principal) + await owner_todos(principal) + await expert_todos(principal)
-    if principal.has_any(Role.LEARNER):
-        person = await Person.select(Person.id).where(Person.account == principal.account_id).first()
-        if person is not None:
-            todos += await own_credit_todos(int(person["id"]))
-            todos.append(await progress_todo(pm, tenant, int(person["id"])))
+    if principal.has_any(Role.LEARNER) and principal.person_id is not None:
+        todos += await own_credit_todos(principal.person_id)
+        todos.append(await progress_todo(pm, tenant, principal.person_id))
     return todos

@@ -435,15 +435,17 @@ def describe_server(args: argparse.Namespace) -> str:
     return f"{server} with experiments {', '.join(args.experiment)}" if args.experiment else server
 
 
-def code_state() -> dict[str, str]:
-    """The commit and a digest of the check-in path's files (the working tree may differ from it)."""
-    files = sorted((ROOT / "platform" / "cme_platform" / "attendance").glob("*.py"))
-    files.append(ROOT / "platform" / "cme_platform" / "projects" / "attendance.py")
+def code_state(
+    module: str = "attendance", extra: tuple[str, ...] = ("projects/attendance.py",)
+) -> dict[str, str]:
+    """The commit and a digest of the measured module's files (the working tree may differ from it)."""
+    files = sorted((ROOT / "platform" / "cme_platform" / module).glob("*.py"))
+    files += [ROOT / "platform" / "cme_platform" / name for name in extra]
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files if f.exists())).hexdigest()[:12]
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
     )
-    return {"commit": head.stdout.strip(), "attendance_sources_sha256": digest}
+    return {"commit": head.stdout.strip(), f"{module}_sources_sha256": digest}
 
 
 def machine() -> dict[str, Any]:
@@ -507,6 +509,41 @@ def print_table(results: list[dict[str, Any]]) -> None:
             print(f"  errors: {r['errors']}")
 
 
+def prepare_conference(
+    server: str, db: str, step: Step, clients_name: str, setup_args: list[str]
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """Steps 1 and 2: the database ``db`` on ``server`` dropped and created again, migrated, the bench
+    tenant synced, and ``bench/attendance_setup.py`` run with ``setup_args`` (its credentials written to
+    ``bench/data/<clients_name>``). Returns the database URL, the environment that points the platform at
+    it, and the credentials."""
+    dsn = f"{server.rstrip('/')}/{db}"
+    data_dir = ROOT / "bench" / "data"
+    env = {
+        **os.environ,
+        "CME_DATABASE_URL": dsn,
+        "CME_DATA_DIR": str(data_dir),
+        "CME_TENANTS_DIR": str(ROOT / "bench" / "tenants"),
+    }
+    env.pop("CME_CLOCK_OFFSET_DAYS", None)
+    asyncio.run(recreate(server, db))
+    run([str(VENV_BIN / "cme"), "migrate"], env)
+    run([str(VENV_BIN / "cme"), "tenants", "sync"], env)
+    step.done(f"database {db} created, migrated, tenant synced")
+    clients_file = data_dir / clients_name
+    run(
+        [
+            str(VENV_BIN / "python"),
+            str(ROOT / "bench" / "attendance_setup.py"),
+            "--out",
+            str(clients_file),
+            *setup_args,
+        ],
+        env,
+    )
+    step.done("data set written")
+    return dsn, env, json.loads(clients_file.read_text())
+
+
 def main() -> None:
     """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(
@@ -540,34 +577,20 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "attendance_results.json")
     args = parser.parse_args()
 
-    dsn = f"{args.server.rstrip('/')}/{args.db}"
-    data_dir = ROOT / "bench" / "data"
-    env = {
-        **os.environ,
-        "CME_DATABASE_URL": dsn,
-        "CME_DATA_DIR": str(data_dir),
-        "CME_TENANTS_DIR": str(ROOT / "bench" / "tenants"),
-    }
-    env.pop("CME_CLOCK_OFFSET_DAYS", None)
     step = Step()
     started_at = datetime.now(UTC)
     load_before = os.getloadavg()
-    asyncio.run(recreate(args.server, args.db))
-    run([str(VENV_BIN / "cme"), "migrate"], env)
-    run([str(VENV_BIN / "cme"), "tenants", "sync"], env)
-    step.done(f"database {args.db} created, migrated, tenant synced")
-    clients_file = data_dir / "attendance_clients.json"
-    setup = [
-        str(VENV_BIN / "python"),
-        str(ROOT / "bench" / "attendance_setup.py"),
-        "--out",
-        str(clients_file),
-    ]
-    setup += ["--registry", str(args.registry), "--attendees", str(args.people)]
-    setup += ["--measured", str(len(args.concurrency)), "--seed", str(args.seed)]
-    run(setup, env)
-    clients = json.loads(clients_file.read_text())
-    step.done("data set written")
+    dsn, env, clients = prepare_conference(
+        args.server,
+        args.db,
+        step,
+        "attendance_clients.json",
+        [
+            *("--registry", str(args.registry), "--attendees", str(args.people)),
+            *("--measured", str(len(args.concurrency)), "--seed", str(args.seed)),
+        ],
+    )
+    data_dir = ROOT / "bench" / "data"
     server = Server(args.workers, env, data_dir / "attendance-server.log", args.experiment)
     server.start()
     results = []

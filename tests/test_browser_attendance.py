@@ -3,7 +3,8 @@ shows the rotating codes of the run held today; the demo learner, on a phone, op
 signed out, signs in, confirms, then checks out; a forged or altered code is refused in Chinese and records
 nothing. The owner submits the attendee list, the institution ticks the learner (he came after the session
 ended, so he is not preselected) and sends it on, and the commission grants: the learner's 考勤记录, his
-credit list and his compliance page show the project's credit.
+credit list and his compliance page show the project's credit, and he downloads its certificate, whose QR
+code opens the public verification page on anyone's phone.
 
 The codes rotate every 30 seconds (the current and the previous one are accepted), so each scan fetches a
 fresh code from the venue's screen just before it is opened.
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from browser_kit import PHONE, DemoServer, fits_a_phone, learners_sign_in_directly, sign_in
 from cme_platform.demo import DEMO_LEARNER_ID
 from cme_platform.personnel.validation import check_character
+from pdf_kit import qr_texts
 
 pytestmark = pytest.mark.browser
 
@@ -62,9 +65,13 @@ def _held_today_is_over(server: DemoServer) -> bool:
 
 
 def _attendance_rows(server: DemoServer, person_id: int) -> list[tuple[Any, ...]]:
+    """The learner's attendance of the run held today (the demo's earlier, granted run left out)."""
     return server.query(
-        "SELECT session_id, checked_in_at, checked_out_at FROM attendance_attendance WHERE person = ?",
+        "SELECT a.session_id, a.checked_in_at, a.checked_out_at FROM attendance_attendance a"
+        " JOIN projects_session s ON a.session_id = s.id JOIN projects_run r ON s.run = r.id"
+        " JOIN projects_project p ON r.project = p.id WHERE a.person = ? AND p.name = ?",
         person_id,
+        PROJECT,
     )
 
 
@@ -298,6 +305,27 @@ def test_check_in_and_out_on_a_phone_then_list_select_and_grant(
     assert counted.count() == 1, learner.locator("main").inner_text()
     assert _compliance_total(learner) == total_before + 10  # the project's 10 credits
     fits_a_phone(learner, "the compliance page")
+
+    # 电子学分证书: the grant issued his certificate; he downloads it, and its QR code, scanned by anyone's
+    # phone (signed out), opens the verification page with the whole record.
+    menu_entry = learner.locator("nav a", has_text="电子学分证书").first  # in the folded menu on a phone
+    learner.goto(demo_server.base + (menu_entry.get_attribute("href") or ""))
+    issued = learner.locator("table.list tbody tr", has_text=PROJECT)
+    assert issued.count() == 1 and "有效" in issued.inner_text()
+    fits_a_phone(learner, "电子学分证书")
+    with learner.expect_download() as download:
+        issued.locator("a", has_text="下载证书").click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    [scanned] = qr_texts(pdf)
+    assert scanned.startswith(_url(demo_server, "/v/"))
+    anyone = browser.new_context(**PHONE).new_page()
+    anyone.goto(scanned)
+    verified = anyone.locator("main").inner_text()
+    assert "证书有效" in verified and LEARNER in verified and PROJECT in verified, verified
+    assert "10 分" in verified and "北京市继续医学教育委员会" in verified
+    fits_a_phone(anyone, "the certificate's verification page")
+    anyone.context.close()
     learner_context.close()
 
 

@@ -187,10 +187,13 @@ async def test_zhejiang_demo_opens_self_entry_and_gives_the_demo_learner_a_year_
         assert institutions > 0 and len(grants) == institutions
         person = await Person.select(Person.id).where(Person.id_hash == lookup_hash(DEMO_LEARNER_ID)).first()
         assert person is not None
-        rows = await CreditRecord.select().where(CreditRecord.person == person["id"])
+        everything = await CreditRecord.select().where(CreditRecord.person == person["id"])
         requests = await ApprovalRequest.select().where(
             (ApprovalRequest.status == "pending") & (ApprovalRequest.subject_type == "credit")
         )
+    granted = [r for r in everything if r["source"] == "project"]  # the demo's project run ten days ago
+    assert len(granted) == 1 and granted[0]["status"] == "approved"
+    rows = [r for r in everything if r["source"] != "project"]
     today = clock.today()
     effective = [r for r in rows if r["status"] == "approved" and r["effective_on"] <= today]
     assert len(effective) == 3 and all(r["year"] == today.year for r in rows)
@@ -207,4 +210,5 @@ async def test_zhejiang_demo_opens_self_entry_and_gives_the_demo_learner_a_year_
     beijing = await tenant_factory(slug="bjdemo", plugin="beijing", name="北京演示")
     await load_demo(pm, beijing)
     with scope(beijing):
-        assert await CreditRecord.count() == 0 and await SelfEntryGrant.count() == 0
+        assert await CreditRecord.count().where(CreditRecord.source != "project") == 0  # only granted ones
+        assert await SelfEntryGrant.count() == 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from cme_admin_ui.shell import menu_for
 from cme_platform import pii
+from cme_platform.certificates.tables import Certificate
 from cme_platform.demo import DEMO_LEARNER_ID, DEMO_PASSWORD, load_demo
 from cme_platform.identity.id_number import is_id_number
 from cme_platform.identity.password_login import password_matches
@@ -51,6 +52,14 @@ async def test_demo_has_one_account_for_every_role_and_is_idempotent(cme_app, te
             Account.username == "admin"
         )
         grants = await RoleGrant.count()
+        # the demo learner's granted project credit comes with its certificate
+        learner_person = await Person.select(Person.id).where(
+            Person.id_hash == pii.lookup_hash(DEMO_LEARNER_ID)
+        )
+        held = await Certificate.select(Certificate.number, Certificate.status).where(
+            Certificate.person == learner_person[0]["id"]
+        )
+        assert [c["status"] for c in held] == ["valid"] and held[0]["number"].startswith("ZJ")
     await load_demo(cme_app.state.plugin_manager, tenant)
     with scope(tenant):
         assert await Account.count() == len(accounts) and await RoleGrant.count() == grants

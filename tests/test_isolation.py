@@ -8,7 +8,7 @@ this test does not know fails it, so isolation is checked for everything added l
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,8 @@ from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.attendance.tables import Answer, Attendance, Exam, ExamAttempt, ExternalAttendee, ScanRecord
 from cme_platform.audit.service import record
 from cme_platform.audit.tables import AppendOnlyError, AuditEvent
+from cme_platform.certificates.seal import KEY_ID, SealedRecord, name_hash, seal
+from cme_platform.certificates.tables import Certificate
 from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
 from cme_platform.files.links import LinkClaims, issue_token
@@ -89,6 +91,7 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         ExamAttempt: [RUN_IDS[0]],
         AttendeeList: [RUN_IDS[0]],
         AttendeeEntry: [RUN_IDS[0]],
+        Certificate: [CREDIT_IDS[0]],
     }
 
 
@@ -303,6 +306,36 @@ async def _seed_attendance(world: Any, index: int) -> None:
     await ExamAttempt.insert(ExamAttempt(id=run_id, exam=run_id, person=person_id, score=80, passed=True))
     await AttendeeList.insert(AttendeeList(id=run_id, run=run_id, deadline=day.date()))
     await AttendeeEntry.insert(AttendeeEntry(id=run_id, attendee_list=run_id, person=person_id, first_in=day))
+    await Certificate.insert(
+        Certificate(
+            id=CREDIT_IDS[index],
+            number=CERTIFICATE_NUMBERS[index],
+            person=person_id,
+            credit=CREDIT_IDS[index],
+            source_type="credit",
+            source_id=CREDIT_IDS[index],
+            year=2024,
+            seal=_seal(world, index),
+            issued_on=day.date(),
+        )
+    )
+
+
+CERTIFICATE_NUMBERS = ("ISO2024-AAAA-AAAA-A0", "ISO2024-AAAA-AAAA-A1")
+
+
+def _seal(world: Any, index: int) -> str:
+    """The seal of tenant A's (``index`` 0) or B's certificate, signed with its tenant's key."""
+    record = SealedRecord(
+        issuer=world.tenant.slug,
+        key_id=KEY_ID,
+        number=CERTIFICATE_NUMBERS[index],
+        name_hash=name_hash("甲省学员"),
+        credits=250,
+        category="I类学分",
+        issued_on=date(2024, 5, 18),
+    )
+    return seal(get_settings().secret_key, record)
 
 
 def _download_token(world: Any) -> str:
@@ -433,6 +466,7 @@ CREATE_BODIES = {
     # a walk-in names a code, signed per tenant: another tenant's code is refused (test_attendance_scan)
     "/api/public/attendance/walk-ins": None,
     "/api/attendee-lists/{list_id:int}/forward": lambda w: {"entry_ids": [RUN_IDS[0]]},
+    "/api/certificates/{certificate_id:int}/withdraw": lambda w: {"reason": "越权撤销"},
 }
 RUN_BODY = {"venue": "越权", "starts_on": "2024-05-18", "ends_on": "2024-05-18"}
 # Bodies for replace (PUT) routes: a valid body, so only the ID decides.
@@ -475,6 +509,8 @@ LEARNER_ROUTES = {
     "/api/attendance/scans",  # a scan redeems a code for the learner himself (codes: test_attendance_scan)
     "/api/attendance/exams/{kind:str}/{group_id:int}/paper",  # the learner's own exam (test_attendance_exams)
     "/api/attendance/exams/{kind:str}/{group_id:int}/attempts",
+    "/api/certificates",  # the learner's own certificates
+    "/api/certificates/{certificate_id:int}",
 }
 PARAM_IDS = {
     "region_id": lambda w: w.region_id,
@@ -504,6 +540,9 @@ PARAM_IDS = {
     "list_id": lambda w: RUN_IDS[0],  # the attendee list of tenant A's run
     "group_id": lambda w: RUN_IDS[0],  # tenant A's run, whose exam it is
     "list_code": lambda w: "external",  # Beijing's 申报项目导入; Zhejiang imports no project lists
+    "certificate_id": lambda w: CREDIT_IDS[0],
+    "number": lambda w: CERTIFICATE_NUMBERS[0],
+    "seal": lambda w: _seal(w, 0),  # tenant A's seal: another issuer's, never looked up in B
 }
 # Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).
 EMPTY_HISTORY_ROUTES = {"/api/audit/objects/{object_type:str}/{object_id:str}"}

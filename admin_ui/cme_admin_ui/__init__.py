@@ -16,6 +16,7 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import attendance as attendance_pages
     from cme_admin_ui.pages import attendee_lists as attendee_list_pages
     from cme_admin_ui.pages import audit as audit_pages
+    from cme_admin_ui.pages import certificates as certificate_pages
     from cme_admin_ui.pages import compliance as compliance_pages
     from cme_admin_ui.pages import credits as credit_pages
     from cme_admin_ui.pages import exams as exam_pages
@@ -58,4 +59,5 @@ def ui_routes() -> list[Any]:
         *attendance_pages.routes,
         *attendee_list_pages.routes,
         *exam_pages.routes,
+        *certificate_pages.routes,
     ]

@@ -24,7 +24,7 @@ from cme_platform.api.text_guard import TextGuardMiddleware
 from cme_platform.audit.actions import audit_labels
 from cme_platform.audit.context import Actor, acting_as
 from cme_platform.audit.refusals import record_forbidden
-from cme_platform.clock import china_time
+from cme_platform.clock import china_time, chinese_date
 from cme_platform.files.service import preview_kind
 from cme_platform.identity.cookies import SecureCookieMiddleware
 from cme_platform.identity.csrf import CSRFMiddleware, install_template_helpers
@@ -38,6 +38,7 @@ from cme_platform.plugins.manager import (
     using_plugin_manager,
 )
 from cme_platform.settings import Settings, get_settings
+from cme_platform.standards.amounts import format_credits
 from cme_platform.tenancy.middleware import TenantRequiredMiddleware, resolve_tenant
 from cme_platform.tenancy.registry import TenantDirectory
 from cme_platform.tenancy.scope import current_tenant, scope
@@ -102,6 +103,8 @@ def template_dirs(pm: pluggy.PluginManager) -> list[Path | str | os.PathLike[Any
 def _template_filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
     engine.engine.filters["china_time"] = china_time
+    engine.engine.filters["chinese_date"] = chinese_date
+    engine.engine.filters["credits"] = format_credits
     engine.engine.globals["preview_kind"] = preview_kind
     install_template_helpers(engine.engine)
 
@@ -158,6 +161,7 @@ def create_app(
     from cme_platform.approvals.api import approval_api_routes
     from cme_platform.attendance.api import attendance_api_routes
     from cme_platform.audit.api import audit_api_routes
+    from cme_platform.certificates.api import certificate_api_routes
     from cme_platform.compliance.api import compliance_api_routes
     from cme_platform.credits.api import credit_api_routes
     from cme_platform.files.api import file_api_routes
@@ -199,6 +203,7 @@ def create_app(
             *review_api_routes(),
             *attendance_api_routes(),
             *attendee_api_routes(),
+            *certificate_api_routes(),
             *ui_routes(),
             *plugin_routers(pm),
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"platform": True}),

@@ -66,3 +66,10 @@ def china_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(CHINA).strftime(fmt)
+
+
+def chinese_date(day: date | None) -> str:
+    """``day`` as printed on certificates and forms: ``2026年12月4日`` (``—`` for none)."""
+    if day is None:
+        return "—"
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -57,3 +57,10 @@ class Forbidden(DomainError):
 
     status_code = 403
     code = "forbidden"
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts within a rate limit's window (429 ``too_many_requests``)."""
+
+    status_code = 429
+    code = "too_many_requests"

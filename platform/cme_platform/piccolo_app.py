@@ -7,6 +7,7 @@ from piccolo.conf.apps import AppConfig
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.attendance.tables import Answer, Attendance, Exam, ExamAttempt, ExternalAttendee, ScanRecord
 from cme_platform.audit.tables import AuditEvent, PlatformAuditEvent
+from cme_platform.certificates.tables import Certificate
 from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
 from cme_platform.files.tables import StoredFile
@@ -87,6 +88,7 @@ APP_CONFIG = AppConfig(
         ExamAttempt,
         AttendeeList,
         AttendeeEntry,
+        Certificate,
         RateCounter,
     ],
     migration_dependencies=[],

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from cme_platform.api.params import Id, PageNumber
 from cme_platform.api.state import plugin_manager
 from cme_platform.attendance import cards, records, scan, walk_in
-from cme_platform.attendance.api import FOLLOWERS, VIEWERS, Kind, site_url
+from cme_platform.attendance.api import FOLLOWERS, VIEWERS, Kind
 from cme_platform.attendance.cards import CardIn
 from cme_platform.attendance.policy import WALK_IN_FIELDS
 from cme_platform.attendance.scan import ACTION_LABELS
@@ -25,7 +25,7 @@ from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import Role
 from cme_platform.projects.attendance import followed_sessions
-from cme_platform.tenancy.urls import tenant_url
+from cme_platform.tenancy.urls import site_url, tenant_url
 from litestar import Request, get, post
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template

@@ -30,7 +30,7 @@ from cme_platform.errors import NotFound
 from cme_platform.identity.dependencies import Caller, provide_principal
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import Role
-from cme_platform.tenancy.urls import tenant_url
+from cme_platform.tenancy.urls import site_url
 
 Kind = Annotated[
     str, Parameter(pattern="^[a-z][a-z0-9_]{0,31}$", description="课程类型（project：项目课程）")
@@ -41,11 +41,6 @@ VIEWERS = (Role.COMMISSION_ADMIN, Role.REGION_ADMIN, Role.INSTITUTION_ADMIN, *FO
 """Roles that follow a session's counts (the handler of its kind decides which sessions); the codes'
 route admits them too, so that a session out of reach is a 404 and a session in reach but not one's own
 is a 403 with its reason."""
-
-
-def site_url(request: Request[Any, Any, Any]) -> str:
-    """The tenant's absolute address as the request reached it (what a printed code opens)."""
-    return f"{request.url.scheme}://{request.url.netloc}{tenant_url(request, '/').rstrip('/')}"
 
 
 class AttendanceController(Controller):

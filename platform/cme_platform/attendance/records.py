@@ -9,7 +9,6 @@ from typing import Any
 
 import msgspec
 import pluggy
-import segno
 
 from cme_platform import clock
 from cme_platform.attendance.codes import Code, make_code, rotation_step
@@ -28,6 +27,7 @@ from cme_platform.attendance.sessions import KINDS, OPEN, CreditState, SessionFa
 from cme_platform.attendance.tables import Answer, Attendance, Exam, ScanRecord
 from cme_platform.errors import Forbidden, NotFound
 from cme_platform.identity.principal import Principal
+from cme_platform.qr import qr_svg
 from cme_platform.tenancy.scope import current_tenant
 
 SESSION_NOT_FOUND = "课程不存在"
@@ -82,11 +82,6 @@ async def session_counts(kind: str, session_id: int) -> SessionCounts:
         checked_out=await Attendance.count().where(session & Attendance.checked_out_at.is_not_null()),
         refused=refused,
     )
-
-
-def qr_svg(text: str) -> str:
-    """``text`` as a QR code (level M) in inline SVG that scales to its box."""
-    return segno.make(text, error="m").svg_inline(scale=8, border=2, omitsize=True)
 
 
 async def display(

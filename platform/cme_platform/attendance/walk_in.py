@@ -28,7 +28,7 @@ from cme_platform.attendance.schemas import Answers, ScanOut
 from cme_platform.attendance.tables import ExternalAttendee
 from cme_platform.audit.context import current_actor
 from cme_platform.db.transactions import write_transaction
-from cme_platform.errors import Conflict, DomainError, FieldError
+from cme_platform.errors import Conflict, FieldError, TooManyRequests
 from cme_platform.personnel.tables import Person
 from cme_platform.personnel.validation import ResidentIdError, parse_resident_id
 
@@ -68,11 +68,8 @@ class WalkInScanIn(WalkInIn, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     opened: Annotated[str, msgspec.Meta(max_length=40)] = ""
 
 
-class WalkInLimited(DomainError):
+class WalkInLimited(TooManyRequests):
     """Too many walk-in attempts from one address (429)."""
-
-    status_code = 429
-    code = "too_many_requests"
 
 
 def form_errors(policy: AttendancePolicy, action: str, data: WalkInIn) -> list[FieldError]:

@@ -114,6 +114,8 @@ ACTION_LABELS: dict[str, str] = {
     "projects.attendees.export": "导出学员名单",
     "attendance.exam.save": "保存在线考试试题",
     "attendance.exam.take": "参加在线考试",
+    "certificates.revoke": "撤销电子学分证书",
+    "certificates.replace": "更正重发电子学分证书",
 }
 """Every agreed action name with the label the audit pages show."""
 
@@ -141,6 +143,7 @@ OBJECT_LABELS: dict[str, str] = {
     "projects_list": "项目列表",
     "projects_attendee_list": "学员名单",
     "attendance_exam": "在线考试",
+    "certificates_certificate": "电子学分证书",
 }
 """Chinese names of the usual object types (others are shown as stored)."""
 

@@ -32,7 +32,7 @@ import msgspec
 from cme_platform import pii, ratelimit
 from cme_platform.audit.context import current_actor
 from cme_platform.audit.service import record
-from cme_platform.errors import DomainError, FieldError, InvalidInput
+from cme_platform.errors import DomainError, FieldError, InvalidInput, TooManyRequests
 from cme_platform.personnel.access import PersonAccess
 from cme_platform.tenancy.scope import current_tenant
 
@@ -57,11 +57,8 @@ _FIELD_CODES = {"id_number": "i", "phone": "p"}
 _FIELD_LABELS = {"id_number": "证件号码", "phone": "手机号"}
 
 
-class SearchLimited(DomainError):
+class SearchLimited(TooManyRequests):
     """Too many searches by full ID number or phone (429 ``too_many_requests``)."""
-
-    status_code = 429
-    code = "too_many_requests"
 
 
 def is_token(keyword: str | None) -> bool:

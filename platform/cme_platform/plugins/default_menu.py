@@ -63,6 +63,16 @@ FIXED_MENU: tuple[MenuEntry, ...] = (
         label="考勤记录", path="/attendance/mine", section="学分管理", roles=(Role.LEARNER,), order=225
     ),
     MenuEntry(
+        label="电子学分证书", path="/certificates", section="学分管理", roles=(Role.LEARNER,), order=226
+    ),
+    MenuEntry(
+        label="证书管理",
+        path="/certificates/manage",
+        section="学分管理",
+        roles=(Role.COMMISSION_ADMIN,),
+        order=345,
+    ),
+    MenuEntry(
         label="举办申请审核",
         path=f"/approvals?kind={PROJECT_HOSTING}",
         section="项目管理",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cme_platform.approvals.chains import ApprovalSubject, Chain
     from cme_platform.attendance.policy import AttendancePolicy
     from cme_platform.audit.actions import AuditLabels
+    from cme_platform.certificates.policy import CertificatePolicy
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
     from cme_platform.identity.principal import Principal
@@ -128,6 +129,13 @@ class CoreDefaults:
         from cme_platform.attendance.policy import DEFAULT_POLICY
 
         return DEFAULT_POLICY
+
+    @hookimpl(trylast=True)
+    def cme_certificate_policy(self, tenant: TenantContext) -> CertificatePolicy:
+        """继续医学教育学分证书, issued by the tenant (its name), numbers starting with ``CME``."""
+        from cme_platform.certificates.policy import CertificatePolicy
+
+        return CertificatePolicy()
 
     @hookimpl(trylast=True)
     def cme_credit_effective_on(

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from cme_platform.approvals.chains import ApprovalSubject, Chain
     from cme_platform.attendance.policy import AttendancePolicy
     from cme_platform.audit.actions import AuditLabels
+    from cme_platform.certificates.policy import CertificatePolicy
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
     from cme_platform.events import AttendanceRecorded, CreditChange, PersonChange
@@ -70,6 +71,7 @@ def answer_namespace() -> dict[str, Any]:
     from cme_platform.approvals.chains import ApprovalSubject, Chain  # noqa: F401
     from cme_platform.attendance.policy import AttendancePolicy  # noqa: F401
     from cme_platform.audit.actions import AuditLabels  # noqa: F401
+    from cme_platform.certificates.policy import CertificatePolicy  # noqa: F401
     from cme_platform.compliance.standards import ComplianceStandard  # noqa: F401
     from cme_platform.credits.policy import CreditCategory, EntryPolicy  # noqa: F401
     from cme_platform.events import AttendanceRecorded, CreditChange, PersonChange  # noqa: F401
@@ -248,6 +250,19 @@ def cme_attendance_policy(tenant: TenantContext) -> AttendancePolicy | None:
     deadline and what happens to a late list; ``None`` leaves it to the core's default (check-in and
     check-out, rotating every 30 seconds, no cards, walk-ins or questionnaire, 80%, 14 days, late lists
     flagged).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_certificate_policy(tenant: TenantContext) -> CertificatePolicy | None:
+    """Give the province's electronic credit certificate (电子学分证书): its title, issuing body and number.
+
+    **firstresult**. Called when certificates are issued (the grant of an attendee list, a correction) and
+    when they are shown. Receives ``tenant``. Returns a
+    :class:`~cme_platform.certificates.policy.CertificatePolicy`: the heading, the issuing body printed
+    bottom right (empty: the tenant's name) and the capital letters that start every number; ``None``
+    leaves it to the core's default (继续医学教育学分证书, the tenant's name, ``CME``). The PDF's layout
+    is the template ``certificates/pdf.html``, which a province replaces under its own template folder.
     """
 
 

@@ -34,6 +34,7 @@ from cme_platform.attendance.schemas import QuestionReport, SessionCounts
 from cme_platform.attendance.sessions import KINDS, SessionFacts
 from cme_platform.attendance.tables import ExternalAttendee
 from cme_platform.audit.service import record
+from cme_platform.certificates.service import issue_for_credits
 from cme_platform.credits.ledger import Posting, post
 from cme_platform.credits.sources import CreditSource
 from cme_platform.db.transactions import write_transaction
@@ -50,6 +51,7 @@ from cme_platform.projects.runs import RUN_NOT_FOUND, run_title
 from cme_platform.projects.service import project_policy
 from cme_platform.projects.states import LIST_OUTCOME_STATUS, ListStatus, RunStatus
 from cme_platform.projects.tables import AttendeeEntry, AttendeeList, Project, ProjectRun, ProjectSession
+from cme_platform.settings import get_settings
 from cme_platform.standards.amounts import format_credits
 
 LIST_NOT_FOUND = "学员名单不存在"
@@ -513,8 +515,9 @@ async def session_rows(run_id: int) -> list[SessionRow]:
 
 
 async def grant(pm: pluggy.PluginManager, principal: Principal, list_id: int) -> int:
-    """Post the credit of every selected person of the list (once each: keyed by run and person); returns
-    how many credits were posted now. Called by the commission's approval, inside its transaction."""
+    """Post the credit of every selected person of the list (once each: keyed by run and person) and issue
+    its certificate; returns how many credits were posted now. Called by the commission's approval,
+    inside its transaction."""
     listed = await (
         AttendeeList.select(
             AttendeeList.id,
@@ -542,6 +545,7 @@ async def grant(pm: pluggy.PluginManager, principal: Principal, list_id: int) ->
     )
     people = [entry for entry in entries if entry["person"] is not None]
     posted = 0
+    records = []
     for entry in people:
         result = await post(
             pm,
@@ -571,6 +575,8 @@ async def grant(pm: pluggy.PluginManager, principal: Principal, list_id: int) ->
             AttendeeEntry.id == entry["id"]
         )
         posted += result.created
+        records.append(result.record_id)
+    await issue_for_credits(pm, get_settings().secret_key, records)
     accounts = [
         p["account"]
         for p in (await _people([e["person"] for e in people])).values()

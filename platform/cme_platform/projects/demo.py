@@ -5,6 +5,8 @@ The demo project owner (立项用户) owns them:
 - a national project he entered whose first run takes place today and is approved, its session just
   over and its codes valid all day, so attendance, the attendee list and the grant can be tried at once
   (colleagues of the demo learner attended it already);
+- a national project held ten days ago that the demo learner attended, its attendee list granted by the
+  commission: his credit and its 电子学分证书 are there to download and verify;
 - a second national project whose run waits for his institution's confirmation;
 - projects of the province's other levels, published by the commission from its approved list, and one
   project of each level of each import list the province has (imported by the commission as from Excel).
@@ -36,8 +38,18 @@ from cme_platform.identity.roles import Role
 from cme_platform.identity.tables import Account
 from cme_platform.orgs.tables import Institution
 from cme_platform.personnel.tables import Person
-from cme_platform.projects import FILE_PURPOSE, declaration, expert_review, hosting, importing, runs, service
+from cme_platform.projects import (
+    FILE_PURPOSE,
+    attendee_lists,
+    declaration,
+    expert_review,
+    hosting,
+    importing,
+    runs,
+    service,
+)
 from cme_platform.projects.attendance import KIND
+from cme_platform.projects.attendee_lists import SelectionIn
 from cme_platform.projects.policy import ImportList
 from cme_platform.projects.schemas import MaterialIn, ProjectIn, RunIn, SessionIn
 from cme_platform.projects.tables import Project
@@ -201,17 +213,13 @@ async def load_demo_projects(pm: pluggy.PluginManager, learner_id_number: str = 
         owner,
         _project(year, f"{year}-01-01-001 (国)", "心血管疾病诊疗新进展学习班", entered, 10, discipline),
     )
-    run_id = await _prepare_run(
-        pm, owner, held_today.id, today, "本院学术报告厅", _held_today_slots(today), all_day_codes=True
+    reviewers = (institution_admin, commission)
+    run_id = await _approved_run(
+        pm, owner, reviewers, held_today.id, today, _held_today_slots(today), all_day_codes=True
     )
-    await hosting.submit_run(pm, owner, run_id)
-    request_id = (await runs.get_run(pm, owner, run_id)).approval_id
-    assert request_id is not None  # a submitted run has its request
-    for reviewer in (institution_admin, commission):
-        row, _ = await engine.decide(pm, reviewer, request_id, "approve", "")
-        if row.status != engine.PENDING:
-            break
-    await _demo_attendance(pm, owner, run_id, unit.institution_id or 0, learner_id_number)
+    colleagues = await _colleagues(unit.institution_id or 0, learner_id_number)
+    await _demo_attendance(pm, owner, run_id, colleagues)
+    await _demo_granted_run(pm, owner, reviewers, entered, discipline, learner_id_number, colleagues[:3])
     waiting = await service.enter_project(
         pm, owner, _project(year, f"{year}-01-01-002 (国)", "急危重症护理技能培训班", entered, 6, discipline)
     )
@@ -219,7 +227,7 @@ async def load_demo_projects(pm: pluggy.PluginManager, learner_id_number: str = 
     await hosting.submit_run(
         pm, owner, await _prepare_run(pm, owner, waiting.id, later, "本院门诊楼六楼会议室", _day_slots(later))
     )
-    added = 2
+    added = 3
     imported = {level for listed in policy.import_lists for level in listed.levels}
     own_levels = [level for level in policy.levels if level not in (*policy.entered_levels, *imported)]
     for index, level in enumerate(own_levels):
@@ -246,13 +254,34 @@ async def load_demo_projects(pm: pluggy.PluginManager, learner_id_number: str = 
     )
 
 
-async def _demo_attendance(
-    pm: pluggy.PluginManager, owner: Principal, run_id: int, institution_id: int, learner_id_number: str
-) -> None:
-    """Colleagues of the demo learner's institution attended the run held today: they checked in at each
-    session's start and out at its end (the last one left early, so his hours fall short); the demo
-    learner is left to check in and out himself."""
-    colleagues = await (
+async def _approved_run(
+    pm: pluggy.PluginManager,
+    owner: Principal,
+    reviewers: tuple[Principal, Principal],
+    project_id: int,
+    day: date,
+    slots: list[Slot],
+    *,
+    all_day_codes: bool = False,
+) -> int:
+    """A run of ``project_id`` on ``day`` (see :func:`_prepare_run`), submitted and approved for hosting by
+    the institution and the commission (``reviewers``, as far as its chain goes)."""
+    run_id = await _prepare_run(
+        pm, owner, project_id, day, "本院学术报告厅", slots, all_day_codes=all_day_codes
+    )
+    await hosting.submit_run(pm, owner, run_id)
+    request_id = (await runs.get_run(pm, owner, run_id)).approval_id
+    assert request_id is not None  # a submitted run has its request
+    for reviewer in reviewers:
+        row, _ = await engine.decide(pm, reviewer, request_id, "approve", "")
+        if row.status != engine.PENDING:
+            break
+    return run_id
+
+
+async def _colleagues(institution_id: int, learner_id_number: str) -> list[int]:
+    """Six people of the demo learner's institution, the demo learner left out."""
+    rows = await (
         Person.select(Person.id)
         .where(
             (Person.institution == institution_id) & (Person.id_hash != pii.lookup_hash(learner_id_number))
@@ -260,17 +289,57 @@ async def _demo_attendance(
         .order_by(Person.id)
         .limit(6)
     )
+    return [int(row["id"]) for row in rows]
+
+
+async def _demo_attendance(
+    pm: pluggy.PluginManager, owner: Principal, run_id: int, people: list[int]
+) -> None:
+    """``people`` attended the run: they checked in at each session's start and out at its end (the last
+    one left early, so his hours fall short)."""
     policy = attendance_policy(pm)
     tenant_id = current_tenant().id
     sessions = (await runs.get_run(pm, owner, run_id)).sessions
-    for index, person in enumerate(colleagues):
+    for index, person_id in enumerate(people):
         for session in sessions:
             facts = await session_facts(KIND, session.id)
             assert facts is not None  # the run's own session
-            left = session.ends_at - (timedelta(hours=1) if index == len(colleagues) - 1 else timedelta())
+            left = session.ends_at - (timedelta(hours=1) if index == len(people) - 1 else timedelta())
             for action, at in (("check_in", session.starts_at), ("check_out", left)):
                 code = Code(tenant_id=tenant_id, kind=KIND, session_id=session.id, action=action, step=0)
-                await redeem(policy, owner, facts, code, Attendee(person_id=int(person["id"])), at, via="qr")
+                await redeem(policy, owner, facts, code, Attendee(person_id=person_id), at, via="qr")
+
+
+async def _demo_granted_run(
+    pm: pluggy.PluginManager,
+    owner: Principal,
+    reviewers: tuple[Principal, Principal],
+    level: str,
+    discipline: tuple[str, str],
+    learner_id_number: str,
+    colleagues: list[int],
+) -> None:
+    """A project held ten days ago that the demo learner and three colleagues attended, whose attendee
+    list went through the institution to the commission: its credits are granted and its certificates
+    issued (电子学分证书 to download and verify)."""
+    day = clock.today() - timedelta(days=10)
+    project = await service.enter_project(
+        pm,
+        owner,
+        _project(
+            day.year, f"{day.year}-01-01-003 (国)", "临床合理用药与处方点评培训班", level, 8, discipline
+        ),
+    )
+    run_id = await _approved_run(pm, owner, reviewers, project.id, day, _day_slots(day))
+    learner = (
+        await Person.select(Person.id).where(Person.id_hash == pii.lookup_hash(learner_id_number)).first()
+    )
+    await _demo_attendance(pm, owner, run_id, ([int(learner["id"])] if learner else []) + colleagues)
+    listed = await attendee_lists.submit_list(pm, owner, run_id)
+    assert listed.list_id is not None  # just submitted
+    chosen = SelectionIn(entry_ids=[e.id for e in listed.entries if e.qualifies and e.id is not None])
+    await attendee_lists.forward(pm, reviewers[0], listed.list_id, chosen)
+    await attendee_lists.approve(pm, reviewers[1], listed.list_id)
 
 
 async def _demo_imports(

@@ -12,6 +12,7 @@ from typing import Any
 from cme_platform.approvals.chains import ApprovalSubject, Chain
 from cme_platform.attendance.policy import AttendancePolicy
 from cme_platform.audit.actions import AuditLabels
+from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.identity.roles import Role
@@ -39,7 +40,7 @@ from cme_beijing.compliance import compliance_standards
 from cme_beijing.credits import credit_categories
 from cme_beijing.demo import load_demo_plans
 from cme_beijing.pages import ACTIVITY_FORMS, routes
-from cme_beijing.projects import ATTENDANCE_POLICY, PROJECT_POLICY
+from cme_beijing.projects import ATTENDANCE_POLICY, CERTIFICATE_POLICY, PROJECT_POLICY
 from cme_beijing.settings import BeijingSettings, tenant_settings
 from cme_beijing.standards import STANDARDS
 
@@ -265,3 +266,9 @@ def cme_attendance_policy(tenant: Any) -> AttendancePolicy:
 def cme_compliance_standards(tenant: Any, year: int) -> list[ComplianceStandard]:
     """Per title level: 25 credits a year (and, before 2024, national projects for 副高/正高), as set."""
     return compliance_standards(year, tenant_settings(tenant))
+
+
+@hookimpl
+def cme_certificate_policy(tenant: Any) -> CertificatePolicy:
+    """The province's certificate heading, issuing commission and number prefix."""
+    return CERTIFICATE_POLICY

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cme_platform.attendance.policy import AttendancePolicy
+from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.projects.policy import ImportList, ProjectPolicy
 
 LEVELS: tuple[str, ...] = (
@@ -49,3 +50,8 @@ ATTENDANCE_POLICY = AttendancePolicy(card_sign_in=True)
 """Seed 000: courses are signed in by IC card (or WeChat): staff at the venue may record a card's number
 besides learners scanning the venue's rotating codes; otherwise the core's rules (check-in and check-out,
 codes rotating every 30 seconds, the list within 14 days)."""
+
+CERTIFICATE_POLICY = CertificatePolicy(
+    title="北京市继续医学教育学分证书", issuer="北京市继续医学教育委员会", number_prefix="BJ"
+)
+"""Beijing's electronic credit certificate: its heading, the commission that issues it, ``BJ2026-…``."""

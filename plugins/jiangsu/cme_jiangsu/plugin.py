@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cme_platform.attendance.policy import AttendancePolicy
+from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
@@ -20,7 +21,7 @@ from cme_jiangsu import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version
 from cme_jiangsu.compliance import compliance_standards
 from cme_jiangsu.credits import ENTRY_POLICY, credit_categories
 from cme_jiangsu.pages import routes
-from cme_jiangsu.projects import PROJECT_POLICY, attendance_policy
+from cme_jiangsu.projects import CERTIFICATE_POLICY, PROJECT_POLICY, attendance_policy
 from cme_jiangsu.settings import JiangsuSettings, tenant_settings
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
@@ -186,3 +187,9 @@ def cme_attendance_policy(tenant: Any) -> AttendancePolicy:
 def cme_compliance_standards(tenant: Any, year: int) -> list[ComplianceStandard]:
     """Per title level: 25 credits a year (and, before 2024, national projects for 副高/正高), as set."""
     return compliance_standards(year, tenant_settings(tenant))
+
+
+@hookimpl
+def cme_certificate_policy(tenant: Any) -> CertificatePolicy:
+    """The province's certificate heading, issuing commission and number prefix."""
+    return CERTIFICATE_POLICY

@@ -5,6 +5,7 @@ the venue (§2)."""
 from __future__ import annotations
 
 from cme_platform.attendance.policy import AttendancePolicy, Question, Window
+from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.projects.policy import MaterialSpec, ProjectPolicy
 
 PROJECT_POLICY = ProjectPolicy(
@@ -82,3 +83,9 @@ def attendance_policy(list_deadline_days: int) -> AttendancePolicy:
         walk_in_fields=WALK_IN_ASKED,
         walk_in_required=WALK_IN_ASKED[:7],
     )
+
+
+CERTIFICATE_POLICY = CertificatePolicy(
+    title="江苏省继续医学教育学分证书", issuer="江苏省继续医学教育委员会", number_prefix="JS"
+)
+"""Jiangsu's electronic credit certificate: its heading, the commission that issues it, ``JS2026-…``."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cme_platform.approvals.chains import ApprovalSubject, Chain
+from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
@@ -25,7 +26,7 @@ from cme_zhejiang.chains import effective_on, personal_credit_chain
 from cme_zhejiang.compliance import compliance_standards
 from cme_zhejiang.credits import credit_categories, entry_policy
 from cme_zhejiang.pages import routes
-from cme_zhejiang.projects import PROJECT_POLICY
+from cme_zhejiang.projects import CERTIFICATE_POLICY, PROJECT_POLICY
 from cme_zhejiang.settings import ZhejiangSettings, tenant_settings
 from cme_zhejiang.standards import guided_standards
 
@@ -186,3 +187,9 @@ def cme_project_policy(tenant: Any) -> ProjectPolicy:
 def cme_compliance_standards(tenant: Any, year: int) -> list[ComplianceStandard]:
     """Per title level: the national rule's 25 credits with I类/II类 bounds, as the tenant file sets."""
     return compliance_standards(year, tenant_settings(tenant))
+
+
+@hookimpl
+def cme_certificate_policy(tenant: Any) -> CertificatePolicy:
+    """The province's certificate heading, issuing commission and number prefix."""
+    return CERTIFICATE_POLICY

@@ -4,6 +4,7 @@ projects are declared nationally and entered by their owners."""
 
 from __future__ import annotations
 
+from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.projects.policy import ProjectPolicy
 
 from cme_zhejiang.credits import CLASS_ONE, CLASS_TWO, NATIONAL_PROJECT
@@ -24,3 +25,8 @@ PROJECT_POLICY = ProjectPolicy(
 继教委评审) and the core's numbering gives the published number. An institution may let a 科室 manage a
 project's runs and hosting applications (代办项目). A project's credits are class I (national and
 provincial) or class II (city), under the subcategory of its level."""
+
+CERTIFICATE_POLICY = CertificatePolicy(
+    title="浙江省继续医学教育学分电子证书", issuer="浙江省继续医学教育委员会（办）", number_prefix="ZJ"
+)
+"""Zhejiang's electronic credit certificate: its heading, the commission that issues it, ``ZJ2026-…``."""

@@ -1,0 +1,118 @@
+"""The certificates JSON API.
+
+- ``GET /api/certificates``: 电子学分证书, the learner's own certificates;
+- ``GET /api/certificates/{certificate_id}``: one of them;
+- ``GET /api/certificates/numbers/{number}``: a certificate of the tenant by number (the commission);
+- ``POST /api/certificates/{certificate_id}/withdraw``: revoke it, or revoke and reissue it corrected
+  (the commission);
+- ``GET /api/public/certificates/verify/{seal}``: what a certificate's QR code proves (no sign-in,
+  rate-limited per address);
+- ``GET /.well-known/jwks.json``: the tenant's public keys, to check seals without the server.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.params import JSONBody, Parameter
+
+from cme_platform import ratelimit
+from cme_platform.api.openapi import RATE_LIMITED
+from cme_platform.api.params import Id
+from cme_platform.api.state import plugin_manager
+from cme_platform.audit.context import current_actor
+from cme_platform.certificates import service
+from cme_platform.certificates.schemas import CertificateOut, VerificationOut, WithdrawIn
+from cme_platform.certificates.seal import MAX_SEAL, jwks
+from cme_platform.errors import TooManyRequests
+from cme_platform.identity.dependencies import Caller, provide_principal
+from cme_platform.identity.guards import requires_role
+from cme_platform.identity.roles import Role
+from cme_platform.tenancy.scope import current_tenant
+
+Seal = Annotated[str, Parameter(min_length=1, max_length=MAX_SEAL, description="证书二维码中的签名记录")]
+Number = Annotated[str, Parameter(min_length=1, max_length=40, description="证书编号")]
+VERIFY_BUCKET = "certificates.verify.address"
+VERIFY_LIMIT, VERIFY_WINDOW = 120, timedelta(minutes=10)
+"""Verifications allowed per client address (a hospital's network shares one)."""
+
+
+async def check_verify_rate() -> None:
+    """Count a verification from the client's address; 429 beyond :data:`VERIFY_LIMIT`."""
+    verdict = await ratelimit.hit(
+        VERIFY_BUCKET, current_actor().ip or "-", limit=VERIFY_LIMIT, window=VERIFY_WINDOW
+    )
+    if not verdict.allowed:
+        raise TooManyRequests("查询过于频繁，请稍后再试")
+
+
+class CertificateController(Controller):
+    """A learner's certificates and the commission's look-up and withdrawal."""
+
+    path = "/api/certificates"
+    dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
+    tags = ["证书 certificates"]  # noqa: RUF012
+
+    @get("/", guards=[requires_role(Role.LEARNER)], summary="电子学分证书: my certificates, newest first")
+    async def mine(self, principal: Caller) -> list[CertificateOut]:
+        return await service.holder_certificates(principal)
+
+    @get(
+        "/numbers/{number:str}",
+        guards=[requires_role(Role.COMMISSION_ADMIN)],
+        summary="A certificate of the tenant by its number (the commission)",
+    )
+    async def lookup(self, principal: Caller, number: Number) -> CertificateOut:
+        return await service.certificate_by_number(number)
+
+    @get("/{certificate_id:int}", guards=[requires_role(Role.LEARNER)], summary="One of my certificates")
+    async def one(self, principal: Caller, certificate_id: Id) -> CertificateOut:
+        return await service.holder_certificate(principal, certificate_id)
+
+    @post(
+        "/{certificate_id:int}/withdraw",
+        status_code=200,
+        guards=[requires_role(Role.COMMISSION_ADMIN)],
+        summary="Revoke a certificate (撤销), or revoke it and issue a corrected one (更正重发)",
+    )
+    async def withdraw(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        certificate_id: Id,
+        data: JSONBody[WithdrawIn],
+    ) -> CertificateOut:
+        return await service.withdraw(
+            plugin_manager(request), request.app.state.settings.secret_key, principal, certificate_id, data
+        )
+
+
+@get(
+    "/api/public/certificates/verify/{seal:str}",
+    tags=["证书 certificates"],
+    summary="What a certificate's QR code proves: its whole record and live state (no sign-in)",
+    responses=RATE_LIMITED,
+)
+async def verify_certificate(request: Request[Any, Any, Any], seal: Seal) -> VerificationOut:
+    """The certificate a seal names, when the seal is this tenant's and its signature is good."""
+    await check_verify_rate()
+    return await service.verify(request.app.state.settings.secret_key, seal)
+
+
+@get(
+    "/.well-known/jwks.json",
+    tags=["证书 certificates"],
+    summary="The tenant's public keys (JWKS, Ed25519) that check certificate seals",
+    media_type="application/jwk-set+json",
+)
+async def public_keys(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """Every key id that has signed this tenant's certificates."""
+    return jwks(request.app.state.settings.secret_key, current_tenant().slug)
+
+
+def certificate_api_routes() -> list[Any]:
+    """The certificates controller, the public verification and the key set."""
+    return [CertificateController, verify_certificate, public_keys]

@@ -1,0 +1,20 @@
+"""What a province's certificates look like (``cme_certificate_policy``): title, issuer, number scheme."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Prefix = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{0,8}$")]
+
+
+class CertificatePolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """The province's electronic credit certificate (电子学分证书)."""
+
+    title: str = "继续医学教育学分证书"
+    """The heading printed on the certificate."""
+    issuer: str = ""
+    """The issuing body printed bottom right (最终审核单位; empty: the tenant's name)."""
+    number_prefix: Prefix = "CME"
+    """Capital letters before the year of every number: ``ZJ`` gives ``ZJ2026-4KQ8-M2XD-7P``."""

@@ -1,0 +1,24 @@
+"""Reading the PDFs the platform renders, as a reader would: the fonts poppler finds in them, and the QR
+codes on their first page (rendered by poppler, decoded by zxing-cpp)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import zxingcpp
+from PIL import Image
+
+
+def pdf_fonts(pdf: bytes) -> list[list[str]]:
+    """``pdffonts`` rows: name, type, encoding, embedded, subset, unicode, object id."""
+    out = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+def qr_texts(pdf: bytes) -> list[str]:
+    """The text of every QR code on the first page, rendered at 150 dpi."""
+    png = subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", "-"], input=pdf, capture_output=True, check=True
+    ).stdout
+    return [barcode.text for barcode in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]

@@ -33,6 +33,8 @@ from cme_platform.plugins.manager import get_plugin_manager
 from cme_platform.projects.tables import Project
 from cme_platform.qr import qr_version
 from cme_platform.tenancy.scope import scope
+from cme_platform.testkit.pytest_plugin import form_value
+from cme_platform.testkit.world import build_world
 from pdf_kit import pdf_fonts, qr_texts
 from test_attendance_lists import held as held  # the fixture, shared
 
@@ -241,3 +243,72 @@ async def test_the_pdf_embeds_its_chinese_fonts_and_its_qr_opens_the_verificatio
     assert page.status_code == 200 and "证书有效" in page.text and mine["number"] in page.text
     listing = await cme_client.get("/t/alpha/certificates")
     assert listing.status_code == 200 and mine["number"] in listing.text
+
+
+@pytest.fixture
+async def jiangsu_certificate(cme_app, tenant_factory, account_factory) -> tuple[Any, dict[str, Any]]:
+    """A Jiangsu tenant (学员证书查询 open to all) with one certificate of project 2026-JS-0001."""
+    tenant = await tenant_factory(slug="gamma", plugin="jiangsu", name="丙省继教委")
+    world = await build_world(tenant, account_factory, "C")
+    person_id = await add_learner(world, account_factory, "learner")
+    with scope(tenant):
+        row = CreditRecord(
+            person=person_id,
+            institution=world.institution_id,
+            year=2026,
+            activity_date=date(2026, 5, 1),
+            activity_name="基层慢病管理培训班",
+            activity_number="2026-JS-0001",
+            category="I类学分",
+            credits=600,
+            status="approved",
+            idempotency_key="lookup-test",
+        )
+        await row.save()
+        secret = cme_app.state.settings.secret_key  # the app's: its pages verify what this issues
+        await service.issue_for_credits(cme_app.state.plugin_manager, secret, [int(row.id)])
+        person = await Person.select(Person.name).where(Person.id == person_id).first()
+    return world, {"name": person["name"]}
+
+
+@pytest.mark.db
+async def test_the_public_lookup_needs_the_exact_project_number_and_name(
+    cme_client, jiangsu_certificate, world
+):
+    _, holder = jiangsu_certificate
+    lookup = "/t/gamma/api/public/certificates/lookup"
+    [found] = ok(
+        await cme_client.post(lookup, json={"project_number": " 2026-js-0001 ", "name": holder["name"]})
+    )
+    assert found["facts"]["holder_name"] == holder["name"] and found["number"].startswith("JS2026-")
+    for wrong in (
+        {"project_number": "2026-JS-0001", "name": holder["name"][:-1]},  # part of the name
+        {"project_number": "2026-JS-000", "name": holder["name"]},  # part of the number
+        {"project_number": "2026-JS-0001", "name": "张三"},
+    ):
+        assert ok(await cme_client.post(lookup, json=wrong)) == []
+    refused(await cme_client.post(lookup, json={"project_number": "x" * 65, "name": "张三"}), 400)
+    refused(await cme_client.post(lookup, json={"project_number": "1", "name": "张三", "id": 1}), 400)
+    # Beijing offers no public look-up: no page, no API
+    refused(
+        await cme_client.post(
+            "/t/alpha/api/public/certificates/lookup", json={"project_number": "1", "name": "张三"}
+        ),
+        404,
+    )
+    assert (await cme_client.get("/t/alpha/certificates/lookup")).status_code == 404
+    # the page: a form sent by POST (no name in an address), the results with their print links
+    page = await cme_client.get("/t/gamma/certificates/lookup")
+    assert page.status_code == 200 and "学员证书查询" in page.text
+    form = {"_csrf": form_value(page.text, "_csrf"), "project_number": "2026-JS-0001", "name": holder["name"]}
+    results = await cme_client.post("/t/gamma/certificates/lookup", data=form)
+    assert results.status_code == 200 and found["number"] in results.text
+    printed = await cme_client.get(f"/t/gamma{found['verify_path']}/pdf")
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
+    assert qr_texts(printed.content) == [f"http://testserver.local/t/gamma{found['verify_path']}"]
+    # 30 look-ups per address in 10 minutes
+    answers = [
+        (await cme_client.post(lookup, json={"project_number": "2026-JS-0001", "name": "张三"})).status_code
+        for _ in range(30)
+    ]
+    assert answers.count(429) >= 1 and set(answers) == {200, 429}

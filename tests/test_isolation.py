@@ -467,6 +467,8 @@ CREATE_BODIES = {
     "/api/public/attendance/walk-ins": None,
     "/api/attendee-lists/{list_id:int}/forward": lambda w: {"entry_ids": [RUN_IDS[0]]},
     "/api/certificates/{certificate_id:int}/withdraw": lambda w: {"reason": "越权撤销"},
+    # tenant A's certificate by its project and holder: found only in A (B offers no look-up at all)
+    "/api/public/certificates/lookup": lambda w: {"project_number": "2024-ISO-0", "name": "甲省学员"},
 }
 RUN_BODY = {"venue": "越权", "starts_on": "2024-05-18", "ends_on": "2024-05-18"}
 # Bodies for replace (PUT) routes: a valid body, so only the ID decides.

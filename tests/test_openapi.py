@@ -53,8 +53,9 @@ async def test_every_error_is_documented_as_the_error_body(cme_client):
             )
 
 
-PUBLIC_WRITES = {"/api/public/attendance/walk-ins"}
-"""Writes open to visitors: 现场登记 (where the province allows walk-ins)."""
+PUBLIC_WRITES = {"/api/public/attendance/walk-ins", "/api/public/certificates/lookup"}
+"""Requests with a body open to visitors: 现场登记 (where the province allows walk-ins) and 学员证书查询
+(a name is sent in the body, never in an address)."""
 
 
 async def test_statuses_follow_what_the_operation_can_answer(cme_client):
@@ -64,7 +65,7 @@ async def test_statuses_follow_what_the_operation_can_answer(cme_client):
         assert "404" in statuses, f"{method} {path}: an unknown tenant is a 404 everywhere"
         if path.startswith("/api/public/"):  # 项目查询 and the like: for visitors too
             assert not {"401", "403"} & statuses, f"{method} {path} is public"
-            # the one public write, a visitor's registration at the venue, is rate-limited
+            # the public requests with a body (a visitor's registration, the certificate look-up) are limited
             assert method == "get" or (path in PUBLIC_WRITES and "429" in statuses), f"{method} {path}"
         elif path.startswith("/api/"):
             assert {"401", "403"} <= statuses, f"{method} {path} is guarded"

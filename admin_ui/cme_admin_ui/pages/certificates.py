@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from cme_platform.api.params import Id
 from cme_platform.api.state import plugin_manager
 from cme_platform.certificates import service
-from cme_platform.certificates.api import check_verify_rate
+from cme_platform.certificates.api import check_lookup_rate, check_verify_rate
 from cme_platform.certificates.pdf import render_pdf
 from cme_platform.certificates.schemas import CertificateOut, WithdrawIn
 from cme_platform.certificates.seal import MAX_SEAL
-from cme_platform.errors import DomainError
+from cme_platform.errors import DomainError, TooManyRequests
 from cme_platform.files.service import content_disposition
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import Role
@@ -66,8 +66,12 @@ async def download_certificate(request: Request[Any, Any, Any], certificate_id: 
     """One of the learner's certificates as an A4 PDF."""
     principal = await current_principal(request)
     certificate = await service.holder_certificate(principal, certificate_id)
+    return _pdf_response(await certificates_pdf(request, [certificate]), certificate)
+
+
+def _pdf_response(pdf: bytes, certificate: CertificateOut) -> Response[bytes]:
     return Response(
-        await certificates_pdf(request, [certificate]),
+        pdf,
         media_type="application/pdf",
         headers={
             "Content-Disposition": content_disposition(f"学分证书-{certificate.number}.pdf"),
@@ -87,6 +91,41 @@ async def verification_page(request: Request[Any, Any, Any], seal: Seal) -> Temp
     except DomainError as exc:
         context["refusal"], status = exc.message, exc.status_code
     return Template(template_name="certificates/verify.html", context=context, status_code=status)
+
+
+@get("/v/{seal:str}/pdf", include_in_schema=False)
+async def print_certificate(request: Request[Any, Any, Any], seal: Seal) -> Response[bytes]:
+    """打印: the PDF of the certificate a seal names (anyone holding its QR code, or who found it through
+    学员证书查询), rate-limited as the verification is."""
+    await check_verify_rate()
+    certificate = await service.sealed_certificate(_secret(request), seal)
+    return _pdf_response(await certificates_pdf(request, [certificate]), certificate)
+
+
+@get("/certificates/lookup", include_in_schema=False)
+async def lookup_page(request: Request[Any, Any, Any]) -> Template:
+    """学员证书查询 (Jiangsu): the form, by project number and the learner's name."""
+    service.check_lookup_offered(plugin_manager(request))
+    return Template(template_name="certificates/lookup.html", context={**page_context(request), "values": {}})
+
+
+@post("/certificates/lookup", include_in_schema=False, status_code=200)
+async def lookup_results(request: Request[Any, Any, Any]) -> Template:
+    """The certificates found (sent as a form, so that no name is written into an address or a log)."""
+    form = await request.form()
+    values = {
+        "project_number": str(form.get("project_number") or "")[:64],
+        "name": str(form.get("name") or "")[:50],
+    }
+    context: dict[str, Any] = {**page_context(request), "values": values}
+    try:
+        await check_lookup_rate()
+        context["found"] = await service.lookup(
+            plugin_manager(request), values["project_number"], values["name"]
+        )
+    except TooManyRequests as exc:
+        context["message"] = exc.message
+    return Template(template_name="certificates/lookup.html", context=context)
 
 
 @get("/certificates/manage", guards=COMMISSION, include_in_schema=False)
@@ -144,6 +183,9 @@ routes = [
     my_certificates,
     download_certificate,
     verification_page,
+    print_certificate,
+    lookup_page,
+    lookup_results,
     manage_certificates,
     withdraw_certificate,
 ]

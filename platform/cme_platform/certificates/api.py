@@ -7,6 +7,8 @@
   (the commission);
 - ``GET /api/public/certificates/verify/{seal}``: what a certificate's QR code proves (no sign-in,
   rate-limited per address);
+- ``POST /api/public/certificates/lookup``: 学员证书查询 by project number and name, where the province
+  offers it (no sign-in, rate-limited per address);
 - ``GET /.well-known/jwks.json``: the tenant's public keys, to check seals without the server.
 """
 
@@ -25,7 +27,7 @@ from cme_platform.api.params import Id
 from cme_platform.api.state import plugin_manager
 from cme_platform.audit.context import current_actor
 from cme_platform.certificates import service
-from cme_platform.certificates.schemas import CertificateOut, VerificationOut, WithdrawIn
+from cme_platform.certificates.schemas import CertificateOut, LookupIn, VerificationOut, WithdrawIn
 from cme_platform.certificates.seal import MAX_SEAL, jwks
 from cme_platform.errors import TooManyRequests
 from cme_platform.identity.dependencies import Caller, provide_principal
@@ -35,16 +37,23 @@ from cme_platform.tenancy.scope import current_tenant
 
 Seal = Annotated[str, Parameter(min_length=1, max_length=MAX_SEAL, description="证书二维码中的签名记录")]
 Number = Annotated[str, Parameter(min_length=1, max_length=40, description="证书编号")]
-VERIFY_BUCKET = "certificates.verify.address"
-VERIFY_LIMIT, VERIFY_WINDOW = 120, timedelta(minutes=10)
-"""Verifications allowed per client address (a hospital's network shares one)."""
+VERIFY_BUCKET, LOOKUP_BUCKET = "certificates.verify.address", "certificates.lookup.address"
+VERIFY_LIMIT, LOOKUP_LIMIT, WINDOW = 120, 30, timedelta(minutes=10)
+"""Verifications and look-ups by name allowed per client address (a hospital's network shares one)."""
 
 
 async def check_verify_rate() -> None:
     """Count a verification from the client's address; 429 beyond :data:`VERIFY_LIMIT`."""
-    verdict = await ratelimit.hit(
-        VERIFY_BUCKET, current_actor().ip or "-", limit=VERIFY_LIMIT, window=VERIFY_WINDOW
-    )
+    await _check_rate(VERIFY_BUCKET, VERIFY_LIMIT)
+
+
+async def check_lookup_rate() -> None:
+    """Count a 学员证书查询 from the client's address; 429 beyond :data:`LOOKUP_LIMIT`."""
+    await _check_rate(LOOKUP_BUCKET, LOOKUP_LIMIT)
+
+
+async def _check_rate(bucket: str, limit: int) -> None:
+    verdict = await ratelimit.hit(bucket, current_actor().ip or "-", limit=limit, window=WINDOW)
     if not verdict.allowed:
         raise TooManyRequests("查询过于频繁，请稍后再试")
 
@@ -102,6 +111,21 @@ async def verify_certificate(request: Request[Any, Any, Any], seal: Seal) -> Ver
     return await service.verify(request.app.state.settings.secret_key, seal)
 
 
+@post(
+    "/api/public/certificates/lookup",
+    status_code=200,
+    tags=["证书 certificates"],
+    summary="学员证书查询: certificates by project number and the holder's name (no sign-in), where offered",
+    responses=RATE_LIMITED,
+)
+async def lookup_certificates(
+    request: Request[Any, Any, Any], data: JSONBody[LookupIn]
+) -> list[CertificateOut]:
+    """The certificates of that project held by that name, exactly; a wrong number or name finds none."""
+    await check_lookup_rate()
+    return await service.lookup(plugin_manager(request), data.project_number, data.name)
+
+
 @get(
     "/.well-known/jwks.json",
     tags=["证书 certificates"],
@@ -114,5 +138,5 @@ async def public_keys(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 def certificate_api_routes() -> list[Any]:
-    """The certificates controller, the public verification and the key set."""
-    return [CertificateController, verify_certificate, public_keys]
+    """The certificates controller, the public verification and look-up, and the key set."""
+    return [CertificateController, verify_certificate, lookup_certificates, public_keys]

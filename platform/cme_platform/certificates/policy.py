@@ -18,3 +18,5 @@ class CertificatePolicy(msgspec.Struct, frozen=True, kw_only=True):
     """The issuing body printed bottom right (最终审核单位; empty: the tenant's name)."""
     number_prefix: Prefix = "CME"
     """Capital letters before the year of every number: ``ZJ`` gives ``ZJ2026-4KQ8-M2XD-7P``."""
+    public_lookup: bool = False
+    """学员证书查询: anyone finds a certificate by the project's number and the holder's name (Jiangsu)."""

@@ -73,3 +73,10 @@ class WithdrawIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="撤销原因")]
     replace: bool = False
     """Issue a new certificate from the credit as it stands now, and point the old one to it."""
+
+
+class LookupIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """学员证书查询: the project's number and the holder's name, both exactly as on the certificate."""
+
+    project_number: Annotated[str, msgspec.Meta(min_length=1, max_length=64, description="项目编号")]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=50, description="学员姓名")]

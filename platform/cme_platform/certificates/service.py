@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 import pluggy
 
-from cme_platform import clock
+from cme_platform import clock, pii
 from cme_platform.audit.service import record
 from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.certificates.schemas import (
@@ -63,6 +63,13 @@ def certificate_policy(pm: pluggy.PluginManager) -> CertificatePolicy:
     """The active tenant's certificate layout and number scheme."""
     policy: CertificatePolicy = tenant_hooks(pm, current_tenant()).cme_certificate_policy()
     return policy
+
+
+def lookup_key(project_number: str, name: str) -> str:
+    """The keyed hash 学员证书查询 finds a certificate by: the project's number and the holder's name, each
+    without spaces and in upper case, length-prefixed so that no other pair gives the same text."""
+    number, holder = pii.normalize_document(project_number), pii.normalize_document(name)
+    return pii.lookup_hash(f"{len(number)}:{number}{holder}")
 
 
 def new_number(prefix: str, year: int) -> str:
@@ -169,6 +176,7 @@ async def _issue(secret: str, policy: CertificatePolicy, row: dict[str, Any], fa
         source_id=row["id"],
         year=row["year"],
         snapshot=msgspec.to_builtins(facts),
+        lookup_key=lookup_key(facts.project_number, facts.holder_name),
         seal=seal(secret, sealed),
         issued_on=issued_on,
     )
@@ -242,6 +250,37 @@ async def certificate_by_number(number: str) -> CertificateOut:
     return _out(row)
 
 
+def check_lookup_offered(pm: pluggy.PluginManager) -> None:
+    """404 where the province does not offer 学员证书查询."""
+    if not certificate_policy(pm).public_lookup:
+        raise NotFound("本省未开放学员证书查询")
+
+
+async def lookup(pm: pluggy.PluginManager, project_number: str, name: str) -> list[CertificateOut]:
+    """学员证书查询: the certificates of the project numbered ``project_number`` held by ``name``, both
+    exactly (spaces and case aside), where the province offers it (404 elsewhere). A wrong number or name
+    finds nothing and says nothing about which was wrong."""
+    check_lookup_offered(pm)
+    if not project_number.strip() or not name.strip():
+        return []
+    rows = await (
+        Certificate.select(*_COLUMNS)
+        .where(Certificate.lookup_key == lookup_key(project_number, name))
+        .order_by(Certificate.issued_at, ascending=False)
+        .output(load_json=True)
+    )
+    return [_out(row) for row in rows]
+
+
+async def sealed_certificate(secret: str, text: str) -> CertificateOut:
+    """The certificate whose seal is ``text`` (checked as :func:`verify` checks it), to print."""
+    _checked_seal(secret, text)
+    row = await _row(Certificate.seal == text)
+    if row is None:  # signed with this tenant's key but never issued: a leaked key at worst
+        raise VerificationRefused(MESSAGES[FORGED], code=FORGED)
+    return _out(row)
+
+
 def _checked_seal(secret: str, text: str) -> SealedRecord:
     """The record of ``text`` when it is a seal of the active tenant with a good signature; raises
     :class:`VerificationRefused` otherwise, and :class:`NotFound` for another issuer's seal (never looked
@@ -259,14 +298,10 @@ def _checked_seal(secret: str, text: str) -> SealedRecord:
 
 async def verify(secret: str, text: str) -> VerificationOut:
     """The whole record and live state of the certificate whose seal is ``text``."""
-    _checked_seal(secret, text)
-    row = await _row(Certificate.seal == text)
-    if row is None:  # signed by this tenant's key but never issued: a leaked key at worst
-        raise VerificationRefused(MESSAGES[FORGED], code=FORGED)
-    out = _out(row)
+    out = await sealed_certificate(secret, text)
     messages = {
         "valid": "证书有效：以下为发证机构登记的证书信息",
-        "revoked": f"该证书已于 {clock.china_time(row['revoked_at'], '%Y-%m-%d')} 撤销，不再有效",
+        "revoked": f"该证书已于 {clock.china_time(out.revoked_at, '%Y-%m-%d')} 撤销，不再有效",
         "replaced": f"该证书已更正重发，请以新证书 {out.replaced_by_number} 为准",
     }
     return VerificationOut(

@@ -33,6 +33,9 @@ class Certificate(TenantOwned, Table, tablename="certificates_certificate"):
     year = Integer(null=False)
     snapshot = JSON(default={})
     """:class:`~cme_platform.certificates.schemas.CertificateFacts` as issued."""
+    lookup_key = Varchar(length=64, null=False, default="")
+    """The keyed hash of the project number and the holder's name (:func:`~cme_platform.certificates.service
+    .lookup_key`), for 学员证书查询; neither is readable from it."""
     seal = Text(null=False, default="")
     """The signed record the QR code carries (:mod:`~cme_platform.certificates.seal`)."""
     issued_on = Date(null=False)

@@ -17,6 +17,7 @@ from cme_platform.projects.access import named_roles
 if TYPE_CHECKING:
     import pluggy
 
+    from cme_platform.certificates.policy import CertificatePolicy
     from cme_platform.credits.policy import EntryPolicy
     from cme_platform.projects.policy import ProjectPolicy
     from cme_platform.tenancy.context import TenantContext
@@ -190,4 +191,21 @@ def core_menu(pm: pluggy.PluginManager, tenant: TenantContext, year: int) -> lis
     policy: EntryPolicy = hooks.cme_credit_entry_policy(tenant=tenant)
     has_standards = bool(hooks.cme_credit_standards(tenant=tenant, year=year))
     projects: ProjectPolicy = hooks.cme_project_policy(tenant=tenant)
-    return [*FIXED_MENU, *credit_entries(policy, has_standards), *project_entries(projects)]
+    certificates: CertificatePolicy = hooks.cme_certificate_policy(tenant=tenant)
+    return [
+        *FIXED_MENU,
+        *credit_entries(policy, has_standards),
+        *project_entries(projects),
+        *certificate_entries(certificates),
+    ]
+
+
+def certificate_entries(policy: CertificatePolicy) -> list[MenuEntry]:
+    """学员证书查询 for everybody, where the province offers it."""
+    if not policy.public_lookup:
+        return []
+    return [
+        MenuEntry(
+            label="学员证书查询", path="/certificates/lookup", section="学分管理", order=228, public=True
+        )
+    ]

@@ -260,8 +260,9 @@ def cme_certificate_policy(tenant: TenantContext) -> CertificatePolicy | None:
     **firstresult**. Called when certificates are issued (the grant of an attendee list, a correction) and
     when they are shown. Receives ``tenant``. Returns a
     :class:`~cme_platform.certificates.policy.CertificatePolicy`: the heading, the issuing body printed
-    bottom right (empty: the tenant's name) and the capital letters that start every number; ``None``
-    leaves it to the core's default (继续医学教育学分证书, the tenant's name, ``CME``). The PDF's layout
+    bottom right (empty: the tenant's name), the capital letters that start every number, and whether
+    anyone may find certificates by project number and name (学员证书查询); ``None`` leaves it to the
+    core's default (继续医学教育学分证书, the tenant's name, ``CME``, no public look-up). The PDF's layout
     is the template ``certificates/pdf.html``, which a province replaces under its own template folder.
     """
 

@@ -86,6 +86,10 @@ def attendance_policy(list_deadline_days: int) -> AttendancePolicy:
 
 
 CERTIFICATE_POLICY = CertificatePolicy(
-    title="江苏省继续医学教育学分证书", issuer="江苏省继续医学教育委员会", number_prefix="JS"
+    title="江苏省继续医学教育学分证书",
+    issuer="江苏省继续医学教育委员会",
+    number_prefix="JS",
+    public_lookup=True,
 )
-"""Jiangsu's electronic credit certificate: its heading, the commission that issues it, ``JS2026-…``."""
+"""Jiangsu's electronic credit certificate: its heading, the commission that issues it, ``JS2026-…``, and the
+public 学员证书查询 by project number and name (seed 004 §3)."""

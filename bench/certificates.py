@@ -131,8 +131,8 @@ async def measure(args: argparse.Namespace, clients: dict[str, Any], credit_ids:
     """Issue, verify, download and render, in this process."""
     from cme_platform.app import create_app
     from cme_platform.certificates import service
-    from cme_platform.certificates.pdf import render_pdf
     from cme_platform.certificates.tables import Certificate
+    from cme_platform.pdf import render_pdf
     from cme_platform.qr import qr_svg
     from cme_platform.settings import get_settings
     from cme_platform.tenancy.scope import scope

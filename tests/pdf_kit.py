@@ -1,5 +1,5 @@
 """Reading the PDFs the platform renders, as a reader would: the fonts poppler finds in them, and the QR
-codes on their first page (rendered by poppler, decoded by zxing-cpp)."""
+codes on their first page (rendered by poppler, decoded by zxing-cpp), their text."""
 
 from __future__ import annotations
 
@@ -22,3 +22,8 @@ def qr_texts(pdf: bytes) -> list[str]:
         ["pdftoppm", "-r", "150", "-png", "-singlefile", "-"], input=pdf, capture_output=True, check=True
     ).stdout
     return [barcode.text for barcode in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page, as ``pdftotext`` extracts it (the fonts' Unicode maps must be right)."""
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()

@@ -18,6 +18,7 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import audit as audit_pages
     from cme_admin_ui.pages import certificates as certificate_pages
     from cme_admin_ui.pages import compliance as compliance_pages
+    from cme_admin_ui.pages import credit_forms as credit_form_pages
     from cme_admin_ui.pages import credits as credit_pages
     from cme_admin_ui.pages import exams as exam_pages
     from cme_admin_ui.pages import files as file_pages
@@ -53,6 +54,7 @@ def ui_routes() -> list[Any]:
         *approval_pages.routes,
         *notification_pages.routes,
         *compliance_pages.routes,
+        *credit_form_pages.routes,
         *project_pages.routes,
         *project_import_pages.routes,
         *project_review_pages.routes,

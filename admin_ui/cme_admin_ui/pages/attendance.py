@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from cme_platform.api.params import Id, PageNumber
-from cme_platform.api.state import plugin_manager
+from cme_platform.api.state import plugin_manager, secret_key
 from cme_platform.attendance import cards, records, scan, walk_in
 from cme_platform.attendance.api import FOLLOWERS, VIEWERS, Kind
 from cme_platform.attendance.cards import CardIn
@@ -38,11 +38,6 @@ PAGE_SIZE = 20
 LEARNERS = [requires_role(Role.LEARNER)]
 Code = Annotated[str, Parameter(max_length=200)]
 Opened = Annotated[str, QueryParameter(max_length=40, description="扫码页的打开凭据")]
-
-
-def _secret(request: Request[Any, Any, Any]) -> str:
-    secret: str = request.app.state.settings.secret_key
-    return secret
 
 
 def _refused(request: Request[Any, Any, Any], exc: DomainError, code: str) -> Template:
@@ -71,7 +66,7 @@ async def _scan_page(
     principal = await principal_of(request)
     try:
         checked, token = await scan.open_code(
-            plugin_manager(request), principal, code, secret=_secret(request), opened=opened
+            plugin_manager(request), principal, code, secret=secret_key(request), opened=opened
         )
     except DomainError as exc:
         return _refused(request, exc, code)
@@ -123,7 +118,12 @@ async def confirm_scan(request: Request[Any, Any, Any], code: Code) -> Template 
     answers = _form_answers(form, scan.attendance_policy(plugin_manager(request)).questionnaire)
     try:
         result = await scan.scan(
-            plugin_manager(request), principal, code, secret=_secret(request), answers=answers, opened=opened
+            plugin_manager(request),
+            principal,
+            code,
+            secret=secret_key(request),
+            answers=answers,
+            opened=opened,
         )
     except DomainError as exc:
         if exc.errors:
@@ -150,7 +150,7 @@ async def walk_in_scan(request: Request[Any, Any, Any], code: Code) -> Template 
     try:
         data = parse_form({**values, "answers": answers}, walk_in.WalkInIn)
         result = await walk_in.walk_in(
-            plugin_manager(request), code, data, secret=_secret(request), opened=opened
+            plugin_manager(request), code, data, secret=secret_key(request), opened=opened
         )
     except FormErrors as exc:
         errors = [FieldError(field, message) for field, message in exc.errors.items()]
@@ -204,7 +204,7 @@ async def display_page(request: Request[Any, Any, Any], kind: Kind, session_id: 
         principal,
         kind,
         session_id,
-        secret=_secret(request),
+        secret=secret_key(request),
         base_url=site_url(request),
     )
     return Template(

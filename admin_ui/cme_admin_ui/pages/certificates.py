@@ -3,18 +3,15 @@ a certificate's QR code opens, and the commission's look-up with revocation and 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from cme_platform.api.params import Id
-from cme_platform.api.state import plugin_manager
+from cme_platform.api.state import plugin_manager, secret_key
 from cme_platform.certificates import service
 from cme_platform.certificates.api import check_lookup_rate, check_verify_rate
-from cme_platform.certificates.pdf import render_pdf
 from cme_platform.certificates.schemas import CertificateOut, WithdrawIn
 from cme_platform.certificates.seal import MAX_SEAL
 from cme_platform.errors import DomainError, TooManyRequests
-from cme_platform.files.service import content_disposition
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import Role
 from cme_platform.qr import qr_svg
@@ -23,6 +20,7 @@ from litestar import Request, Response, get, post
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from cme_admin_ui.documents import pdf_download, rendered_pdf
 from cme_admin_ui.pages.credits import back, current_principal
 from cme_admin_ui.pages.forms import FormErrors, parse_form
 from cme_admin_ui.shell import flash, page_context
@@ -33,24 +31,15 @@ Seal = Annotated[str, Parameter(max_length=MAX_SEAL)]
 Number = Annotated[str, QueryParameter(max_length=40, description="证书编号")]
 
 
-def _secret(request: Request[Any, Any, Any]) -> str:
-    secret: str = request.app.state.settings.secret_key
-    return secret
-
-
 def verify_url(request: Request[Any, Any, Any], certificate: CertificateOut) -> str:
     """The absolute address the certificate's QR code opens."""
     return site_url(request) + certificate.verify_path
 
 
 async def certificates_pdf(request: Request[Any, Any, Any], certificates: list[CertificateOut]) -> bytes:
-    """The certificates as one PDF, a page each, from the tenant's ``certificates/pdf.html`` (rendered off
-    the event loop)."""
-    engine = request.app.template_engine
-    assert engine is not None  # the app renders its pages with it
-    template = engine.get_template("certificates/pdf.html")
+    """The certificates as one PDF, a page each, from the tenant's ``certificates/pdf.html``."""
     pages = [(certificate, qr_svg(verify_url(request, certificate))) for certificate in certificates]
-    return await asyncio.to_thread(render_pdf, template.render(pages=pages))
+    return await rendered_pdf(request, "certificates/pdf.html", pages=pages)
 
 
 @get("/certificates", guards=LEARNERS, include_in_schema=False)
@@ -70,14 +59,7 @@ async def download_certificate(request: Request[Any, Any, Any], certificate_id: 
 
 
 def _pdf_response(pdf: bytes, certificate: CertificateOut) -> Response[bytes]:
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": content_disposition(f"学分证书-{certificate.number}.pdf"),
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return pdf_download(pdf, f"学分证书-{certificate.number}.pdf")
 
 
 @get("/v/{seal:str}", include_in_schema=False)
@@ -87,7 +69,7 @@ async def verification_page(request: Request[Any, Any, Any], seal: Seal) -> Temp
     await check_verify_rate()
     context, status = page_context(request), 200
     try:
-        context["result"] = await service.verify(_secret(request), seal)
+        context["result"] = await service.verify(secret_key(request), seal)
     except DomainError as exc:
         context["refusal"], status = exc.message, exc.status_code
     return Template(template_name="certificates/verify.html", context=context, status_code=status)
@@ -98,7 +80,7 @@ async def print_certificate(request: Request[Any, Any, Any], seal: Seal) -> Resp
     """打印: the PDF of the certificate a seal names (anyone holding its QR code, or who found it through
     学员证书查询), rate-limited as the verification is."""
     await check_verify_rate()
-    certificate = await service.sealed_certificate(_secret(request), seal)
+    certificate = await service.sealed_certificate(secret_key(request), seal)
     return _pdf_response(await certificates_pdf(request, [certificate]), certificate)
 
 
@@ -167,7 +149,7 @@ async def withdraw_certificate(request: Request[Any, Any, Any], certificate_id: 
     try:
         data = parse_form({"reason": reason, "replace": form.get("replace") == "1"}, WithdrawIn)
         pm = plugin_manager(request)
-        done = await service.withdraw(pm, _secret(request), principal, certificate_id, data)
+        done = await service.withdraw(pm, secret_key(request), principal, certificate_id, data)
     except FormErrors as exc:
         return await _manage_page(request, number, exc.errors, reason)
     except DomainError as exc:

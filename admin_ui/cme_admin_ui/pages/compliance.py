@@ -13,6 +13,7 @@ from cme_platform.compliance import jobs, service
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.api import MAX_YEAR, MIN_YEAR, provide_result_filter, rules_for, start_recompute
 from cme_platform.compliance.evaluate import Selection
+from cme_platform.compliance.forms import MAX_YEARS
 from cme_platform.errors import Conflict, DomainError
 from cme_platform.identity.current import principal_of
 from cme_platform.identity.guards import requires_login, requires_role
@@ -34,12 +35,14 @@ Year = Annotated[int | None, Parameter(ge=MIN_YEAR, le=MAX_YEAR)]
 ADMIN_GUARDS = [requires_role(*ORG_ADMIN_ROLES)]
 
 
-def _years() -> list[int]:
+def years_shown() -> list[int]:
+    """The years a year select offers: this one and the five before it."""
     this = clock.today().year
     return list(range(this, this - YEARS_SHOWN, -1))
 
 
-async def _access(request: Request[Any, Any, Any]) -> PersonAccess:
+async def access_of(request: Request[Any, Any, Any]) -> PersonAccess:
+    """Whose records the signed-in administrator reaches."""
     principal = await principal_of(request)
     assert principal is not None  # the guards admit signed-in accounts only
     return PersonAccess.of(principal)
@@ -54,7 +57,7 @@ async def my_page(request: Request[Any, Any, Any], year: Year = None) -> Templat
     item = await service.person_year(rules_for(request, year), Selection(tenant_wide=True), person_id)
     return Template(
         template_name="compliance/my.html",
-        context={**page_context(request), "item": item, "years": _years()},
+        context={**page_context(request), "item": item, "years": years_shown()},
     )
 
 
@@ -71,7 +74,7 @@ async def list_page(
     page: PageNumber = 1,
 ) -> Template:
     """人员达标情况查询: the people within reach with their totals and verdicts."""
-    access = await _access(request)
+    access = await access_of(request)
     rules = rules_for(request, year)
     result = await service.list_results(rules, access, filters, page=page, page_size=PAGE_SIZE)
     query = {k: "" if v is None else v for k, v in msgspec.to_builtins(filters).items()}
@@ -83,7 +86,7 @@ async def list_page(
             **page_context(request),
             "result": result,
             "query": query,
-            "years": _years(),
+            "years": years_shown(),
             "levels": TITLE_LEVELS,
             "pages": max(1, -(-result.total // PAGE_SIZE)),
             "not_computed": service.NOT_COMPUTED
@@ -96,11 +99,11 @@ async def list_page(
 @get("/compliance/people/{person_id:int}", name="compliance_person", guards=ADMIN_GUARDS)
 async def person_page(request: Request[Any, Any, Any], person_id: Id, year: Year = None) -> Template:
     """One person's year, as the learner sees it."""
-    access = await _access(request)
+    access = await access_of(request)
     item = await service.person_year(rules_for(request, year), service.selection_of(access), person_id)
     return Template(
         template_name="compliance/person.html",
-        context={**page_context(request), "item": item, "years": _years()},
+        context={**page_context(request), "item": item, "years": years_shown(), "max_years": MAX_YEARS},
     )
 
 
@@ -111,14 +114,14 @@ async def statistics_page(
     by: Annotated[s.StatisticsDimension, QueryParameter()] = "title_level",
 ) -> Template:
     """学分完成情况统计 with a bar chart of the rates."""
-    access = await _access(request)
+    access = await access_of(request)
     stats = await service.statistics(rules_for(request, year), access, by)
     return Template(
         template_name="compliance/statistics.html",
         context={
             **page_context(request),
             "stats": stats,
-            "years": _years(),
+            "years": years_shown(),
             "dimensions": s.DIMENSION_LABELS,
             "not_computed": service.NOT_COMPUTED
             if stats.source == "stored" and not stats.computed_at
@@ -133,7 +136,7 @@ async def standards_page(request: Request[Any, Any, Any], year: Year = None) -> 
     standards = service.describe_standards(rules_for(request, year))
     return Template(
         template_name="compliance/standards.html",
-        context={**page_context(request), "standards": standards, "years": _years()},
+        context={**page_context(request), "standards": standards, "years": years_shown()},
     )
 
 
@@ -144,7 +147,7 @@ async def _runs_page(request: Request[Any, Any, Any], error: str = "", status_co
         context={
             **page_context(request),
             "runs": runs,
-            "years": _years(),
+            "years": years_shown(),
             "error": error,
             "active": any(r.status in UNFINISHED_STATUSES for r in runs.items),
             "unfinished": UNFINISHED_STATUSES,

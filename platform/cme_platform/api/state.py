@@ -12,3 +12,9 @@ def plugin_manager(connection: ASGIConnection[Any, Any, Any, Any]) -> pluggy.Plu
     """The application's plugin manager (every tenant's hooks go through it)."""
     pm: pluggy.PluginManager = connection.app.state.plugin_manager
     return pm
+
+
+def secret_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The platform's ``CME_SECRET_KEY`` (codes, seals and tokens are signed with keys derived from it)."""
+    secret: str = connection.app.state.settings.secret_key
+    return secret

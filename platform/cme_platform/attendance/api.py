@@ -21,7 +21,7 @@ from litestar.params import JSONBody, Parameter
 
 from cme_platform.api.openapi import RATE_LIMITED
 from cme_platform.api.params import Id, PageNumber, PageSize
-from cme_platform.api.state import plugin_manager
+from cme_platform.api.state import plugin_manager, secret_key
 from cme_platform.attendance import cards, exams, records, scan, walk_in
 from cme_platform.attendance.cards import CardIn, CardOut
 from cme_platform.attendance.schemas import AttendancePage, DisplayOut, ScanIn, ScanOut, SessionCounts
@@ -63,7 +63,7 @@ class AttendanceController(Controller):
             plugin_manager(request),
             principal,
             data.code,
-            secret=request.app.state.settings.secret_key,
+            secret=secret_key(request),
             answers=data.answers,
             opened=data.opened,
         )
@@ -94,7 +94,7 @@ class AttendanceController(Controller):
             principal,
             kind,
             session_id,
-            secret=request.app.state.settings.secret_key,
+            secret=secret_key(request),
             base_url=site_url(request),
         )
 
@@ -184,7 +184,7 @@ async def walk_in_scan(request: Request[Any, Any, Any], data: JSONBody[walk_in.W
         plugin_manager(request),
         data.code,
         data,
-        secret=request.app.state.settings.secret_key,
+        secret=secret_key(request),
         opened=data.opened,
     )
 

@@ -56,6 +56,7 @@ ACTION_LABELS: dict[str, str] = {
     "personnel.search.limited": "查询人员过于频繁（已限制）",
     "compliance.recompute": "达标重算",
     "compliance.export": "导出人员达标情况",
+    "compliance.forms.print": "打印人员学分登记表或验证表",
     "audit.export": "导出操作日志",
     "credits.record.create": "录入学分",
     "credits.record.update": "修改学分",

@@ -6,5 +6,5 @@ code together with the public verification address. The province's ``cme_certifi
 title, the issuing body and the number prefix; its templates may replace the PDF's layout.
 
 Modules: ``policy``, ``seal`` (signing and checking seals; the JWKS), ``tables``, ``schemas``,
-``service`` (issue, list, verify, withdraw), ``pdf`` (WeasyPrint), ``api``.
+``service`` (issue, list, verify, withdraw), ``api``; PDFs through :mod:`cme_platform.pdf`.
 """

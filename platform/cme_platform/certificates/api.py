@@ -24,7 +24,7 @@ from litestar.params import JSONBody, Parameter
 from cme_platform import ratelimit
 from cme_platform.api.openapi import RATE_LIMITED
 from cme_platform.api.params import Id
-from cme_platform.api.state import plugin_manager
+from cme_platform.api.state import plugin_manager, secret_key
 from cme_platform.audit.context import current_actor
 from cme_platform.certificates import service
 from cme_platform.certificates.schemas import CertificateOut, LookupIn, VerificationOut, WithdrawIn
@@ -95,7 +95,7 @@ class CertificateController(Controller):
         data: JSONBody[WithdrawIn],
     ) -> CertificateOut:
         return await service.withdraw(
-            plugin_manager(request), request.app.state.settings.secret_key, principal, certificate_id, data
+            plugin_manager(request), secret_key(request), principal, certificate_id, data
         )
 
 
@@ -108,7 +108,7 @@ class CertificateController(Controller):
 async def verify_certificate(request: Request[Any, Any, Any], seal: Seal) -> VerificationOut:
     """The certificate a seal names, when the seal is this tenant's and its signature is good."""
     await check_verify_rate()
-    return await service.verify(request.app.state.settings.secret_key, seal)
+    return await service.verify(secret_key(request), seal)
 
 
 @post(
@@ -134,7 +134,7 @@ async def lookup_certificates(
 )
 async def public_keys(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Every key id that has signed this tenant's certificates."""
-    return jwks(request.app.state.settings.secret_key, current_tenant().slug)
+    return jwks(secret_key(request), current_tenant().slug)
 
 
 def certificate_api_routes() -> list[Any]:

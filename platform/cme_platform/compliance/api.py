@@ -13,6 +13,7 @@ from cme_platform.api.params import DepartmentFilter, Id, InstitutionFilter, Pag
 from cme_platform.compliance import export, jobs, service
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.evaluate import Selection
+from cme_platform.compliance.schemas import FIRST_YEAR, LAST_YEAR
 from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.identity.dependencies import Caller, provide_principal
 from cme_platform.identity.guards import requires_login, requires_role
@@ -23,7 +24,7 @@ from cme_platform.personnel.import_api import XLSX, xlsx_response
 from cme_platform.tenancy.scope import current_tenant
 
 TAGS = ["达标 compliance"]
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = FIRST_YEAR, LAST_YEAR
 Year = Annotated[int | None, Parameter(ge=MIN_YEAR, le=MAX_YEAR, description="年度，默认今年")]
 
 

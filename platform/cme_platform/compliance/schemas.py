@@ -18,6 +18,10 @@ DIMENSION_LABELS: dict[str, str] = {
 }
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+"""The years compliance answers for (a year's query, the credit forms)."""
+
+
 class RecordRow(msgspec.Struct, frozen=True, kw_only=True):
     """One effective credit of the year (seed 003 图-8 columns)."""
 

@@ -40,6 +40,20 @@ FIXED_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(
         label="达标情况查询", path="/my/compliance", section="统计查询", roles=(Role.LEARNER,), order=310
     ),
+    MenuEntry(
+        label="打印学分登记表",
+        path="/my/compliance/forms?form=register",
+        section="统计查询",
+        roles=(Role.LEARNER,),
+        order=312,
+    ),
+    MenuEntry(
+        label="多年度学分验证表",
+        path="/my/compliance/forms?form=years",
+        section="统计查询",
+        roles=(Role.LEARNER,),
+        order=314,
+    ),
     MenuEntry(label="人员达标情况查询", path="/compliance", section="统计查询", roles=ADMINS, order=320),
     MenuEntry(
         label="学分完成情况统计", path="/compliance/statistics", section="统计查询", roles=ADMINS, order=330

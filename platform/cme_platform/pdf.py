@@ -1,4 +1,5 @@
-"""Certificates as PDF: HTML (the province's template, rendered by the caller) through WeasyPrint.
+"""Documents as PDF (certificates, the credit forms): HTML rendered by the caller (the province's template)
+through WeasyPrint.
 
 Fonts come from fontconfig: the templates name ``Noto Serif CJK SC`` and ``Noto Sans CJK SC``
 (Debian's ``fonts-noto-cjk``, installed by ``scripts/bootstrap.sh`` and the image), which WeasyPrint

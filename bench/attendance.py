@@ -509,6 +509,18 @@ def print_table(results: list[dict[str, Any]]) -> None:
             print(f"  errors: {r['errors']}")
 
 
+def report_header(
+    args: argparse.Namespace, started_at: datetime, load_before: tuple[float, ...]
+) -> dict[str, Any]:
+    """What every results file starts with: when, the command, the machine and the settings."""
+    return {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "machine": {**machine(), "load_average_before": load_before},
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
+
+
 def prepare_conference(
     server: str, db: str, step: Step, clients_name: str, setup_args: list[str]
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
@@ -605,10 +617,7 @@ def main() -> None:
         server.stop()
     print_table(results)
     report = {
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
-        "machine": {**machine(), "load_average_before": load_before},
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        **report_header(args, started_at, load_before),
         "server": describe_server(args),
         "code": code_state(),
         "targets": {"accepted_per_s": TARGET_RATE, "p99_ms": TARGET_P99_MS},

@@ -37,14 +37,13 @@ import json
 import logging
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from attendance import ROOT, Step, code_state, machine, percentile, prepare_conference
+from attendance import ROOT, Step, code_state, percentile, prepare_conference, report_header
 
 TARGETS = {"render_per_s_per_core": 20.0, "single_pdf_ms": 300.0, "verify_median_ms": 100.0}
 """What the issue asks: bulk rendering, one certificate's PDF, the verification page."""
@@ -288,14 +287,10 @@ def main() -> None:
     step.done("measured")
     print_table(result)
     report = {
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
-        "machine": {**machine(), "load_average_before": load_before},
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        **report_header(args, started_at, load_before),
         "code": code_state("certificates", ()),
         "targets": TARGETS,
         "results": result,
-        "day": date.today().isoformat(),
     }
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print(f"\nwritten to {args.out.relative_to(ROOT)}")

@@ -73,8 +73,9 @@ def lookup_key(project_number: str, name: str) -> str:
 
 
 def new_number(prefix: str, year: int) -> str:
-    """A fresh number: ``<prefix><year>-XXXX-XXXX-XX`` with 50 random bits, so a number says nothing about
-    its neighbours (the unique index refuses the astronomically rare repeat)."""
+    """A fresh number: the prefix, the year and 50 random bits as ten base32 characters in groups of four,
+    four and two (``ZJ2026-4KQ8-M2XD-7P``), so a number says nothing about its neighbours (the unique
+    index refuses the astronomically rare repeat)."""
     value = secrets.randbits(50)
     chars = "".join(_ALPHABET[(value >> shift) & 31] for shift in range(45, -5, -5))
     return f"{prefix}{year}-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
@@ -141,6 +142,10 @@ async def _facts(
     return facts
 
 
+ISSUE_BATCH = 1_000
+"""Certificates inserted per statement (a run's grant may issue thousands)."""
+
+
 async def issue_for_credits(pm: pluggy.PluginManager, secret: str, record_ids: Sequence[int]) -> list[int]:
     """Issue a certificate for each credit record of ``record_ids`` that has no valid one yet (in the
     caller's transaction, or one of its own); returns the new certificates' ids."""
@@ -153,10 +158,20 @@ async def issue_for_credits(pm: pluggy.PluginManager, secret: str, record_ids: S
             )
         }
         facts = await _facts(policy, [r for r in record_ids if r not in held])
-        return [await _issue(secret, policy, row, text) for row, text in facts.values()]
+        certificates = [_certificate(secret, policy, row, text) for row, text in facts.values()]
+        issued: list[int] = []
+        for start in range(0, len(certificates), ISSUE_BATCH):
+            rows = await Certificate.insert(*certificates[start : start + ISSUE_BATCH]).returning(
+                Certificate.id
+            )
+            issued.extend(int(r["id"]) for r in rows)
+        return issued
 
 
-async def _issue(secret: str, policy: CertificatePolicy, row: dict[str, Any], facts: CertificateFacts) -> int:
+def _certificate(
+    secret: str, policy: CertificatePolicy, row: dict[str, Any], facts: CertificateFacts
+) -> Certificate:
+    """The certificate of the credit record ``row`` saying ``facts``: its number, look-up key and seal."""
     issued_on = clock.today()
     number = new_number(policy.number_prefix, row["year"])
     sealed = SealedRecord(
@@ -168,7 +183,7 @@ async def _issue(secret: str, policy: CertificatePolicy, row: dict[str, Any], fa
         category=facts.category,
         issued_on=issued_on,
     )
-    certificate = Certificate(
+    return Certificate(
         number=number,
         person=row["person"],
         credit=row["id"],
@@ -180,8 +195,6 @@ async def _issue(secret: str, policy: CertificatePolicy, row: dict[str, Any], fa
         seal=seal(secret, sealed),
         issued_on=issued_on,
     )
-    await certificate.save()
-    return int(certificate.id)
 
 
 def _out(row: dict[str, Any]) -> CertificateOut:

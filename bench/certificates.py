@@ -23,7 +23,9 @@ Steps, each printed with its time:
    - **single PDF**: ``GET /t/bench/certificates/<id>/pdf`` by its holder (his session cookie), for
      ``--downloads`` certificates, after one warm-up download;
    - **bulk rendering**: ``--render`` certificates rendered one after another in this process (the
-     tenant's template, the QR code, WeasyPrint), each as its own PDF: certificates per second on one core.
+     tenant's template, the QR code, WeasyPrint), each as its own PDF and all as one: certificates per
+     second on one core; and ``--job`` certificates as the background job 批量打印证书 lays them out
+     (batches of ``RENDER_BATCH`` pages, joined into one PDF).
 
 Prints a table and writes ``--out`` (``bench/certificates_results.json``). Nothing here asserts a target:
 the figures are recorded with the targets beside them (``bench/README.md``).
@@ -208,7 +210,21 @@ async def measure(args: argparse.Namespace, clients: dict[str, Any], credit_ids:
             len(pages), lambda: render_pdf(template.render(pages=pages))
         )
         print(f"  rendered {len(pages)} certificates twice", flush=True)
+        with scope(tenant):
+            batch = [await service.certificate_by_number(number) for number in await _numbers(args.job)]
+        job_pages = [(c, qr_svg(f"{base}/t/{slug}{c.verify_path}")) for c in batch]
+        result["render_job"] = _rendered(len(job_pages), lambda: _as_the_job_does(template, job_pages))
+        print(f"  rendered {len(job_pages)} certificates as the job does", flush=True)
     return result
+
+
+def _as_the_job_does(template: Any, pages: list[Any]) -> bytes:
+    """One PDF of ``pages`` laid out as :mod:`cme_platform.certificates.bulk` does: in batches, joined."""
+    from cme_platform.certificates.bulk import RENDER_BATCH
+    from cme_platform.pdf import joined_pdf, render_document
+
+    batches = range(0, len(pages), RENDER_BATCH)
+    return joined_pdf([render_document(template.render(pages=pages[i : i + RENDER_BATCH])) for i in batches])
 
 
 def _rendered(count: int, render: Callable[[], object]) -> dict[str, float]:
@@ -243,7 +259,11 @@ def print_table(result: dict[str, Any]) -> None:
     for label, target in (("verify_page", "< 100 ms median"), ("verify_api", ""), ("single_pdf", "< 300 ms")):
         t = result[label]
         print(f"{label:<27} {t['median_ms']:>9.1f} {t['p95_ms']:>8.1f}  {target}")
-    for label, how in (("render_separately", "a PDF each"), ("render_one_document", "one PDF")):
+    for label, how in (
+        ("render_separately", "a PDF each"),
+        ("render_one_document", "one PDF"),
+        ("render_job", "the job's batches, one PDF"),
+    ):
         r = result[label]
         print(
             f"bulk rendering, {how}: {r['certificates']} in {r['seconds']:.1f} s: {r['per_s']:.1f}/s"
@@ -265,6 +285,7 @@ def main() -> None:
     parser.add_argument("--verifications", type=int, default=1_000, help="verification requests of each kind")
     parser.add_argument("--downloads", type=int, default=50, help="single PDFs downloaded")
     parser.add_argument("--render", type=int, default=200, help="certificates rendered in a row")
+    parser.add_argument("--job", type=int, default=1000, help="certificates rendered as the bulk job does")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "certificates_results.json")
     args = parser.parse_args()
 

@@ -17,11 +17,19 @@ def pdf_fonts(pdf: bytes) -> list[list[str]]:
 
 
 def qr_texts(pdf: bytes) -> list[str]:
-    """The text of every QR code on the first page, rendered at 150 dpi."""
+    """The text of every QR code on the first page, rendered at 150 dpi (each text once)."""
     png = subprocess.run(
         ["pdftoppm", "-r", "150", "-png", "-singlefile", "-"], input=pdf, capture_output=True, check=True
     ).stdout
-    return [barcode.text for barcode in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    # QR codes only: the other formats' readers see false codes in printed text now and then ("D48D")
+    image = Image.open(io.BytesIO(png))
+    found = [
+        code.text
+        for code in zxingcpp.read_barcodes(
+            image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
+    ]
+    return list(dict.fromkeys(found))
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 
 from cme_admin_ui.shell import menu_for
 from cme_platform import pii
-from cme_platform.certificates.tables import Certificate
+from cme_platform.certificates.demo import load_demo_recognitions
+from cme_platform.certificates.tables import Certificate, Recognition
 from cme_platform.demo import DEMO_LEARNER_ID, DEMO_PASSWORD, load_demo
 from cme_platform.identity.id_number import is_id_number
 from cme_platform.identity.password_login import password_matches
@@ -141,3 +142,20 @@ async def test_demo_reload_finds_people_moved_renamed_or_deactivated(cme_app, te
         assert await Person.count().where(Person.institution == source) == 0
         hashes = [row["id_hash"] for row in await Person.select(Person.id_hash)]
         assert len(hashes) == len(set(hashes))
+
+
+async def test_the_demo_recognises_a_zhejiang_certificate_in_jiangsu(cme_app, tenant_factory):
+    pm = cme_app.state.plugin_manager
+    jiangsu = await tenant_factory(slug="jiangsu", plugin="jiangsu", name="江苏省继续医学教育委员会")
+    zhejiang = await tenant_factory(slug="zhejiang", plugin="zhejiang", name="浙江省继续医学教育委员会")
+    for tenant in (jiangsu, zhejiang):
+        await load_demo(pm, tenant)
+    secret = cme_app.state.settings.secret_key
+    assert await load_demo_recognitions(pm, secret, [jiangsu, zhejiang], DEMO_LEARNER_ID) == 2
+    assert await load_demo_recognitions(pm, secret, [jiangsu, zhejiang], DEMO_LEARNER_ID) == 0
+    with scope(jiangsu):
+        [recognised] = await Recognition.select(
+            Recognition.issuer, Recognition.number, Recognition.credit.status.as_alias("status")
+        )
+    assert recognised["issuer"] == "zhejiang" and recognised["number"].startswith("ZJ")
+    assert recognised["status"] == "approved"

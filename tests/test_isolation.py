@@ -17,9 +17,10 @@ from cme_platform.attendance.tables import Answer, Attendance, Exam, ExamAttempt
 from cme_platform.audit.service import record
 from cme_platform.audit.tables import AppendOnlyError, AuditEvent
 from cme_platform.certificates.seal import KEY_ID, SealedRecord, name_hash, seal
-from cme_platform.certificates.tables import Certificate
+from cme_platform.certificates.tables import Certificate, Recognition
 from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
+from cme_platform.documents.tables import DocumentExport
 from cme_platform.files.links import LinkClaims, issue_token
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity import throttle
@@ -92,6 +93,8 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         AttendeeList: [RUN_IDS[0]],
         AttendeeEntry: [RUN_IDS[0]],
         Certificate: [CREDIT_IDS[0]],
+        DocumentExport: [RUN_IDS[0]],
+        Recognition: [RUN_IDS[0]],
     }
 
 
@@ -320,6 +323,28 @@ async def _seed_attendance(world: Any, index: int) -> None:
         )
     )
 
+    await Recognition.insert(
+        Recognition(
+            id=run_id,
+            person=person_id,
+            issuer="elsewhere",
+            number=f"EW2024-{index}",
+            credit=CREDIT_IDS[index],
+            created_by=world.accounts["learner"],
+        )
+    )
+    await DocumentExport.insert(
+        DocumentExport(
+            id=run_id,
+            kind="compliance.forms",
+            title="多年度学分验证表（1 人）",
+            status="done",
+            file=FILE_IDS[index],
+            created_by=world.accounts["commission"],
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+        )
+    )
+
 
 CERTIFICATE_NUMBERS = ("ISO2024-AAAA-AAAA-A0", "ISO2024-AAAA-AAAA-A1")
 
@@ -469,6 +494,10 @@ CREATE_BODIES = {
     "/api/certificates/{certificate_id:int}/withdraw": lambda w: {"reason": "越权撤销"},
     # tenant A's certificate by its project and holder: found only in A (B offers no look-up at all)
     "/api/public/certificates/lookup": lambda w: {"project_number": "2024-ISO-0", "name": "甲省学员"},
+    "/api/project-runs/{run_id:int}/certificates/pdf": lambda w: {},
+    "/api/compliance/forms": lambda w: {"form": "years", "person_ids": [PERSON_IDS[0]], "years": [2024]},
+    "/api/documents/{export_id:int}/link": lambda w: {},
+    "/api/documents/{export_id:int}/cancel": lambda w: {},
 }
 RUN_BODY = {"venue": "越权", "starts_on": "2024-05-18", "ends_on": "2024-05-18"}
 # Bodies for replace (PUT) routes: a valid body, so only the ID decides.
@@ -513,6 +542,9 @@ LEARNER_ROUTES = {
     "/api/attendance/exams/{kind:str}/{group_id:int}/attempts",
     "/api/certificates",  # the learner's own certificates
     "/api/certificates/{certificate_id:int}",
+    "/api/certificates/{certificate_id:int}/credential",
+    "/api/certificates/credits",  # the learner's own credits' certificates (test_credit_certificates)
+    "/api/recognitions",  # the learner's own recognitions (other tenants' certificates: test_recognition)
 }
 PARAM_IDS = {
     "region_id": lambda w: w.region_id,
@@ -545,6 +577,7 @@ PARAM_IDS = {
     "certificate_id": lambda w: CREDIT_IDS[0],
     "number": lambda w: CERTIFICATE_NUMBERS[0],
     "seal": lambda w: _seal(w, 0),  # tenant A's seal: another issuer's, never looked up in B
+    "export_id": lambda w: RUN_IDS[0],  # tenant A's commission administrator's document
 }
 # Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).
 EMPTY_HISTORY_ROUTES = {"/api/audit/objects/{object_type:str}/{object_id:str}"}

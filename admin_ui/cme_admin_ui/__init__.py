@@ -21,6 +21,8 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import credit_forms as credit_form_pages
     from cme_admin_ui.pages import credits as credit_pages
     from cme_admin_ui.pages import exams as exam_pages
+    from cme_admin_ui.pages import exports as export_pages
+    from cme_admin_ui.pages import external_certificates as external_certificate_pages
     from cme_admin_ui.pages import files as file_pages
     from cme_admin_ui.pages import notifications as notification_pages
     from cme_admin_ui.pages import personnel as personnel_pages
@@ -29,6 +31,7 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import project_imports as project_import_pages
     from cme_admin_ui.pages import project_reviews as project_review_pages
     from cme_admin_ui.pages import projects as project_pages
+    from cme_admin_ui.pages import recognitions as recognition_pages
     from cme_admin_ui.pages import sms as sms_pages
     from cme_admin_ui.pages import standards as standard_pages
 
@@ -62,4 +65,7 @@ def ui_routes() -> list[Any]:
         *attendee_list_pages.routes,
         *exam_pages.routes,
         *certificate_pages.routes,
+        *export_pages.routes,
+        *recognition_pages.routes,
+        *external_certificate_pages.routes,
     ]

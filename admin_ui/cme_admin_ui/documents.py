@@ -3,11 +3,10 @@ event loop (:mod:`cme_platform.pdf`), sent as a download."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from cme_platform.files.service import content_disposition
-from cme_platform.pdf import render_pdf
+from cme_platform.pdf import template_pdf
 from litestar import Request, Response
 
 
@@ -16,8 +15,7 @@ async def rendered_pdf(request: Request[Any, Any, Any], template_name: str, **co
     a PDF."""
     engine = request.app.template_engine
     assert engine is not None  # the app renders its pages with it
-    html = engine.get_template(template_name).render(**context)
-    return await asyncio.to_thread(render_pdf, html)
+    return await template_pdf(engine, template_name, **context)
 
 
 def pdf_download(pdf: bytes, filename: str) -> Response[bytes]:

@@ -100,6 +100,16 @@ def template_dirs(pm: pluggy.PluginManager) -> list[Path | str | os.PathLike[Any
     return dirs
 
 
+def page_templates(pm: pluggy.PluginManager) -> JinjaTemplateEngine:
+    """The shell's template engine: the core's and the plugins' templates, each tenant's overrides, the
+    filters; the application renders its pages with it and workers their documents."""
+    from cme_admin_ui.overrides import TenantTemplateEngine
+
+    return TemplateConfig(
+        directory=template_dirs(pm), engine=TenantTemplateEngine, engine_callback=_template_filters
+    ).to_engine()
+
+
 def _template_filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
     engine.engine.filters["china_time"] = china_time
@@ -130,7 +140,9 @@ async def _start_jobs(app: Litestar) -> None:
     event loop the app's lifespan runs on (tests run one app on several)."""
     from cme_platform.jobs.worker import InProcessJobs
 
-    jobs = InProcessJobs(app.state.plugin_manager, app.state.settings)
+    templates = app.template_engine
+    assert isinstance(templates, JinjaTemplateEngine)  # create_app gives it page_templates()
+    jobs = InProcessJobs(app.state.plugin_manager, app.state.settings, templates)
     app.state.jobs[asyncio.get_running_loop()] = jobs
     await jobs.start()
 
@@ -155,7 +167,6 @@ def create_app(
     """Build the application. Without arguments it uses every installed plugin and the env settings."""
     from cme_admin_ui import STATIC_DIR, ui_routes
     from cme_admin_ui.error_pages import handle_exception
-    from cme_admin_ui.overrides import TenantTemplateEngine
     from cme_admin_ui.shell import shell_state
 
     from cme_platform.approvals.api import approval_api_routes
@@ -164,6 +175,7 @@ def create_app(
     from cme_platform.certificates.api import certificate_api_routes
     from cme_platform.compliance.api import compliance_api_routes
     from cme_platform.credits.api import credit_api_routes
+    from cme_platform.documents.api import document_api_routes
     from cme_platform.files.api import file_api_routes
     from cme_platform.identity.account_api import account_api_routes
     from cme_platform.identity.profile_api import profile_api_routes
@@ -204,6 +216,7 @@ def create_app(
             *attendance_api_routes(),
             *attendee_api_routes(),
             *certificate_api_routes(),
+            *document_api_routes(),
             *ui_routes(),
             *plugin_routers(pm),
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"platform": True}),
@@ -217,9 +230,7 @@ def create_app(
             PasswordChangeGate(),
         ],
         stores={SESSION_STORE: DatabaseSessionStore(settings.secret_key)},
-        template_config=TemplateConfig(
-            directory=template_dirs(pm), engine=TenantTemplateEngine, engine_callback=_template_filters
-        ),
+        template_config=TemplateConfig(instance=page_templates(pm)),
         openapi_config=openapi_config(),
         exception_handlers={Exception: handle_exception},
         before_send=[add_security_headers],

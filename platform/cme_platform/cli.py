@@ -78,11 +78,13 @@ def worker(concurrency: int) -> None:
     A worker that stops puts its running jobs back in the queue; one that dies has them retried by
     another after CME_JOB_HEARTBEAT_SECONDS (60).
     """
+    from cme_platform.app import page_templates
     from cme_platform.jobs.worker import run_worker
     from cme_platform.plugins.manager import get_plugin_manager
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _run(run_worker(get_plugin_manager(), get_settings(), concurrency=concurrency))
+    pm = get_plugin_manager()
+    _run(run_worker(pm, get_settings(), page_templates(pm), concurrency=concurrency))
 
 
 def mask_access_log(record: logging.LogRecord) -> bool:
@@ -334,8 +336,9 @@ def demo(serve: bool) -> None:
 
     Idempotent: a second run reuses the database and keeps every change made in between.
     """
+    from cme_platform.certificates.demo import load_demo_recognitions
     from cme_platform.db.migrate import migrate as run_migrate
-    from cme_platform.demo import DemoLogin, load_demo
+    from cme_platform.demo import DEMO_LEARNER_ID, DemoLogin, load_demo
     from cme_platform.plugins.manager import get_plugin_manager
     from cme_platform.tenancy.context import TenantContext
     from cme_platform.tenancy.registry import load_tenants
@@ -347,7 +350,10 @@ def demo(serve: bool) -> None:
     pm = get_plugin_manager()
 
     async def load_all() -> list[tuple[TenantContext, list[DemoLogin]]]:
-        return [(t, await load_demo(pm, t)) for t in await load_tenants() if t.active]
+        tenants = [t for t in await load_tenants() if t.active]
+        loaded = [(t, await load_demo(pm, t)) for t in tenants]
+        await load_demo_recognitions(pm, settings.secret_key, tenants, DEMO_LEARNER_ID)
+        return loaded
 
     port = settings.port
     click.echo("\nTenants and demo logins:")

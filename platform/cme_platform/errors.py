@@ -64,3 +64,10 @@ class TooManyRequests(DomainError):
 
     status_code = 429
     code = "too_many_requests"
+
+
+class Unavailable(DomainError):
+    """Something the platform depends on did not answer (another platform, a gateway): 503, try later."""
+
+    status_code = 503
+    code = "unavailable"

@@ -7,9 +7,10 @@ from piccolo.conf.apps import AppConfig
 from cme_platform.approvals.tables import ApprovalAction, ApprovalRequest
 from cme_platform.attendance.tables import Answer, Attendance, Exam, ExamAttempt, ExternalAttendee, ScanRecord
 from cme_platform.audit.tables import AuditEvent, PlatformAuditEvent
-from cme_platform.certificates.tables import Certificate
+from cme_platform.certificates.tables import Certificate, Recognition
 from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
+from cme_platform.documents.tables import DocumentExport
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity.tables import (
     Account,
@@ -89,6 +90,8 @@ APP_CONFIG = AppConfig(
         AttendeeList,
         AttendeeEntry,
         Certificate,
+        Recognition,
+        DocumentExport,
         RateCounter,
     ],
     migration_dependencies=[],

@@ -9,17 +9,21 @@ from typing import Any
 from cme_platform.api.params import Id, row_id_or_none
 from cme_platform.api.state import plugin_manager
 from cme_platform.approvals import engine
+from cme_platform.certificates import bulk
+from cme_platform.errors import DomainError, NotFound
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import Role
 from cme_platform.projects import attendee_lists
 from cme_platform.projects.access import MANAGERS, OWNER_ROLES
 from cme_platform.projects.attendee_lists import SelectionIn
+from cme_platform.projects.states import ListStatus
+from cme_platform.tenancy.urls import site_url
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from cme_admin_ui.pages.credits import current_principal
+from cme_admin_ui.pages.credits import back, current_principal
 from cme_admin_ui.pages.projects import act
-from cme_admin_ui.shell import page_context
+from cme_admin_ui.shell import flash, page_context
 
 READERS = [requires_role(*MANAGERS, *OWNER_ROLES, Role.ONSITE_MANAGER)]
 DECIDERS = [requires_role(Role.INSTITUTION_ADMIN, Role.REGION_ADMIN, Role.COMMISSION_ADMIN)]
@@ -41,6 +45,7 @@ async def run_attendance(request: Request[Any, Any, Any], run_id: Id) -> Templat
             "listed": listed,
             "sessions": await attendee_lists.session_rows(run_id),
             "history": await engine.history(listed.approval_id) if listed.approval_id else [],
+            "may_print": listed.status == ListStatus.GRANTED and await bulk.may_print(principal, run_id),
         },
     )
 
@@ -107,4 +112,26 @@ async def grant(request: Request[Any, Any, Any], list_id: Id) -> Redirect:
     )
 
 
-routes = [run_attendance, submit_list, forward, grant]
+@post(
+    "/projects/runs/{run_id:int}/certificates/pdf",
+    guards=[requires_role(*MANAGERS, *OWNER_ROLES)],
+    include_in_schema=False,
+    status_code=303,
+)
+async def print_certificates(request: Request[Any, Any, Any], run_id: Id) -> Redirect:
+    """批量打印证书: the run's certificates as one PDF, made in the background (then 导出文件)."""
+    principal = await current_principal(request)
+    try:
+        export = await bulk.start_run_certificates(
+            principal, run_id, site_url=site_url(request), settings=request.app.state.settings
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        flash(request, exc.message)
+        return back(request, _here(run_id))
+    flash(request, f"已开始生成“{export.title}”，完成后会通知您，可在此下载")
+    return back(request, "/documents")
+
+
+routes = [run_attendance, submit_list, forward, grant, print_certificates]

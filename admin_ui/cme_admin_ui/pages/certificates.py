@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from cme_platform.api.params import Id
+from cme_platform.api.params import Id, row_ids
 from cme_platform.api.state import plugin_manager, secret_key
-from cme_platform.certificates import service
+from cme_platform.certificates import badge, service
 from cme_platform.certificates.api import check_lookup_rate, check_verify_rate
 from cme_platform.certificates.schemas import CertificateOut, WithdrawIn
 from cme_platform.certificates.seal import MAX_SEAL
 from cme_platform.errors import DomainError, TooManyRequests
+from cme_platform.files.service import content_disposition
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import Role
 from cme_platform.qr import qr_svg
+from cme_platform.tenancy.scope import current_tenant
 from cme_platform.tenancy.urls import site_url
 from litestar import Request, Response, get, post
 from litestar.params import Parameter, QueryParameter
@@ -55,10 +57,45 @@ async def download_certificate(request: Request[Any, Any, Any], certificate_id: 
     """One of the learner's certificates as an A4 PDF."""
     principal = await current_principal(request)
     certificate = await service.holder_certificate(principal, certificate_id)
-    return _pdf_response(await certificates_pdf(request, [certificate]), certificate)
+    return pdf_response(await certificates_pdf(request, [certificate]), certificate)
 
 
-def _pdf_response(pdf: bytes, certificate: CertificateOut) -> Response[bytes]:
+@post("/certificates/credits/pdf", guards=LEARNERS, include_in_schema=False, status_code=200)
+async def credits_pdf(request: Request[Any, Any, Any]) -> Response[bytes] | Redirect:
+    """导出学分证书 (Zhejiang): the certificates of the effective credits ticked in the credit query, as one
+    PDF (issued now where a credit has none); back to the query with the reason when none qualifies."""
+    principal = await current_principal(request)
+    form = await request.form()
+    ids = row_ids(form.getall("ids")) if "ids" in form else []
+    try:
+        certificates = await service.own_credit_certificates(
+            plugin_manager(request), secret_key(request), principal, ids
+        )
+    except DomainError as exc:
+        flash(request, exc.message)
+        return back(request, "/credits")
+    name = certificates[0].number if len(certificates) == 1 else f"{len(certificates)}张"
+    return pdf_download(await certificates_pdf(request, certificates), f"学分证书-{name}.pdf")
+
+
+@get("/certificates/{certificate_id:int}/credential.jwt", guards=LEARNERS, include_in_schema=False)
+async def download_credential(request: Request[Any, Any, Any], certificate_id: Id) -> Response[str]:
+    """导出可验证凭证: one of the learner's valid certificates as an Open Badges 3.0 VC-JWT file."""
+    principal = await current_principal(request)
+    certificate = await service.holder_certificate(principal, certificate_id)
+    _vc, jwt = badge.signed_credential(secret_key(request), certificate, current_tenant(), site_url(request))
+    return Response(
+        jwt,
+        media_type=badge.MEDIA_TYPE,
+        headers={
+            "Content-Disposition": content_disposition(f"学分证书-{certificate.number}.jwt"),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def pdf_response(pdf: bytes, certificate: CertificateOut) -> Response[bytes]:
+    """A certificate's PDF as a download named by its number."""
     return pdf_download(pdf, f"学分证书-{certificate.number}.pdf")
 
 
@@ -81,7 +118,7 @@ async def print_certificate(request: Request[Any, Any, Any], seal: Seal) -> Resp
     学员证书查询), rate-limited as the verification is."""
     await check_verify_rate()
     certificate = await service.sealed_certificate(secret_key(request), seal)
-    return _pdf_response(await certificates_pdf(request, [certificate]), certificate)
+    return pdf_response(await certificates_pdf(request, [certificate]), certificate)
 
 
 @get("/certificates/lookup", include_in_schema=False)
@@ -164,6 +201,8 @@ async def withdraw_certificate(request: Request[Any, Any, Any], certificate_id: 
 routes = [
     my_certificates,
     download_certificate,
+    download_credential,
+    credits_pdf,
     verification_page,
     print_certificate,
     lookup_page,

@@ -1,31 +1,53 @@
 """The credit forms as PDF (seed 002 §9, 003 §11): 学分登记表 (one year's effective credits, totals and
 verdict) and 多年度学分验证表 (several years' verdicts and totals), for the learner himself
-(``/my/compliance/forms``) and for an administrator, of a person within his reach (from 人员达标情况查询)."""
+(``/my/compliance/forms``), for an administrator of one person within his reach (from 人员达标情况查询),
+and through the selection screen (``/compliance/forms``: choose a department, move people into the
+selected list, choose the years) for many at once, made in the background beyond a few people."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from cme_platform import clock
-from cme_platform.api.params import Id, YearNumber
+from cme_platform.api.params import Id, YearNumber, row_id_or_none, row_ids
 from cme_platform.api.state import plugin_manager
-from cme_platform.audit.service import record
 from cme_platform.compliance import service
-from cme_platform.compliance.api import MAX_YEAR, MIN_YEAR, rules_for
+from cme_platform.compliance.api import MAX_YEAR, MIN_YEAR
 from cme_platform.compliance.evaluate import Selection
-from cme_platform.compliance.forms import MAX_YEARS, person_years
-from cme_platform.errors import NotFound
+from cme_platform.compliance.forms import (
+    FORM_TEMPLATES,
+    FORM_TITLES,
+    INSTANT_PEOPLE,
+    MAX_PEOPLE,
+    MAX_YEARS,
+    audit_printed,
+    forms_context,
+    forms_filename,
+    reached_people,
+    start_forms,
+)
+from cme_platform.compliance.forms import Form as FormName
+from cme_platform.compliance.schemas import FormsIn
+from cme_platform.db.paging import and_all
+from cme_platform.errors import DomainError, NotFound
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
-from cme_platform.tenancy.scope import current_tenant
-from litestar import Request, Response, get
+from cme_platform.personnel import schemas as person_schemas
+from cme_platform.personnel.access import PersonAccess
+from cme_platform.personnel.service import filter_clause
+from cme_platform.personnel.tables import Person
+from cme_platform.personnel.vocab import STATUSES
+from litestar import Request, Response, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import Parameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from cme_admin_ui.documents import pdf_download, rendered_pdf
 from cme_admin_ui.pages.compliance import access_of, years_shown
-from cme_admin_ui.pages.credits import current_principal
-from cme_admin_ui.shell import page_context
+from cme_admin_ui.pages.credits import back, current_principal
+from cme_admin_ui.pages.forms import FormErrors, parse_form
+from cme_admin_ui.pages.personnel import org_choices
+from cme_admin_ui.shell import flash, page_context
 
 LEARNERS = [requires_role(Role.LEARNER)]
 ADMINS = [requires_role(*ORG_ADMIN_ROLES)]
@@ -42,25 +64,22 @@ def _own(person_id: int | None) -> int:
     return person_id
 
 
-async def _register(
-    request: Request[Any, Any, Any], selection: Selection, person_id: int, year: int | None
+def this_year() -> int:
+    """The year in China today (the forms' default)."""
+    return clock.today().year
+
+
+async def _forms_pdf(
+    request: Request[Any, Any, Any],
+    selection: Selection,
+    form: FormName,
+    person_ids: list[int],
+    years: list[int],
 ) -> Response[bytes]:
-    item = await service.person_year(rules_for(request, year), selection, person_id)
-    pdf = await rendered_pdf(request, "compliance/register_pdf.html", items=[item], **_issued())
-    return pdf_download(pdf, f"学分登记表-{item.year}-{item.person_number}.pdf")
-
-
-async def _years_form(
-    request: Request[Any, Any, Any], selection: Selection, person_id: int, years: list[int]
-) -> Response[bytes]:
-    found = await person_years(plugin_manager(request), selection, person_id, years)
-    pdf = await rendered_pdf(request, "compliance/years_pdf.html", people=[found], **_issued())
-    span = f"{found[-1].year}-{found[0].year}" if len(found) > 1 else str(found[0].year)
-    return pdf_download(pdf, f"多年度学分验证表-{span}-{found[0].person_number}.pdf")
-
-
-def _issued() -> dict[str, Any]:
-    return {"issuer": current_tenant().name, "printed_at": clock.now()}
+    """The form of ``person_ids`` within ``selection`` as a PDF download (a few people: at once)."""
+    context = await forms_context(plugin_manager(request), selection, form, person_ids, years)
+    pdf = await rendered_pdf(request, FORM_TEMPLATES[form], **context)
+    return pdf_download(pdf, forms_filename(form, years, context))
 
 
 @get("/my/compliance/forms", guards=LEARNERS, include_in_schema=False)
@@ -83,14 +102,16 @@ async def my_forms(request: Request[Any, Any, Any], form: Form = "register") -> 
 async def my_register(request: Request[Any, Any, Any], year: Year = None) -> Response[bytes]:
     """学分登记表 of the learner's year (default: this year)."""
     principal = await current_principal(request)
-    return await _register(request, Selection(tenant_wide=True), _own(principal.person_id), year)
+    return await _forms_pdf(
+        request, Selection(tenant_wide=True), "register", [_own(principal.person_id)], [year or this_year()]
+    )
 
 
 @get("/my/compliance/years.pdf", guards=LEARNERS, include_in_schema=False)
 async def my_years(request: Request[Any, Any, Any], years: Years) -> Response[bytes]:
     """多年度学分验证表 of the learner's chosen years."""
     principal = await current_principal(request)
-    return await _years_form(request, Selection(tenant_wide=True), _own(principal.person_id), years)
+    return await _forms_pdf(request, Selection(tenant_wide=True), "years", [_own(principal.person_id)], years)
 
 
 @get("/compliance/people/{person_id:int}/register.pdf", guards=ADMINS, include_in_schema=False)
@@ -98,22 +119,175 @@ async def person_register(
     request: Request[Any, Any, Any], person_id: Id, year: Year = None
 ) -> Response[bytes]:
     """学分登记表 of a person within the administrator's reach (404 beyond it); audited."""
-    response = await _register(request, service.selection_of(await access_of(request)), person_id, year)
-    await _printed(person_id, f"打印学分登记表（{year or clock.today().year}年度）")
+    chosen = [year or this_year()]
+    response = await _forms_pdf(
+        request, service.selection_of(await access_of(request)), "register", [person_id], chosen
+    )
+    await audit_printed("register", [person_id], chosen)
     return response
 
 
 @get("/compliance/people/{person_id:int}/years.pdf", guards=ADMINS, include_in_schema=False)
 async def person_years_form(request: Request[Any, Any, Any], person_id: Id, years: Years) -> Response[bytes]:
     """多年度学分验证表 of a person within the administrator's reach (404 beyond it); audited."""
-    response = await _years_form(request, service.selection_of(await access_of(request)), person_id, years)
-    await _printed(person_id, f"打印多年度学分验证表（{'、'.join(str(y) for y in sorted(set(years)))}年度）")
+    response = await _forms_pdf(
+        request, service.selection_of(await access_of(request)), "years", [person_id], years
+    )
+    await audit_printed("years", [person_id], years)
     return response
 
 
-async def _printed(person_id: int, summary: str) -> None:
-    """An administrator printed a person's form: personal data left the system on paper."""
-    await record("compliance.forms.print", object_type="person", object_id=person_id, summary=summary)
+CANDIDATES_SHOWN = 200
+"""The most people the 待选人员 list shows (more: narrow it, or add them all at once)."""
 
 
-routes = [my_forms, my_register, my_years, person_register, person_years_form]
+class Screen:
+    """The selection screen's state, carried in its form: which form and years, the filter of the 待选
+    list and the people already selected (in the order they were added)."""
+
+    def __init__(self, values: FormMultiDict | None, access: PersonAccess, form_name: str = "") -> None:
+        form = values if values is not None else FormMultiDict()
+        self.access = access
+        self.form: FormName = "register" if (form_name or form.get("form")) == "register" else "years"
+        years = {y for y in map(row_id_or_none, form.getall("years", [])) if y and MIN_YEAR <= y <= MAX_YEAR}
+        self.years = sorted(years) if values is not None else years_shown()[:3]
+        year = row_id_or_none(form.get("year"))
+        self.year = year if year and MIN_YEAR <= year <= MAX_YEAR else this_year()
+        self.institution_id = row_id_or_none(form.get("institution_id"))
+        self.department_id = row_id_or_none(form.get("department_id"))
+        self.keyword = str(form.get("q") or "").strip()[:50]
+        status = str(form.get("status") or "")
+        self.status = status if status in STATUSES else ""
+        self.selected = list(dict.fromkeys(row_ids(form.getall("selected", []))))[:MAX_PEOPLE]
+        self.picked = row_ids(form.getall("pick", []))
+        self.dropped = set(row_ids(form.getall("drop", [])))
+
+    @property
+    def chosen_years(self) -> list[int]:
+        """The years the form covers."""
+        return [self.year] if self.form == "register" else self.years
+
+    def person_filter(self) -> person_schemas.PersonFilter:
+        """The 待选人员 filter: a unit, a name's beginning or a person number, a status."""
+        by_number = self.keyword.isdigit()
+        return person_schemas.PersonFilter(
+            institution_id=self.institution_id,
+            department_id=self.department_id,
+            q=self.keyword or None,
+            q_field="person_number" if by_number else "name",
+            status=self.status or None,
+        )
+
+    async def matching_ids(self, limit: int) -> list[int]:
+        """Ids of the people the filter matches within reach, by person number."""
+        where = filter_clause(self.access, self.person_filter())
+        query = Person.select(Person.id).order_by(Person.person_number).limit(limit)
+        rows = await (query.where(where) if where is not None else query)
+        return [int(r["id"]) for r in rows]
+
+
+PEOPLE_COLUMNS = (
+    Person.id,
+    Person.person_number,
+    Person.name,
+    Person.status,
+    Person.department.name.as_alias("department_name"),
+)
+
+
+async def _people(access: PersonAccess, ids: list[int]) -> list[dict[str, Any]]:
+    """``ids`` within reach as rows for the lists (in the order given)."""
+    if not ids:
+        return []
+    rows = await Person.select(*PEOPLE_COLUMNS).where(and_all(Person.id.is_in(ids), access.person_filter()))
+    by_id = {int(r["id"]): r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def _screen(
+    request: Request[Any, Any, Any],
+    screen: Screen,
+    *,
+    error: str = "",
+    notice: str = "",
+    status_code: int = 200,
+) -> Template:
+    selected = await _people(screen.access, screen.selected)
+    shown = set(screen.selected)
+    matching = await screen.matching_ids(CANDIDATES_SHOWN + len(shown) + 1)
+    candidates = [i for i in matching if i not in shown]
+    return Template(
+        template_name="compliance/select_forms.html",
+        context={
+            **page_context(request),
+            **await org_choices(screen.access, screen.institution_id, every_department=False),
+            "screen": screen,
+            "selected": selected,
+            "candidates": await _people(screen.access, candidates[:CANDIDATES_SHOWN]),
+            "more": len(candidates) > CANDIDATES_SHOWN,
+            "statuses": STATUSES,
+            "years": years_shown(),
+            "titles": FORM_TITLES,
+            "instant": INSTANT_PEOPLE,
+            "max_people": MAX_PEOPLE,
+            "max_years": MAX_YEARS,
+            "error": error,
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+@get("/compliance/forms", guards=ADMINS, include_in_schema=False)
+async def select_page(request: Request[Any, Any, Any], form: Form = "years") -> Template:
+    """学分打印 for a department's people (seed 002 §9): choose the form, the years and the people."""
+    return await _screen(request, Screen(None, await access_of(request), form))
+
+
+@post("/compliance/forms", guards=ADMINS, include_in_schema=False, status_code=200)
+async def select_action(request: Request[Any, Any, Any]) -> Template | Response[bytes] | Redirect:
+    """One step of the selection screen: 查询, 加入已选 (the checked or every matching person), 移出,
+    清空, or 导出PDF (a few people at once; more as a document made in the background)."""
+    values = await request.form()
+    screen = Screen(values, await access_of(request))
+    action = values.get("action")
+    if action == "add":
+        screen.selected = list(dict.fromkeys([*screen.selected, *screen.picked]))[:MAX_PEOPLE]
+    elif action == "add_all":
+        matching = await screen.matching_ids(MAX_PEOPLE)
+        screen.selected = list(dict.fromkeys([*screen.selected, *matching]))[:MAX_PEOPLE]
+    elif action == "remove":
+        screen.selected = [i for i in screen.selected if i not in screen.dropped]
+    elif action == "clear":
+        screen.selected = []
+    elif action == "export":
+        try:
+            return await _export(request, screen)
+        except FormErrors as exc:
+            return await _screen(
+                request, screen, error=next(iter(exc.errors.values()), exc.message), status_code=400
+            )
+        except DomainError as exc:
+            return await _screen(request, screen, error=exc.message, status_code=exc.status_code)
+    return await _screen(request, screen)
+
+
+async def _export(request: Request[Any, Any, Any], screen: Screen) -> Response[bytes] | Redirect:
+    if not screen.selected:
+        raise FormErrors("请先把要打印的人员加入已选人员", {})
+    data = parse_form(
+        {"form": screen.form, "person_ids": screen.selected, "years": screen.chosen_years}, FormsIn
+    )
+    if len(data.person_ids) <= INSTANT_PEOPLE:
+        people = await reached_people(screen.access, data.person_ids)
+        selection = service.selection_of(screen.access)
+        response = await _forms_pdf(request, selection, data.form, people, data.years)
+        await audit_printed(data.form, people, data.years)
+        return response
+    principal = await current_principal(request)
+    export = await start_forms(screen.access, principal.account_id, data, request.app.state.settings)
+    flash(request, f"已开始生成“{export.title}”，完成后会通知您，可在此下载")
+    return back(request, "/documents")
+
+
+routes = [my_forms, my_register, my_years, person_register, person_years_form, select_page, select_action]

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from cme_platform.api.params import Id, PageNumber, row_ids
+from cme_platform.certificates.service import certificate_policy
 from cme_platform.credits import service as ledger
 from cme_platform.credits.api import provide_credit_filter
 from cme_platform.credits.policy import OTHER_CATEGORY
@@ -88,6 +89,8 @@ async def _render_list(
             "pages": max(1, -(-result.total // PAGE_SIZE)),
             "statuses": STATUS_CHOICES,
             "admin": is_admin(principal),
+            "credit_certificates": not is_admin(principal)
+            and certificate_policy(request.app.state.plugin_manager).credit_certificates,
             "departments": departments,
             "other_category": OTHER_CATEGORY,
             "notice": notice,

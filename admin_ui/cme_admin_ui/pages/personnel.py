@@ -54,7 +54,7 @@ MAX_CHOICES = 5_000
 """The most institutions or departments a select offers (a province has about 2,000 institutions)."""
 
 
-async def _choices(
+async def org_choices(
     access: PersonAccess, institution_id: int | None = None, *, every_department: bool = True
 ) -> dict[str, Any]:
     """Institutions within reach, departments and the vocabulary, for selects.
@@ -123,7 +123,7 @@ async def _render_list(
         template_name="personnel/list.html",
         context={
             **page_context(request),
-            **await _choices(access, filters.institution_id, every_department=False),
+            **await org_choices(access, filters.institution_id, every_department=False),
             "result": result,
             "query": query,
             "q_token": query["q"] if pii_search.is_token(query["q"]) else "",
@@ -198,7 +198,7 @@ async def _form(
         template_name="personnel/form.html",
         context={
             **page_context(request),
-            **await _choices(access),
+            **await org_choices(access),
             "item": item,
             "values": values,
             "errors": errors,
@@ -224,7 +224,7 @@ def _person_in(values: dict[str, Any], *, editing: bool) -> s.PersonIn:
 async def new_page(request: Request[Any, Any, Any]) -> Template:
     """The add-person form."""
     access = await _access(request)
-    choices = await _choices(access)
+    choices = await org_choices(access)
     preset: dict[str, Any] = {"status": "正常", "establishment": "在编"}
     if len(choices["institution_choices"]) == 1:
         preset["institution_id"] = choices["institution_choices"][0].id
@@ -339,7 +339,7 @@ async def _year_form(
         template_name="personnel/year_form.html",
         context={
             **page_context(request),
-            **await _choices(access),
+            **await org_choices(access),
             "item": await service.get_person(access, person_id),
             "entry": entry,
             "values": values,

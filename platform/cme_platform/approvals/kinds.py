@@ -16,6 +16,9 @@ CREDIT: Final = "credit"
 CREDIT_PERSONAL: Final = "credit.personal"
 """Chain kind of a credit record entered by hand (personal entry, 个人学分录入)."""
 
+CREDIT_RECOGNITION: Final = "credit.recognition"
+"""Chain kind of a credit record made from another province's certificate (外省学分认可)."""
+
 PROJECT_HOSTING: Final = "project.hosting"
 """Subject type (and chain kind) of a run's hosting application (举办申请, :mod:`cme_platform.projects`)."""
 

@@ -117,6 +117,11 @@ ACTION_LABELS: dict[str, str] = {
     "attendance.exam.take": "参加在线考试",
     "certificates.revoke": "撤销电子学分证书",
     "certificates.replace": "更正重发电子学分证书",
+    "certificates.print_run": "批量打印项目期数的学分证书",
+    "certificates.recognise": "提交外省学分认可",
+    "certificates.issue_own": "学员导出学分证书",
+    "certificates.external_sign_in": "外省人员以短信验证码查询证书",
+    "certificates.external_failed": "外省人员证书查询验证码错误",
 }
 """Every agreed action name with the label the audit pages show."""
 

@@ -20,3 +20,9 @@ class CertificatePolicy(msgspec.Struct, frozen=True, kw_only=True):
     """Capital letters before the year of every number: ``ZJ`` gives ``ZJ2026-4KQ8-M2XD-7P``."""
     public_lookup: bool = False
     """学员证书查询: anyone finds a certificate by the project's number and the holder's name (Jiangsu)."""
+    credit_certificates: bool = False
+    """A learner exports certificates of any effective credit he selects in his credit query (Zhejiang
+    003 §10: 选定学分后导出学分证书), not only of granted project credits."""
+    external_access: bool = False
+    """外省人员证书查询 (Zhejiang 10.2): attendees outside the registry (registered at the venue) sign in
+    with their ID number and an SMS code to the phone they gave there, to list and print their own."""

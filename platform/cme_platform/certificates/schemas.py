@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -80,3 +80,18 @@ class LookupIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     project_number: Annotated[str, msgspec.Meta(min_length=1, max_length=64, description="项目编号")]
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=50, description="学员姓名")]
+
+
+class CredentialOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A certificate as an Open Badges 3.0 credential (``credential``) and its signed VC-JWT (``jwt``)."""
+
+    credential: dict[str, Any]
+    jwt: str
+
+
+class CreditSelectionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """导出学分证书: the learner's effective credits whose certificates he wants (issued where missing)."""
+
+    credit_ids: Annotated[
+        list[Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]], msgspec.Meta(min_length=1, max_length=200)
+    ]

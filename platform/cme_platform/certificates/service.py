@@ -10,7 +10,7 @@ certificate. Nothing else about anyone can be learnt from the verification: it n
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,12 +39,13 @@ from cme_platform.certificates.seal import (
     verify_with,
 )
 from cme_platform.certificates.tables import Certificate
+from cme_platform.credits.status import effective_clause
 from cme_platform.credits.tables import CreditRecord
 from cme_platform.db.transactions import write_transaction
 from cme_platform.errors import Conflict, InvalidInput, NotFound
 from cme_platform.identity.principal import Principal
 from cme_platform.plugins.manager import tenant_hooks
-from cme_platform.projects.tables import ProjectRun
+from cme_platform.projects.tables import AttendeeEntry, ProjectRun
 from cme_platform.tenancy.scope import current_tenant
 
 VERIFY_PATH = "/v/"
@@ -81,6 +82,21 @@ def new_number(prefix: str, year: int) -> str:
     return f"{prefix}{year}-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
+async def _runs(run_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The runs ``run_ids`` with what a certificate says of their project, by id."""
+    rows = await ProjectRun.select(
+        ProjectRun.id,
+        ProjectRun.seq,
+        ProjectRun.starts_on,
+        ProjectRun.ends_on,
+        ProjectRun.project.name.as_alias("name"),
+        ProjectRun.project.number.as_alias("number"),
+        ProjectRun.project.level.as_alias("level"),
+        ProjectRun.project._.institution._.name.as_alias("organiser"),
+    ).where(ProjectRun.id.is_in(list(run_ids) or [0]))
+    return {r["id"]: r for r in rows}
+
+
 async def _facts(
     policy: CertificatePolicy, record_ids: Sequence[int]
 ) -> dict[int, tuple[dict[str, Any], CertificateFacts]]:
@@ -102,44 +118,39 @@ async def _facts(
         CreditRecord.person.gender.as_alias("gender"),
         CreditRecord.person.id_masked.as_alias("id_masked"),
     ).where(CreditRecord.id.is_in(list(record_ids) or [0]))
-    run_ids = [r["source_id"] for r in records if r["source_type"] == "project_run"]
-    runs = {
-        r["id"]: r
-        for r in await ProjectRun.select(
-            ProjectRun.id,
-            ProjectRun.starts_on,
-            ProjectRun.ends_on,
-            ProjectRun.project.name.as_alias("name"),
-            ProjectRun.project.number.as_alias("number"),
-            ProjectRun.project.level.as_alias("level"),
-            ProjectRun.project._.institution._.name.as_alias("organiser"),
-        ).where(ProjectRun.id.is_in(run_ids or [0]))
-    }
-    issuer = policy.issuer or current_tenant().name
-    facts = {}
-    for row in records:
-        run = runs.get(row["source_id"]) if row["source_type"] == "project_run" else None
-        facts[row["id"]] = (
+    runs = await _runs([r["source_id"] for r in records if r["source_type"] == "project_run"])
+    return {
+        row["id"]: (
             row,
-            CertificateFacts(
-                holder_name=row["holder_name"],
-                gender=row["gender"],
-                id_masked=row["id_masked"],
-                project_number=run["number"] or "" if run else row["activity_number"],
-                project_name=run["name"] if run else row["activity_name"],
-                activity_name=row["activity_name"],
-                organiser=run["organiser"] if run else row["issuer"],
-                starts_on=run["starts_on"] if run else row["activity_date"],
-                ends_on=run["ends_on"] if run else row["activity_date"],
-                level=run["level"] if run else "",
-                category=row["category"],
-                credits=row["credits"],
-                hours=row["hours"],
-                issuer=issuer,
-                title=policy.title,
-            ),
+            _text(policy, row, runs.get(row["source_id"]) if row["source_type"] == "project_run" else None),
         )
-    return facts
+        for row in records
+    }
+
+
+def _text(
+    policy: CertificatePolicy, row: Mapping[str, Any], run: Mapping[str, Any] | None
+) -> CertificateFacts:
+    """What a certificate says of the holder and credit of ``row`` (``holder_name``, ``gender``,
+    ``id_masked``, ``activity_*``, ``issuer``, ``category``, ``credits``, ``hours``), at the project's
+    ``run`` when it comes from one."""
+    return CertificateFacts(
+        holder_name=row["holder_name"],
+        gender=row["gender"],
+        id_masked=row["id_masked"],
+        project_number=run["number"] or "" if run else row["activity_number"],
+        project_name=run["name"] if run else row["activity_name"],
+        activity_name=row["activity_name"],
+        organiser=run["organiser"] if run else row["issuer"],
+        starts_on=run["starts_on"] if run else row["activity_date"],
+        ends_on=run["ends_on"] if run else row["activity_date"],
+        level=run["level"] if run else "",
+        category=row["category"],
+        credits=row["credits"],
+        hours=row["hours"],
+        issuer=policy.issuer or current_tenant().name,
+        title=policy.title,
+    )
 
 
 ISSUE_BATCH = 1_000
@@ -158,22 +169,100 @@ async def issue_for_credits(pm: pluggy.PluginManager, secret: str, record_ids: S
             )
         }
         facts = await _facts(policy, [r for r in record_ids if r not in held])
-        certificates = [_certificate(secret, policy, row, text) for row, text in facts.values()]
-        issued: list[int] = []
-        for start in range(0, len(certificates), ISSUE_BATCH):
-            rows = await Certificate.insert(*certificates[start : start + ISSUE_BATCH]).returning(
-                Certificate.id
+        certificates = [
+            _certificate(
+                secret,
+                policy,
+                text,
+                year=row["year"],
+                source=("credit", row["id"]),
+                person=row["person"],
+                credit=row["id"],
             )
-            issued.extend(int(r["id"]) for r in rows)
-        return issued
+            for row, text in facts.values()
+        ]
+        return await _inserted(certificates)
+
+
+async def _inserted(certificates: list[Certificate]) -> list[int]:
+    """Insert ``certificates`` (:data:`ISSUE_BATCH` a statement); their ids."""
+    issued: list[int] = []
+    for start in range(0, len(certificates), ISSUE_BATCH):
+        rows = await Certificate.insert(*certificates[start : start + ISSUE_BATCH]).returning(Certificate.id)
+        issued.extend(int(r["id"]) for r in rows)
+    return issued
+
+
+EXTERNAL = "attendee_entry"
+"""The ``source_type`` of an external attendee's certificate (its ``source_id`` is his list entry)."""
+
+
+async def issue_for_entries(
+    pm: pluggy.PluginManager, secret: str, entry_ids: Sequence[int], *, category: str, credits: int
+) -> list[int]:
+    """Issue a certificate for each granted external attendee (现场登记, outside the registry: no credit
+    record) of the list entries ``entry_ids`` that has no valid one yet, certifying ``credits`` of
+    ``category``; returns the new certificates' ids. In the caller's transaction, or one of its own."""
+    policy = certificate_policy(pm)
+    async with write_transaction(Certificate):
+        held = {
+            r["source_id"]
+            for r in await Certificate.select(Certificate.source_id).where(
+                (Certificate.source_type == EXTERNAL)
+                & Certificate.source_id.is_in(list(entry_ids) or [0])
+                & (Certificate.status == "valid")
+            )
+        }
+        entries = await AttendeeEntry.select(
+            AttendeeEntry.id,
+            AttendeeEntry.external,
+            AttendeeEntry.hours,
+            AttendeeEntry.attendee_list.run.as_alias("run"),
+            AttendeeEntry.external.name.as_alias("holder_name"),
+            AttendeeEntry.external.gender.as_alias("gender"),
+            AttendeeEntry.external.id_masked.as_alias("id_masked"),
+        ).where(
+            AttendeeEntry.id.is_in([e for e in entry_ids if e not in held] or [0])
+            & AttendeeEntry.external.is_not_null()
+            & AttendeeEntry.granted_at.is_not_null()
+        )
+        runs = await _runs([e["run"] for e in entries])
+        certificates = []
+        for entry in entries:
+            run = runs[entry["run"]]
+            granted = {
+                "activity_name": f"{run['name']} 第{run['seq']}期",
+                "category": category,
+                "credits": credits,
+            }
+            certificates.append(
+                _certificate(
+                    secret,
+                    policy,
+                    _text(policy, {**entry, **granted}, run),
+                    year=run["ends_on"].year,
+                    source=(EXTERNAL, entry["id"]),
+                    external=entry["external"],
+                )
+            )
+        return await _inserted(certificates)
 
 
 def _certificate(
-    secret: str, policy: CertificatePolicy, row: dict[str, Any], facts: CertificateFacts
+    secret: str,
+    policy: CertificatePolicy,
+    facts: CertificateFacts,
+    *,
+    year: int,
+    source: tuple[str, int],
+    person: int | None = None,
+    credit: int | None = None,
+    external: int | None = None,
 ) -> Certificate:
-    """The certificate of the credit record ``row`` saying ``facts``: its number, look-up key and seal."""
+    """The certificate of ``source`` (its type and id) saying ``facts`` for its holder (a ``person`` and
+    his ``credit``, or an ``external`` attendee): its number, look-up key and seal."""
     issued_on = clock.today()
-    number = new_number(policy.number_prefix, row["year"])
+    number = new_number(policy.number_prefix, year)
     sealed = SealedRecord(
         issuer=current_tenant().slug,
         key_id=KEY_ID,
@@ -185,11 +274,12 @@ def _certificate(
     )
     return Certificate(
         number=number,
-        person=row["person"],
-        credit=row["id"],
-        source_type="credit",
-        source_id=row["id"],
-        year=row["year"],
+        person=person,
+        external=external,
+        credit=credit,
+        source_type=source[0],
+        source_id=source[1],
+        year=year,
         snapshot=msgspec.to_builtins(facts),
         lookup_key=lookup_key(facts.project_number, facts.holder_name),
         seal=seal(secret, sealed),
@@ -197,7 +287,8 @@ def _certificate(
     )
 
 
-def _out(row: dict[str, Any]) -> CertificateOut:
+def certificate_out(row: dict[str, Any]) -> CertificateOut:
+    """A certificate row (:data:`COLUMNS`) as the API and the pages show it."""
     return CertificateOut(
         id=row["id"],
         number=row["number"],
@@ -212,7 +303,7 @@ def _out(row: dict[str, Any]) -> CertificateOut:
     )
 
 
-_COLUMNS = (
+COLUMNS = (  # what certificate_out() reads
     Certificate.id,
     Certificate.number,
     Certificate.status,
@@ -223,6 +314,7 @@ _COLUMNS = (
     Certificate.revoked_reason,
     Certificate.replaced_by,
     Certificate.person,
+    Certificate.credit,
 )
 
 
@@ -231,13 +323,13 @@ async def holder_certificates(principal: Principal) -> list[CertificateOut]:
     if principal.person_id is None:
         return []
     rows = await (
-        Certificate.select(*_COLUMNS)
+        Certificate.select(*COLUMNS)
         .where(Certificate.person == principal.person_id)
         .order_by(Certificate.issued_at, ascending=False)
         .order_by(Certificate.id, ascending=False)
         .output(load_json=True)
     )
-    return [_out(row) for row in rows]
+    return [certificate_out(row) for row in rows]
 
 
 async def holder_certificate(principal: Principal, certificate_id: int) -> CertificateOut:
@@ -245,12 +337,12 @@ async def holder_certificate(principal: Principal, certificate_id: int) -> Certi
     row = await _row(Certificate.id == certificate_id)
     if row is None or principal.person_id is None or row["person"] != principal.person_id:
         raise NotFound(NOT_FOUND)
-    return _out(row)
+    return certificate_out(row)
 
 
 async def _row(where: Any) -> dict[str, Any] | None:
     row: dict[str, Any] | None = (
-        await Certificate.select(*_COLUMNS).where(where).output(load_json=True).first()
+        await Certificate.select(*COLUMNS).where(where).output(load_json=True).first()
     )
     return row
 
@@ -260,7 +352,7 @@ async def certificate_by_number(number: str) -> CertificateOut:
     row = await _row(Certificate.number == number.strip().upper())
     if row is None:
         raise NotFound(NOT_FOUND)
-    return _out(row)
+    return certificate_out(row)
 
 
 def check_lookup_offered(pm: pluggy.PluginManager) -> None:
@@ -277,12 +369,12 @@ async def lookup(pm: pluggy.PluginManager, project_number: str, name: str) -> li
     if not project_number.strip() or not name.strip():
         return []
     rows = await (
-        Certificate.select(*_COLUMNS)
+        Certificate.select(*COLUMNS)
         .where(Certificate.lookup_key == lookup_key(project_number, name))
         .order_by(Certificate.issued_at, ascending=False)
         .output(load_json=True)
     )
-    return [_out(row) for row in rows]
+    return [certificate_out(row) for row in rows]
 
 
 async def sealed_certificate(secret: str, text: str) -> CertificateOut:
@@ -291,7 +383,7 @@ async def sealed_certificate(secret: str, text: str) -> CertificateOut:
     row = await _row(Certificate.seal == text)
     if row is None:  # signed with this tenant's key but never issued: a leaked key at worst
         raise VerificationRefused(MESSAGES[FORGED], code=FORGED)
-    return _out(row)
+    return certificate_out(row)
 
 
 def _checked_seal(secret: str, text: str) -> SealedRecord:
@@ -330,6 +422,17 @@ async def verify(secret: str, text: str) -> VerificationOut:
     )
 
 
+async def _reissue(pm: pluggy.PluginManager, secret: str, row: dict[str, Any]) -> list[int]:
+    """A revoked certificate's corrected successor, from its credit (or its external attendee's entry,
+    with the category and credits it certified) as they stand now."""
+    if row["source_type"] == EXTERNAL:
+        old = row["snapshot"]
+        return await issue_for_entries(
+            pm, secret, [row["source_id"]], category=old["category"], credits=old["credits"]
+        )
+    return await issue_for_credits(pm, secret, [row["credit"]])
+
+
 async def withdraw(
     pm: pluggy.PluginManager, secret: str, principal: Principal, certificate_id: int, data: WithdrawIn
 ) -> CertificateOut:
@@ -341,8 +444,15 @@ async def withdraw(
     async with write_transaction(Certificate):
         row = (
             await Certificate.select(
-                Certificate.id, Certificate.status, Certificate.credit, Certificate.number
+                Certificate.id,
+                Certificate.status,
+                Certificate.credit,
+                Certificate.number,
+                Certificate.source_type,
+                Certificate.source_id,
+                Certificate.snapshot,
             )
+            .output(load_json=True)
             .where(Certificate.id == certificate_id)
             .first()
         )
@@ -363,8 +473,8 @@ async def withdraw(
         if not changed:
             raise Conflict("该证书已撤销")
         replacement = ""
-        if data.replace and row["credit"] is not None:
-            [issued] = await issue_for_credits(pm, secret, [row["credit"]])
+        if data.replace and (row["credit"] is not None or row["source_type"] == EXTERNAL):
+            [issued] = await _reissue(pm, secret, row)
             new = await Certificate.select(Certificate.number).where(Certificate.id == issued).first()
             assert new is not None  # issued just now
             replacement = new["number"]
@@ -380,4 +490,44 @@ async def withdraw(
         )
     result = await _row(Certificate.id == certificate_id)
     assert result is not None
-    return _out(result)
+    return certificate_out(result)
+
+
+MAX_SELECTED = 200
+"""The most credits one export of certificates names."""
+
+
+async def own_credit_certificates(
+    pm: pluggy.PluginManager, secret: str, principal: Principal, credit_ids: Sequence[int]
+) -> list[CertificateOut]:
+    """导出学分证书 (where the province offers it): the certificates of the learner's own effective credits
+    among ``credit_ids``, issued now where a credit has none; in the order given. 404 when none of them
+    is an effective credit of his; audited when certificates are issued."""
+    if not certificate_policy(pm).credit_certificates:
+        raise NotFound("本省未开通学分证书导出")
+    ids = list(dict.fromkeys(credit_ids))[:MAX_SELECTED]
+    mine = await CreditRecord.select(CreditRecord.id).where(
+        CreditRecord.id.is_in(ids or [0])
+        & (CreditRecord.person == (principal.person_id or 0))
+        & effective_clause(clock.today())
+    )
+    eligible = [r["id"] for r in mine]
+    if not eligible:
+        raise NotFound("请选择本人已生效的学分")
+    async with write_transaction(Certificate):
+        issued = await issue_for_credits(pm, secret, eligible)
+        if issued:
+            await record(
+                "certificates.issue_own",
+                object_type="person",
+                object_id=principal.person_id,
+                summary=f"导出学分证书：新生成 {len(issued)} 张",
+                after={"certificate_ids": issued},
+            )
+    rows = await (
+        Certificate.select(*COLUMNS)
+        .where(Certificate.credit.is_in(eligible) & (Certificate.status == "valid"))
+        .output(load_json=True)
+    )
+    by_credit = {row["credit"]: certificate_out(row) for row in rows}
+    return [by_credit[i] for i in ids if i in by_credit]

@@ -47,3 +47,24 @@ class Certificate(TenantOwned, Table, tablename="certificates_certificate"):
     revoked_reason = Varchar(length=200, null=False, default="")
     replaced_by = Varchar(length=40, null=False, default="")
     """The number of the corrected certificate that replaces this one (``replaced``)."""
+
+
+class Recognition(TenantOwned, Table, tablename="certificates_recognition"):
+    """A certificate of another issuer (another tenant of this platform, or a trusted platform) that a
+    learner submitted for recognition (外省学分认可): what its verification said (``facts``), and the
+    credit record it became, which goes through this province's approval chain. One per certificate
+    (issuer and number): the same certificate is never recognised twice."""
+
+    person = ForeignKey(Person, null=False, on_delete=OnDelete.restrict)
+    issuer = Varchar(length=63, null=False)
+    """The slug its seal names (a tenant of this platform, or a ``[[recognition.trusted]]`` issuer)."""
+    issuer_name = Varchar(length=100, null=False, default="")
+    number = Varchar(length=40, null=False)
+    seal = Text(null=False, default="")
+    facts = JSON(default={})
+    """:class:`~cme_platform.certificates.schemas.CertificateFacts` as the issuer verified them."""
+    category = Varchar(length=64, null=False, default="")
+    """The category this province gives the credit (``cme_recognised_category``)."""
+    credit = ForeignKey(CreditRecord, null=True, on_delete=OnDelete.set_null, default=None)
+    created_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -13,7 +13,9 @@ from cme_platform.api.params import DepartmentFilter, Id, InstitutionFilter, Pag
 from cme_platform.compliance import export, jobs, service
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.evaluate import Selection
+from cme_platform.compliance.forms import start_forms
 from cme_platform.compliance.schemas import FIRST_YEAR, LAST_YEAR
+from cme_platform.documents.schemas import ExportOut
 from cme_platform.errors import FieldError, InvalidInput
 from cme_platform.identity.dependencies import Caller, provide_principal
 from cme_platform.identity.guards import requires_login, requires_role
@@ -121,6 +123,21 @@ class ComplianceAdminController(Controller):
         page = await service.list_results(rules, access, filters, everything=True)
         content = await export.list_workbook(page, filters)
         return xlsx_response(content, export.file_name("人员达标情况", rules.year))
+
+    @post(
+        "/forms",
+        summary="学分登记表 or 多年度学分验证表 of up to 2,000 people as one PDF, made in the background "
+        "(202; poll GET /api/documents/{id}, then POST /api/documents/{id}/link); audited per person",
+        status_code=202,
+    )
+    async def print_forms(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        access: NamedDependency[PersonAccess],
+        data: JSONBody[s.FormsIn],
+    ) -> ExportOut:
+        return await start_forms(access, principal.account_id, data, request.app.state.settings)
 
     @get("/people/{person_id:int}", summary="One person's year (same shape as the learner's)")
     async def person(

@@ -26,6 +26,7 @@ from cme_platform.compliance.tables import ComplianceRun
 from cme_platform.errors import Conflict, NotFound
 from cme_platform.jobs import queue
 from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
+from cme_platform.jobs.records import save_unfinished
 from cme_platform.notifications.service import tell_job_starter
 from cme_platform.settings import Settings
 from cme_platform.tenancy.scope import current_tenant, scope
@@ -85,7 +86,8 @@ async def _given_up(args: Any, why: GiveUp) -> None:
     """Mark the run cancelled or failed (the data transaction was rolled back: results are intact); the
     account that started it is told of a failure (once: the queue may give a job up twice)."""
     run_id = int(args["run_id"])
-    finished = await _save_unfinished(
+    finished = await save_unfinished(
+        ComplianceRun,
         run_id,
         status="cancelled" if why.cancelled else "failed",
         message=why.reason if why.cancelled else f"{why.reason}，本次重算未完成，原有结果未改变，请重新发起",
@@ -111,35 +113,28 @@ async def cancel_run(run_id: int) -> s.RunOut:
         raise NotFound("重算记录不存在")
     if row["status"] not in UNFINISHED_STATUSES or not await queue.cancel(row["job_key"]):
         raise Conflict("这次重算已经结束，无法取消")
-    await _save_unfinished(run_id, status="cancelled", message="已取消", finished_at=datetime.now(UTC))
+    await save_unfinished(
+        ComplianceRun, run_id, status="cancelled", message="已取消", finished_at=datetime.now(UTC)
+    )
     return await get_run(run_id)
-
-
-async def _save_unfinished(run_id: int, **values: Any) -> bool:
-    """Update the run while it has not finished; True when it had not (this call finished it, if
-    ``values`` says so)."""
-    async with ComplianceRun._meta.db.transaction():
-        changed = await (
-            ComplianceRun.update(values)
-            .where((ComplianceRun.id == run_id) & ComplianceRun.status.is_in(list(UNFINISHED_STATUSES)))
-            .returning(ComplianceRun.id)
-        )
-    return bool(changed)
 
 
 async def run(run_id: int, rules: YearRules) -> bool:
     """Recompute the run's year (inside the tenant's scope); saves the outcome, True when it succeeded."""
-    await _save_unfinished(run_id, status="running", message="正在计算")
+    await save_unfinished(ComplianceRun, run_id, status="running", message="正在计算")
     started = time.monotonic()
     try:
         people, met = await store(rules)
     except Exception:
         log.exception("compliance run %s failed", run_id)
-        await _save_unfinished(run_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
+        await save_unfinished(
+            ComplianceRun, run_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC)
+        )
         return False
     seconds = round(time.monotonic() - started)
     message = f"已完成：{people} 人，达标 {met} 人"
-    await _save_unfinished(
+    await save_unfinished(
+        ComplianceRun,
         run_id,
         status="done",
         people=people,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
-from cme_platform.api.params import YearNumber
+from cme_platform.api.params import RowId, YearNumber
 
 StatisticsDimension = Literal["title_level", "title", "department", "establishment"]
 DIMENSION_LABELS: dict[str, str] = {
@@ -175,6 +175,15 @@ class StandardList(msgspec.Struct, frozen=True, kw_only=True):
 
     year: int
     items: list[StandardOut]
+
+
+class FormsIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Print 学分登记表 (``register``: one year) or 多年度学分验证表 (``years``: up to 10 years) of up to
+    2,000 people within the administrator's reach, as one PDF made in the background."""
+
+    form: Literal["register", "years"]
+    person_ids: Annotated[list[RowId], msgspec.Meta(min_length=1, max_length=2000)]
+    years: Annotated[list[YearNumber], msgspec.Meta(min_length=1, max_length=10)]
 
 
 class RunIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

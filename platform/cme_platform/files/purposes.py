@@ -56,6 +56,8 @@ class FilePurpose:
     """The province plugin whose tenants use it (a module's own files); empty: every tenant."""
     roles: frozenset[str] = frozenset()
     """The roles that may upload for it (role names); empty: every signed-in account."""
+    uploaded: bool = True
+    """False: the platform makes these files (a generated document); nobody uploads one."""
 
     def allows(self, roles: Iterable[str]) -> bool:
         """True when an account holding ``roles`` may upload for this purpose."""
@@ -90,19 +92,25 @@ for _purpose in (
     FilePurpose("photo", "现场照片", ("jpeg", "png"), 20 * MB, read_exif=True),
     FilePurpose("spreadsheet", "导入表格", ("xlsx",), 50 * MB, roles=ADMINISTRATORS),
     FilePurpose("avatar", "头像", ("jpeg", "png"), 5 * MB),
+    FilePurpose("document", "生成的文件", ("pdf",), 1024 * MB, uploaded=False),
 ):
     register_purpose(_purpose)
 
 
 def tenant_purposes(roles: Iterable[str] | None = None) -> list[FilePurpose]:
-    """The purposes the active tenant's uploads may name (the core's and its own plugin's); with
-    ``roles``, only those an account holding them may use (what its upload form offers)."""
+    """The purposes the active tenant's uploads may name (the core's and its own plugin's, none the
+    platform makes itself); with ``roles``, only those an account holding them may use (what its upload
+    form offers)."""
     from cme_platform.tenancy.scope import active_tenant_or_none
 
     tenant = active_tenant_or_none()
     plugin = tenant.plugin if tenant is not None else ""
     held = None if roles is None else list(roles)
-    return [p for p in PURPOSES.values() if p.plugin in ("", plugin) and (held is None or p.allows(held))]
+    return [
+        p
+        for p in PURPOSES.values()
+        if p.uploaded and p.plugin in ("", plugin) and (held is None or p.allows(held))
+    ]
 
 
 def purpose_named(name: str | None, roles: Iterable[str]) -> FilePurpose:

@@ -6,11 +6,14 @@ not found (404), so guessing IDs reveals nothing.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -25,7 +28,7 @@ from cme_platform.files.checks import check_type, extension_of, human_size, sani
 from cme_platform.files.exif import PhotoFacts, read_photo_facts
 from cme_platform.files.links import InvalidLink, LinkClaims, issue_token, read_token
 from cme_platform.files.policy import may_read, sees_every_file
-from cme_platform.files.purposes import PURPOSES, purpose_named, size_limit
+from cme_platform.files.purposes import KINDS, PURPOSES, purpose_named, size_limit
 from cme_platform.files.receive import ReceivedFile
 from cme_platform.files.storage import Storage
 from cme_platform.files.tables import StoredFile
@@ -177,6 +180,43 @@ async def store_upload(
                 return _replay(existing, received, purpose.name), False
         raise
     return await _readable_row(principal, int(row.id)), True
+
+
+async def store_generated(
+    content: bytes, *, name: str, account_id: int | None, storage: Storage, tmp_dir: Path
+) -> int:
+    """Keep a PDF the platform made (purpose ``document``) for ``account_id``, who may then read it
+    like his own upload; returns the file's id (the object is removed again when its row fails)."""
+    kind = KINDS["pdf"]
+    key = f"t{current_tenant().id}/{uuid.uuid4().hex}"
+
+    def write() -> Path:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(prefix="made-", suffix=".pdf", dir=tmp_dir, delete=False) as handle:
+            handle.write(content)
+        return Path(handle.name)
+
+    source = await anyio.to_thread.run_sync(write)
+    try:
+        await storage.save(key, source, kind.content_type)
+    finally:
+        source.unlink(missing_ok=True)
+    row = StoredFile(
+        key=key,
+        purpose="document",
+        original_name=sanitize_name(name),
+        content_type=kind.content_type,
+        extension="pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=account_id,
+    )
+    try:
+        await row.save()
+    except Exception:
+        await storage.delete(key)
+        raise
+    return int(row.id)
 
 
 async def holds_content(account_id: int, file_ids: list[int], sha256: str) -> bool:

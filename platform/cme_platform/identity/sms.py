@@ -15,6 +15,7 @@ import hmac
 import math
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -36,7 +37,15 @@ from cme_platform.tenancy.scope import current_tenant
 
 LOGIN = "login"
 RESET = "reset"
-PURPOSE_LABELS = {LOGIN: "登录", RESET: "找回密码"}
+CERTIFICATES = "certificates"
+"""Out-of-province attendees' access to their certificates (a code to the phone given at the venue)."""
+PURPOSE_LABELS = {LOGIN: "登录", RESET: "找回密码", CERTIFICATES: "证书查询"}
+FAILURE_ACTIONS = {
+    LOGIN: "auth.login_failed",
+    RESET: "auth.recovery_failed",
+    CERTIFICATES: "certificates.external_failed",
+}
+"""The audit action of a wrong code, by purpose."""
 CODE_LENGTH = 6
 CODE_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -163,15 +172,38 @@ async def send_code(pm: pluggy.PluginManager, raw_phone: str, purpose: str, ip: 
     (429) or a gateway failure (503: nothing kept, nothing counted). Unknown phones get a row too (a code
     nobody receives) and count for the rate limits exactly like registered ones.
     """
+    phone = normalize_phone(raw_phone)
+    accounts = await active_accounts(phone)
+    await issue_code(
+        pm,
+        phone,
+        purpose,
+        ip,
+        deliver=bool(accounts),
+        audited=("account", accounts[0].id if len(accounts) == 1 else None),
+    )
+    return phone
+
+
+async def issue_code(
+    pm: pluggy.PluginManager,
+    phone: str,
+    purpose: str,
+    ip: str,
+    *,
+    deliver: bool,
+    audited: tuple[str, int | None],
+) -> None:
+    """Count the send against the limits, keep a new code for ``phone`` and ``purpose`` and, when
+    ``deliver`` (someone holds that phone), text it and record ``auth.sms_sent`` about ``audited``
+    (object type and id). Raises :class:`SmsRefused` as :func:`send_code` does."""
     if purpose not in PURPOSE_LABELS:
         raise ValueError(f"unknown SMS code purpose {purpose!r}")
-    phone = normalize_phone(raw_phone)
     ip = (ip or "")[:45]
     await _count_send(phone, ip)
     now = datetime.now(UTC)
     tenant = current_tenant()
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
-    accounts = await active_accounts(phone)
     row = SmsCode(
         phone=phone,
         purpose=purpose,
@@ -181,8 +213,8 @@ async def send_code(pm: pluggy.PluginManager, raw_phone: str, purpose: str, ip: 
         expires_at=now + CODE_TTL,
     )
     await row.save()
-    if not accounts:
-        return phone
+    if not deliver:
+        return
     text = (
         f"【{tenant.name}】您的{PURPOSE_LABELS[purpose]}验证码为 {code}，"
         f"{int(CODE_TTL.total_seconds() // 60)} 分钟内有效，请勿泄露给他人。"
@@ -196,25 +228,24 @@ async def send_code(pm: pluggy.PluginManager, raw_phone: str, purpose: str, ip: 
         raise SmsRefused(SEND_FAILED, 503) from error
     await record(
         "auth.sms_sent",
-        object_type="account",
-        object_id=accounts[0].id if len(accounts) == 1 else None,
+        object_type=audited[0],
+        object_id=audited[1],
         summary=f"发送{PURPOSE_LABELS[purpose]}短信验证码至 {mask_phone(phone)}",
         after={"phone": mask_phone(phone), "purpose": purpose},
     )
-    return phone
 
 
 async def _record_wrong_code(phone: str, purpose: str, reason: str) -> None:
-    """Record a wrong code (``auth.login_failed`` for sign-in, ``auth.recovery_failed`` for recovery).
+    """Record a wrong code (:data:`FAILURE_ACTIONS`: ``auth.login_failed`` for sign-in…).
 
     A guess at a live code (``bad_code``) is always recorded: there are at most :data:`MAX_ATTEMPTS` per
     code, and sending codes is limited. Codes tried when none is live (``expired``, ``exhausted``) cost
     an attacker nothing, so they are recorded rate-limited per client address
     (:func:`~cme_platform.audit.refusals.record_refusal`: the first of a minute, then the 10th, 100th …).
     """
-    action = "auth.login_failed" if purpose == LOGIN else "auth.recovery_failed"
+    action = FAILURE_ACTIONS[purpose]
     masked = mask_phone(phone)
-    summary = f"短信验证码{'登录' if purpose == LOGIN else '找回密码'}失败（{reason}）：{masked}"
+    summary = f"短信验证码{PURPOSE_LABELS[purpose]}失败（{reason}）：{masked}"
     detail = {"method": "sms", "phone": masked}
     if reason == "bad_code":
         await record(action, object_type="account", summary=summary, after={"reason": reason, **detail})
@@ -231,6 +262,24 @@ async def claim_code(raw_phone: str, purpose: str, code: str, username: str = ""
     yet: call :func:`use_claim` in the transaction of what it unlocks.
     """
     phone = normalize_phone(raw_phone)
+    code_id = await check_code(phone, purpose, code, holder=lambda: _has_accounts(phone))
+    accounts = await active_accounts(phone)
+    if len(accounts) > 1:
+        chosen = [a for a in accounts if a.username == (username or "").strip()]
+        if not chosen:
+            raise SmsRefused(NEED_USERNAME)
+        accounts = chosen
+    return Claim(code_id=code_id, account_id=int(accounts[0].id), username=accounts[0].username)
+
+
+async def _has_accounts(phone: str) -> bool:
+    return bool(await active_accounts(phone))
+
+
+async def check_code(phone: str, purpose: str, code: str, *, holder: Callable[[], Awaitable[bool]]) -> int:
+    """The id of the newest live code of ``phone`` and ``purpose`` when ``code`` is it and ``holder()``
+    says someone holds the phone; a wrong code counts an attempt (and is recorded), and after
+    :data:`MAX_ATTEMPTS` the code is dead. The code is not used up: :func:`use_code` does that."""
     now = datetime.now(UTC)
     row = await (
         SmsCode.objects()
@@ -251,27 +300,26 @@ async def claim_code(raw_phone: str, purpose: str, code: str, username: str = ""
     if not counted:
         await _record_wrong_code(phone, purpose, "exhausted")
         raise SmsRefused(CODE_EXHAUSTED)
-    accounts = await active_accounts(phone)
     code = (code or "").strip()
-    if not accounts or not hmac.compare_digest(row.code_hash, code_digest(phone, purpose, code)):
+    if not await holder() or not hmac.compare_digest(row.code_hash, code_digest(phone, purpose, code)):
         await _record_wrong_code(phone, purpose, "bad_code")
         left = MAX_ATTEMPTS - int(counted[0]["attempts"])
         raise SmsRefused(f"短信验证码错误，还可尝试 {left} 次" if left > 0 else CODE_EXHAUSTED)
     # the right code: its attempt does not count (asking for the username or a stronger password)
     await SmsCode.update({SmsCode.attempts: SmsCode.attempts - 1}).where(SmsCode.id == row.id)
-    if len(accounts) > 1:
-        chosen = [a for a in accounts if a.username == (username or "").strip()]
-        if not chosen:
-            raise SmsRefused(NEED_USERNAME)
-        accounts = chosen
-    return Claim(code_id=int(row.id), account_id=int(accounts[0].id), username=accounts[0].username)
+    return int(row.id)
 
 
 async def use_claim(claim: Claim) -> None:
     """Use up the claimed code (once: a concurrent second use is refused with :data:`BAD_CODE`)."""
+    await use_code(claim.code_id)
+
+
+async def use_code(code_id: int) -> None:
+    """Use up a checked code (once: a concurrent second use is refused with :data:`BAD_CODE`)."""
     used = await (
         SmsCode.update({SmsCode.used_at: datetime.now(UTC)})
-        .where((SmsCode.id == claim.code_id) & SmsCode.used_at.is_null())
+        .where((SmsCode.id == code_id) & SmsCode.used_at.is_null())
         .returning(SmsCode.id)
     )
     if not used:

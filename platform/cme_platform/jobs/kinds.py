@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pluggy
     from saq.job import Job
 
+    from cme_platform.pdf import Templates
     from cme_platform.settings import Settings
 
 UNFINISHED_STATUSES = ("queued", "running")
@@ -61,11 +62,20 @@ class JobKind:
 
 @dataclass
 class RunningJob:
-    """What a running job's function gets: its queue job, progress reporting, the plugin manager."""
+    """What a running job's function gets: its queue job, progress reporting, the plugin manager and the
+    templates documents are rendered from."""
 
     job: Job
     plugin_manager: pluggy.PluginManager
     settings: Settings
+    page_templates: Templates | None = None
+
+    @property
+    def templates(self) -> Templates:
+        """The shell's templates (a worker built without them renders no documents)."""
+        if self.page_templates is None:
+            raise RuntimeError("this worker was built without templates: build it with page_templates()")
+        return self.page_templates
 
     @property
     def key(self) -> str:

@@ -23,6 +23,7 @@ from cme_platform.audit.context import Actor, acting_as
 from cme_platform.clock import CHINA
 from cme_platform.jobs.kinds import JobKind, RunningJob, beat
 from cme_platform.jobs.queue import tenant_named
+from cme_platform.pdf import Templates
 from cme_platform.plugins.manager import using_plugin_manager
 from cme_platform.settings import Settings
 from cme_platform.tenancy.scope import scope
@@ -33,12 +34,14 @@ IN_PROCESS_CONCURRENCY = 2
 """Jobs an application process runs at the same time beside its requests."""
 
 
-def perform(kind: JobKind, pm: pluggy.PluginManager, settings: Settings) -> Any:
+def perform(
+    kind: JobKind, pm: pluggy.PluginManager, settings: Settings, templates: Templates | None = None
+) -> Any:
     """The function SAQ calls for ``kind``: the kind's ``run`` in its tenant, kept alive by a ticker."""
 
     async def run(ctx: Context, **kwargs: Any) -> Any:
         job = ctx["job"]
-        running = RunningJob(job=job, plugin_manager=pm, settings=settings)
+        running = RunningJob(job=job, plugin_manager=pm, settings=settings, page_templates=templates)
         ticker = asyncio.create_task(beat(job, max(1.0, settings.job_heartbeat_seconds / 4)))
         try:
             with using_plugin_manager(pm):
@@ -73,10 +76,12 @@ def build_worker(
     *,
     concurrency: int = 4,
     own_signals: bool = True,
+    templates: Templates | None = None,
 ) -> PlatformWorker:
-    """A worker for ``queue`` that knows every job kind of ``pm`` and runs the scheduled ones on time."""
+    """A worker for ``queue`` that knows every job kind of ``pm`` and runs the scheduled ones on time;
+    its jobs render documents from ``templates``."""
     kinds: dict[str, JobKind] = queue.kinds  # type: ignore[attr-defined]
-    functions = [perform(kind, pm, settings) for kind in kinds.values() if not kind.cron]
+    functions = [perform(kind, pm, settings, templates) for kind in kinds.values() if not kind.cron]
     cron_jobs = [
         CronJob(
             perform(kind, pm, settings),
@@ -102,14 +107,16 @@ def build_worker(
     )
 
 
-async def run_worker(pm: pluggy.PluginManager, settings: Settings, *, concurrency: int) -> None:
+async def run_worker(
+    pm: pluggy.PluginManager, settings: Settings, templates: Templates, *, concurrency: int
+) -> None:
     """``cme worker``: connect, work until SIGINT or SIGTERM, put running jobs back, disconnect."""
     from cme_platform.jobs.queue import build_queue, close_queue, open_queue
 
     queue = build_queue(settings, pm, concurrency=concurrency)
     await queue.connect()
     open_queue(queue)
-    worker = build_worker(queue, pm, settings, concurrency=concurrency)
+    worker = build_worker(queue, pm, settings, concurrency=concurrency, templates=templates)
     log.info("worker %s started (%d at a time)", worker.id, concurrency)
     try:
         await worker.start()
@@ -121,9 +128,10 @@ async def run_worker(pm: pluggy.PluginManager, settings: Settings, *, concurrenc
 class InProcessJobs:
     """The queue of an application process and, unless ``CME_JOBS_IN_PROCESS=0``, a worker beside it."""
 
-    def __init__(self, pm: pluggy.PluginManager, settings: Settings) -> None:
+    def __init__(self, pm: pluggy.PluginManager, settings: Settings, templates: Templates) -> None:
         self._pm = pm
         self._settings = settings
+        self._templates = templates
         self._queue: Queue | None = None
         self._worker: PlatformWorker | None = None
         self._task: asyncio.Task[None] | None = None
@@ -137,7 +145,12 @@ class InProcessJobs:
         open_queue(self._queue)
         if self._settings.jobs_in_process:
             self._worker = build_worker(
-                self._queue, self._pm, self._settings, concurrency=IN_PROCESS_CONCURRENCY, own_signals=False
+                self._queue,
+                self._pm,
+                self._settings,
+                concurrency=IN_PROCESS_CONCURRENCY,
+                own_signals=False,
+                templates=self._templates,
             )
             self._task = asyncio.get_running_loop().create_task(self._worker.start(), name="cme-jobs-worker")
 

@@ -24,6 +24,7 @@ KIND_LABELS: dict[str, str] = {
     "credits.effective": "学分生效",
     "personnel.import": "人员导入",
     "compliance.recompute": "达标重算",
+    "documents.made": "导出文件",
     "projects.hosting.approved": "举办申请通过",
     "projects.hosting.returned": "举办申请退回",
     "projects.hosting.rejected": "举办申请不通过",

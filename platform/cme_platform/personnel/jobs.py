@@ -27,6 +27,7 @@ from cme_platform.files.sheet_table import ImportRowError
 from cme_platform.files.storage import fetch_to_temp, storage_for
 from cme_platform.jobs import queue
 from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
+from cme_platform.jobs.records import save_unfinished
 from cme_platform.notifications.service import tell_job_starter
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.orgs.tables import Institution
@@ -78,18 +79,6 @@ async def create_job(
     return int(job.id)
 
 
-async def _save(job_id: int, **values: Any) -> bool:
-    """Update the job row, while it has not finished, in a short transaction of its own; True when it
-    had not (this call finished it, if ``values`` says so)."""
-    async with PersonImport._meta.db.transaction():
-        changed = await (
-            PersonImport.update(values)
-            .where((PersonImport.id == job_id) & PersonImport.status.is_in(list(UNFINISHED_STATUSES)))
-            .returning(PersonImport.id)
-        )
-    return bool(changed)
-
-
 async def run_job(
     job_id: int, path: Path, access: PersonAccess, *, report: Report | None = None
 ) -> ImportOutcome | None:
@@ -103,7 +92,7 @@ async def run_job(
         raise LookupError(f"import job {job_id} not found")
 
     async def save(**values: Any) -> None:
-        await _save(job_id, **values)
+        await save_unfinished(PersonImport, job_id, **values)
         if report is not None:
             await report(values)
 
@@ -190,7 +179,9 @@ async def _perform(job: RunningJob, import_id: int, file_key: str, access: dict[
         path = await fetch_to_temp(storage_for(settings), file_key, settings.data_dir / "tmp" / "imports")
     except Exception:
         log.exception("personnel import %s: stored file unreadable", import_id)
-        await _save(import_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC))
+        await save_unfinished(
+            PersonImport, import_id, status="failed", message=INTERNAL_ERROR, finished_at=datetime.now(UTC)
+        )
         await _tell_starter(import_id)
         return
     try:
@@ -215,7 +206,8 @@ async def _given_up(args: Any, why: GiveUp) -> None:
     a failure (once: the queue may give a job up twice)."""
     import_id = int(args["import_id"])
     message = why.reason if why.cancelled else f"{why.reason}，本次导入未写入任何数据，请重新上传"
-    finished = await _save(
+    finished = await save_unfinished(
+        PersonImport,
         import_id,
         status="cancelled" if why.cancelled else "failed",
         message=message,
@@ -237,7 +229,9 @@ async def cancel_import(access: PersonAccess, account_id: int, job_id: int) -> P
     assert row is not None
     if job.status not in UNFINISHED_STATUSES or not await queue.cancel(row["job_key"]):
         raise Conflict("这次导入已经结束，无法取消")
-    await _save(job_id, status="cancelled", message="已取消", finished_at=datetime.now(UTC))
+    await save_unfinished(
+        PersonImport, job_id, status="cancelled", message="已取消", finished_at=datetime.now(UTC)
+    )
     return await get_import(access, account_id, job_id)
 
 

@@ -30,6 +30,9 @@ FIXED_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(label="待我审核", path="/approvals", section="工作台", roles=ADMINS, order=20),
     MenuEntry(label="站内消息", path="/notifications", section="工作台", order=30),
     MenuEntry(label="我的文件", path="/files", section="工作台", order=50),
+    MenuEntry(
+        label="导出文件", path="/documents", section="工作台", roles=(*ADMINS, Role.PROJECT_OWNER), order=55
+    ),
     MenuEntry(label="区域", path="/orgs/regions", section="组织机构", roles=REGION_READERS, order=10),
     MenuEntry(label="单位", path="/orgs/institutions", section="组织机构", roles=ADMINS, order=20),
     MenuEntry(label="科室", path="/orgs/departments", section="组织机构", roles=ADMINS, order=30),
@@ -59,6 +62,20 @@ FIXED_MENU: tuple[MenuEntry, ...] = (
         label="学分完成情况统计", path="/compliance/statistics", section="统计查询", roles=ADMINS, order=330
     ),
     MenuEntry(
+        label="多年度学分验证表",
+        path="/compliance/forms?form=years",
+        section="统计查询",
+        roles=ADMINS,
+        order=334,
+    ),
+    MenuEntry(
+        label="学分登记表",
+        path="/compliance/forms?form=register",
+        section="统计查询",
+        roles=ADMINS,
+        order=336,
+    ),
+    MenuEntry(
         label="达标重算",
         path="/compliance/runs",
         section="统计查询",
@@ -76,6 +93,9 @@ FIXED_MENU: tuple[MenuEntry, ...] = (
     ),
     MenuEntry(
         label="考勤记录", path="/attendance/mine", section="学分管理", roles=(Role.LEARNER,), order=225
+    ),
+    MenuEntry(
+        label="外省学分认可", path="/recognitions", section="学分管理", roles=(Role.LEARNER,), order=228
     ),
     MenuEntry(
         label="电子学分证书", path="/certificates", section="学分管理", roles=(Role.LEARNER,), order=226
@@ -215,11 +235,22 @@ def core_menu(pm: pluggy.PluginManager, tenant: TenantContext, year: int) -> lis
 
 
 def certificate_entries(policy: CertificatePolicy) -> list[MenuEntry]:
-    """学员证书查询 for everybody, where the province offers it."""
-    if not policy.public_lookup:
-        return []
-    return [
-        MenuEntry(
-            label="学员证书查询", path="/certificates/lookup", section="学分管理", order=228, public=True
+    """学员证书查询 and 外省人员证书查询 for everybody, where the province offers them."""
+    entries = []
+    if policy.public_lookup:
+        entries.append(
+            MenuEntry(
+                label="学员证书查询", path="/certificates/lookup", section="学分管理", order=228, public=True
+            )
         )
-    ]
+    if policy.external_access:
+        entries.append(
+            MenuEntry(
+                label="外省人员证书查询",
+                path="/certificates/external",
+                section="学分管理",
+                order=229,
+                public=True,
+            )
+        )
+    return entries

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cme_platform.attendance.policy import AttendancePolicy
     from cme_platform.audit.actions import AuditLabels
     from cme_platform.certificates.policy import CertificatePolicy
+    from cme_platform.certificates.schemas import CertificateFacts
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
     from cme_platform.identity.principal import Principal
@@ -51,12 +52,16 @@ class CoreDefaults:
     @hookimpl
     def cme_job_kinds(self) -> list[JobKind]:
         """People imports, tenant-year compliance recomputation, the daily announcement of credits that
-        start to count."""
+        start to count, the credit forms of many people, a run's certificates, the daily removal of expired
+        documents."""
+        from cme_platform.certificates.bulk import PRINT_RUN
+        from cme_platform.compliance.forms import FORMS
         from cme_platform.compliance.jobs import RECOMPUTE
         from cme_platform.credits.daily import ANNOUNCE_EFFECTIVE
+        from cme_platform.documents.service import PURGE
         from cme_platform.personnel.jobs import IMPORT
 
-        return [IMPORT, RECOMPUTE, ANNOUNCE_EFFECTIVE]
+        return [IMPORT, RECOMPUTE, ANNOUNCE_EFFECTIVE, FORMS, PRINT_RUN, PURGE]
 
     @hookimpl
     def cme_audit_labels(self) -> AuditLabels:
@@ -102,12 +107,17 @@ class CoreDefaults:
     @hookimpl(trylast=True)
     def cme_approval_chain(self, tenant: TenantContext, subject: ApprovalSubject) -> Chain:
         """单位确认 then 继教委审核 for a hosting application, 单位审核 then 继教委评审 for a declaration,
-        单位审核上报 then 继教委授分 for an attendee list;
+        单位审核上报 then 继教委授分 for an attendee list, 单位审核 then 继教委认可 for a recognised
+        certificate;
         else 单位审核: the institution decides (escalating when the subject has no institution admin)."""
+        from cme_platform.approvals import kinds
         from cme_platform.approvals.chains import DEFAULT_CHAIN
+        from cme_platform.certificates.recognition import RECOGNITION_CHAIN
         from cme_platform.projects.policy import PROJECT_CHAINS
 
-        return PROJECT_CHAINS.get(subject.kind, DEFAULT_CHAIN)
+        return {**PROJECT_CHAINS, kinds.CREDIT_RECOGNITION: RECOGNITION_CHAIN}.get(
+            subject.kind, DEFAULT_CHAIN
+        )
 
     @hookimpl(trylast=True)
     def cme_project_number(self, tenant: TenantContext, year: int, level: str, sequence: int) -> str:
@@ -136,6 +146,15 @@ class CoreDefaults:
         from cme_platform.certificates.policy import CertificatePolicy
 
         return CertificatePolicy()
+
+    @hookimpl(trylast=True)
+    def cme_recognised_category(self, tenant: TenantContext, facts: CertificateFacts, issuer: str) -> str:
+        """The certificate's own category when this province has one of that name (or no categories)."""
+        from cme_platform.plugins.manager import tenant_hooks
+
+        categories = tenant_hooks(self._pm, tenant).cme_credit_categories(year=clock.today().year)
+        names = [c.name for c in categories]
+        return facts.category if not names or facts.category in names else ""
 
     @hookimpl(trylast=True)
     def cme_credit_effective_on(

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from cme_platform.attendance.policy import AttendancePolicy
     from cme_platform.audit.actions import AuditLabels
     from cme_platform.certificates.policy import CertificatePolicy
+    from cme_platform.certificates.schemas import CertificateFacts
     from cme_platform.compliance.standards import ComplianceStandard
     from cme_platform.credits.policy import CreditCategory, EntryPolicy
     from cme_platform.events import AttendanceRecorded, CreditChange, PersonChange
@@ -72,6 +73,7 @@ def answer_namespace() -> dict[str, Any]:
     from cme_platform.attendance.policy import AttendancePolicy  # noqa: F401
     from cme_platform.audit.actions import AuditLabels  # noqa: F401
     from cme_platform.certificates.policy import CertificatePolicy  # noqa: F401
+    from cme_platform.certificates.schemas import CertificateFacts  # noqa: F401
     from cme_platform.compliance.standards import ComplianceStandard  # noqa: F401
     from cme_platform.credits.policy import CreditCategory, EntryPolicy  # noqa: F401
     from cme_platform.events import AttendanceRecorded, CreditChange, PersonChange  # noqa: F401
@@ -264,6 +266,20 @@ def cme_certificate_policy(tenant: TenantContext) -> CertificatePolicy | None:
     anyone may find certificates by project number and name (学员证书查询); ``None`` leaves it to the
     core's default (继续医学教育学分证书, the tenant's name, ``CME``, no public look-up). The PDF's layout
     is the template ``certificates/pdf.html``, which a province replaces under its own template folder.
+    """
+
+
+@hookspec(firstresult=True)
+def cme_recognised_category(tenant: TenantContext, facts: CertificateFacts, issuer: str) -> str | None:
+    """Map the category of another province's certificate to one of this province's (外省学分认可).
+
+    **firstresult**. Called when a learner submits a certificate of another issuer for recognition, after
+    its signature and live state were verified. Receives ``tenant`` (the receiving province), the
+    certificate's verified ``facts`` (:class:`~cme_platform.certificates.schemas.CertificateFacts`: its
+    ``category``, the project's ``level``, credits and hours) and the ``issuer`` its seal names. Returns
+    the category name the credit record gets here, or ``""`` when this province cannot recognise it
+    (the learner is told so); ``None`` leaves it to the core's default (the same category name when this
+    province has it, or when it has no categories; else ``""``).
     """
 
 

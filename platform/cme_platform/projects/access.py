@@ -80,14 +80,21 @@ def delegated_departments(principal: Principal) -> list[int]:
     return sorted({g.department_id for g in principal.grants_for(Role.DEPARTMENT_ADMIN) if g.department_id})
 
 
-def visible(principal: Principal) -> Any:
-    """A where-clause on :class:`Project` for what ``principal`` may open beyond the public query."""
+def held_or_managed(principal: Principal) -> Any:
+    """A where-clause on :class:`Project` for the projects ``principal`` holds (as owner or 代办科室) or
+    administers (its unit's): whose documents, such as a run's certificates, he may print."""
     clause = managed(principal)
     if is_owner(principal):
         clause = clause | (Project.owner == principal.account_id)
     departments = delegated_departments(principal)
     if departments:
         clause = clause | Project.delegate.is_in(departments)
+    return clause
+
+
+def visible(principal: Principal) -> Any:
+    """A where-clause on :class:`Project` for what ``principal`` may open beyond the public query."""
+    clause = held_or_managed(principal)
     if principal.has_any(Role.AUDIT_EXPERT):
         reviewed = ExpertReview.select(ExpertReview.project).where(
             ExpertReview.expert == principal.account_id

@@ -34,7 +34,7 @@ from cme_platform.attendance.schemas import QuestionReport, SessionCounts
 from cme_platform.attendance.sessions import KINDS, SessionFacts
 from cme_platform.attendance.tables import ExternalAttendee
 from cme_platform.audit.service import record
-from cme_platform.certificates.service import issue_for_credits
+from cme_platform.certificates.service import issue_for_credits, issue_for_entries
 from cme_platform.credits.ledger import Posting, post
 from cme_platform.credits.sources import CreditSource
 from cme_platform.db.transactions import write_transaction
@@ -516,7 +516,8 @@ async def session_rows(run_id: int) -> list[SessionRow]:
 
 async def grant(pm: pluggy.PluginManager, principal: Principal, list_id: int) -> int:
     """Post the credit of every selected person of the list (once each: keyed by run and person) and issue
-    its certificate; returns how many credits were posted now. Called by the commission's approval,
+    its certificate, and a certificate for every selected external attendee (who has no credit record);
+    returns how many credits were posted now. Called by the commission's approval,
     inside its transaction."""
     listed = await (
         AttendeeList.select(
@@ -576,7 +577,10 @@ async def grant(pm: pluggy.PluginManager, principal: Principal, list_id: int) ->
         )
         posted += result.created
         records.append(result.record_id)
-    await issue_for_credits(pm, get_settings().secret_key, records)
+    secret = get_settings().secret_key
+    await issue_for_credits(pm, secret, records)
+    externals = [entry["id"] for entry in entries if entry["person"] is None]
+    await issue_for_entries(pm, secret, externals, category=category, credits=project["credits"])
     accounts = [
         p["account"]
         for p in (await _people([e["person"] for e in people])).values()

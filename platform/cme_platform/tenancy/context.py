@@ -20,6 +20,8 @@ class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
     auth: dict[str, Any] = msgspec.field(default_factory=dict)
     disciplines: dict[str, list[str]] = msgspec.field(default_factory=dict)
     """The tenant file's additions to the discipline catalogue (二级学科 → [三级学科])."""
+    recognition: dict[str, Any] = msgspec.field(default_factory=dict)
+    """The tenant file's ``[recognition]``: other platforms' issuers whose certificates it recognises."""
     active: bool = True
 
     @property

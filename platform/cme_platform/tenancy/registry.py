@@ -42,6 +42,7 @@ def tenant_from_row(row: dict[str, Any]) -> TenantContext:
         settings=_decode(row["settings"], {}),
         auth=_decode(row.get("auth"), {}),
         disciplines=_decode(row.get("disciplines"), {}),
+        recognition=_decode(row.get("recognition"), {}),
         active=bool(row["active"]),
     )
 

@@ -23,6 +23,11 @@ A tenant file::
     client_id = "cme"
     client_secret_env = "CME_OIDC_BEIJING_SECRET"
 
+    [[recognition.trusted]]   # optional: another platform whose certificates are recognised here
+    issuer = "shanghai"       # the issuer its seals name
+    name = "上海市继续医学教育委员会"
+    site = "https://cme.shanghai.example.org"   # where its JWKS and its verification answer
+
 The slug is the file name. Every file is validated before anything is written; one bad file fails the
 whole sync with messages naming the file and the field.
 """
@@ -107,6 +112,37 @@ def auth_problems(auth: AuthSection) -> list[str]:
     return problems
 
 
+class TrustedIssuer(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``[[recognition.trusted]]``: an issuer on another platform of this kind whose certificates the
+    tenant recognises: its seals' ``issuer``, its name, and its site, under which
+    ``/.well-known/jwks.json`` gives its keys and ``/api/public/certificates/verify/<seal>`` its answer."""
+
+    issuer: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,62}$")]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    site: Annotated[str, msgspec.Meta(max_length=300)]
+
+
+class RecognitionSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """``[recognition]``: certificates of which other platforms are recognised (this platform's own
+    tenants always are)."""
+
+    trusted: list[TrustedIssuer] = msgspec.field(default_factory=list)
+
+
+def recognition_problems(section: RecognitionSection) -> list[str]:
+    """What is wrong with a syntactically valid ``[recognition]`` section (empty when it is usable)."""
+    problems = []
+    for trusted in section.trusted:
+        url = urlsplit(trusted.site)
+        https = url.scheme == "https" or (url.scheme == "http" and url.hostname in LOOPBACK_HOSTS)
+        if not https or not url.hostname or url.query or url.fragment:
+            problems.append(f"[recognition] site of {trusted.issuer} must be an https:// URL without query")
+    issuers = [t.issuer for t in section.trusted]
+    if len(set(issuers)) != len(issuers):
+        problems.append("[recognition] names an issuer twice")
+    return problems
+
+
 class TenantFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The contents of one ``tenants/<slug>.toml`` file."""
 
@@ -118,6 +154,7 @@ class TenantFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     settings: dict[str, Any] = msgspec.field(default_factory=dict)
     auth: AuthSection = msgspec.field(default_factory=AuthSection)
     disciplines: dict[DisciplineName, list[DisciplineName]] = msgspec.field(default_factory=dict)
+    recognition: RecognitionSection = msgspec.field(default_factory=RecognitionSection)
 
 
 class TenantSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -132,6 +169,7 @@ class TenantSpec(msgspec.Struct, frozen=True, kw_only=True):
     settings: dict[str, Any]
     auth: dict[str, Any] = msgspec.field(default_factory=dict)
     disciplines: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    recognition: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 def parse_tenant_file(path: Path, pm: pluggy.PluginManager) -> TenantSpec:
@@ -158,7 +196,7 @@ def parse_tenant_file(path: Path, pm: pluggy.PluginManager) -> TenantSpec:
             raise TenantFileError(f"{path.name}: [settings] {exc}") from exc
     elif data.settings:
         raise TenantFileError(f"{path.name}: plugin {data.plugin!r} takes no [settings]")
-    problems = auth_problems(data.auth)
+    problems = auth_problems(data.auth) + recognition_problems(data.recognition)
     if problems:
         raise TenantFileError(f"{path.name}: " + "; ".join(problems))
     return TenantSpec(
@@ -171,6 +209,7 @@ def parse_tenant_file(path: Path, pm: pluggy.PluginManager) -> TenantSpec:
         settings=settings,
         auth=msgspec.to_builtins(data.auth),
         disciplines={name: list(dict.fromkeys(children)) for name, children in data.disciplines.items()},
+        recognition=msgspec.to_builtins(data.recognition),
     )
 
 
@@ -212,6 +251,7 @@ async def sync_tenants(specs: list[TenantSpec]) -> dict[str, str]:
                 Tenant.settings: spec.settings,
                 Tenant.auth: spec.auth,
                 Tenant.disciplines: spec.disciplines,
+                Tenant.recognition: spec.recognition,
                 Tenant.active: spec.active,
             }
             row = existing.get(spec.slug)
@@ -228,6 +268,7 @@ async def sync_tenants(specs: list[TenantSpec]) -> dict[str, str]:
                 "settings": loaded.settings,
                 "auth": loaded.auth,
                 "disciplines": loaded.disciplines,
+                "recognition": loaded.recognition,
                 "active": loaded.active,
             }
             wanted = {c._meta.name: v for c, v in values.items()}

@@ -34,6 +34,7 @@ class Tenant(Table, tablename="tenant"):
     settings = JSON(default={})
     auth = JSON(default={})
     disciplines = JSON(default={})
+    recognition = JSON(default={})
     active = Boolean(default=True, null=False)
     synced_at = Timestamptz(default=TimestamptzNow())
 

@@ -9,6 +9,7 @@ Credits are granted by the commission from the attendee list; learners never ent
 
 from __future__ import annotations
 
+from cme_platform.certificates.schemas import CertificateFacts
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 
 NATIONAL_PROJECT = "国家级继续医学教育项目"
@@ -33,3 +34,11 @@ ENTRY_POLICY = EntryPolicy(learner_entry="never", guided=False, free=True)
 def credit_categories(year: int) -> list[CreditCategory]:
     """Jiangsu's categories in ``year`` (the project levels, the same every year)."""
     return list(CREDIT_CATEGORIES)
+
+
+def recognised_category(facts: CertificateFacts) -> str:
+    """外省学分认可: another province's certificate counts by its project's level (国家级 or 省级, or a
+    category already named so); any other credit has no Jiangsu category (``""``: not recognised)."""
+    if facts.category in CATEGORY_NAMES:
+        return facts.category
+    return {"国家级": NATIONAL_PROJECT, "省级": PROVINCIAL_PROJECT}.get(facts.level, "")

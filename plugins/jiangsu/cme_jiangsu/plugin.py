@@ -11,6 +11,7 @@ from typing import Any
 
 from cme_platform.attendance.policy import AttendancePolicy
 from cme_platform.certificates.policy import CertificatePolicy
+from cme_platform.certificates.schemas import CertificateFacts
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
@@ -19,7 +20,7 @@ from cme_platform.projects.policy import ProjectPolicy
 
 from cme_jiangsu import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
 from cme_jiangsu.compliance import compliance_standards
-from cme_jiangsu.credits import ENTRY_POLICY, credit_categories
+from cme_jiangsu.credits import ENTRY_POLICY, credit_categories, recognised_category
 from cme_jiangsu.pages import routes
 from cme_jiangsu.projects import CERTIFICATE_POLICY, PROJECT_POLICY, attendance_policy
 from cme_jiangsu.settings import JiangsuSettings, tenant_settings
@@ -162,6 +163,12 @@ def cme_demo_organisation(tenant: Any) -> DemoOrganisation:
 def cme_credit_categories(tenant: Any, year: int) -> list[CreditCategory]:
     """国家级继续医学教育项目 and 省级继续医学教育项目, the two project levels of seed 004."""
     return credit_categories(year)
+
+
+@hookimpl
+def cme_recognised_category(tenant: Any, facts: CertificateFacts, issuer: str) -> str:
+    """Another province's certificate counts by its project's level (国家级 or 省级 project credits)."""
+    return recognised_category(facts)
 
 
 @hookimpl

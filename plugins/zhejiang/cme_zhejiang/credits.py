@@ -9,6 +9,7 @@ other guided rows class II. The 举办方式 come from the seeds' credit lists (
 
 from __future__ import annotations
 
+from cme_platform.certificates.schemas import CertificateFacts
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 
 CLASS_ONE = "I类学分"
@@ -99,3 +100,11 @@ def entry_policy(requires_grant: bool) -> EntryPolicy:
         free=True,
         forms=ENTRY_FORMS,
     )
+
+
+def recognised_category(facts: CertificateFacts) -> str:
+    """外省学分认可: a category Zhejiang has keeps its name; otherwise a national or provincial project's
+    credit is I类学分 and any other II类学分 (the national rule the classes follow)."""
+    if facts.category in (CLASS_ONE, CLASS_TWO):
+        return facts.category
+    return CLASS_ONE if facts.level in ("国家级", "省级") else CLASS_TWO

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from cme_platform.approvals.chains import ApprovalSubject, Chain
+from cme_platform.attendance.policy import AttendancePolicy
 from cme_platform.certificates.policy import CertificatePolicy
+from cme_platform.certificates.schemas import CertificateFacts
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
 from cme_platform.plugins import hookimpl
@@ -24,9 +26,9 @@ from cme_platform.standards.rules import Standard
 from cme_zhejiang import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __version__
 from cme_zhejiang.chains import effective_on, personal_credit_chain
 from cme_zhejiang.compliance import compliance_standards
-from cme_zhejiang.credits import credit_categories, entry_policy
+from cme_zhejiang.credits import credit_categories, entry_policy, recognised_category
 from cme_zhejiang.pages import routes
-from cme_zhejiang.projects import CERTIFICATE_POLICY, PROJECT_POLICY
+from cme_zhejiang.projects import ATTENDANCE_POLICY, CERTIFICATE_POLICY, PROJECT_POLICY
 from cme_zhejiang.settings import ZhejiangSettings, tenant_settings
 from cme_zhejiang.standards import guided_standards
 
@@ -157,6 +159,18 @@ def cme_credit_standards(tenant: Any, year: int) -> list[Standard]:
 def cme_credit_categories(tenant: Any, year: int) -> list[CreditCategory]:
     """I类学分 and II类学分 with the subcategories of 图-9 and of the guided-entry table."""
     return credit_categories(year)
+
+
+@hookimpl
+def cme_attendance_policy(tenant: Any) -> AttendancePolicy:
+    """The core's attendance, with 现场登记 for people from other provinces (003 §10.2)."""
+    return ATTENDANCE_POLICY
+
+
+@hookimpl
+def cme_recognised_category(tenant: Any, facts: CertificateFacts, issuer: str) -> str:
+    """A national or provincial project's credit of another province is I类学分, any other II类学分."""
+    return recognised_category(facts)
 
 
 @hookimpl

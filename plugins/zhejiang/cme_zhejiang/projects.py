@@ -4,6 +4,7 @@ projects are declared nationally and entered by their owners."""
 
 from __future__ import annotations
 
+from cme_platform.attendance.policy import AttendancePolicy
 from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.projects.policy import ProjectPolicy
 
@@ -27,6 +28,21 @@ project's runs and hosting applications (代办项目). A project's credits are 
 provincial) or class II (city), under the subcategory of its level."""
 
 CERTIFICATE_POLICY = CertificatePolicy(
-    title="浙江省继续医学教育学分电子证书", issuer="浙江省继续医学教育委员会（办）", number_prefix="ZJ"
+    title="浙江省继续医学教育学分电子证书",
+    issuer="浙江省继续医学教育委员会（办）",
+    number_prefix="ZJ",
+    credit_certificates=True,
+    external_access=True,
 )
-"""Zhejiang's electronic credit certificate: its heading, the commission that issues it, ``ZJ2026-…``."""
+"""Zhejiang's electronic credit certificate: its heading, the commission that issues it, ``ZJ2026-…``;
+a learner exports one for any effective credit he selects (003 §10); people from other provinces print
+theirs after signing in with ID number and SMS code (003 §10.2)."""
+
+ATTENDANCE_POLICY = AttendancePolicy(
+    walk_in=True,
+    walk_in_fields=("gender", "unit", "department", "unit_place", "title"),
+    walk_in_required=("gender", "unit", "unit_place"),
+)
+"""The core's attendance (check-in and check-out, 80%, 14 days), and 现场登记 for people outside the
+registry (from other provinces): ID number, name, phone, gender, unit and where it is; they print their
+certificates later after signing in with that ID number and phone (003 §10.2)."""

@@ -17,7 +17,7 @@ from cme_platform.audit.service import AuditEntry, record_many
 from cme_platform.compliance import schemas as s
 from cme_platform.compliance.evaluate import Selection
 from cme_platform.compliance.schemas import FIRST_YEAR, LAST_YEAR
-from cme_platform.compliance.service import person_year, selection_of, year_rules
+from cme_platform.compliance.service import YearRules, person_year, selection_of, year_rules
 from cme_platform.db.paging import and_all
 from cme_platform.documents.schemas import ExportOut
 from cme_platform.documents.service import Made, Progress, document_kind, start
@@ -43,15 +43,14 @@ def person_years_check(years: Sequence[int]) -> list[int]:
 
 
 async def person_years(
-    pm: pluggy.PluginManager, selection: Selection, person_id: int, years: Sequence[int]
+    rules: Sequence[YearRules], selection: Selection, person_id: int
 ) -> list[s.PersonCompliance]:
-    """``person_id``'s years of ``years`` (newest first, each once) within ``selection``; a year in which
-    he was not in the registry is left out (404 when none is left)."""
-    chosen = person_years_check(years)
+    """``person_id``'s years of ``rules`` (one per year, newest first) within ``selection``; a year in
+    which he was not in the registry is left out (404 when none is left)."""
     found = []
-    for year in chosen:
+    for year in rules:
         try:
-            found.append(await person_year(year_rules(pm, current_tenant(), year), selection, person_id))
+            found.append(await person_year(year, selection, person_id))
         except NotFound:
             continue
     if not found:
@@ -91,13 +90,14 @@ async def forms_context(
     if form == "register" and (len(set(years)) != 1 or not FIRST_YEAR <= years[0] <= LAST_YEAR):
         raise InvalidInput(f"学分登记表请选择 {FIRST_YEAR}–{LAST_YEAR} 年间的一个年度")
     found: list[Any] = []
-    rules = year_rules(pm, current_tenant(), years[0]) if form == "register" else None
+    chosen = years[:1] if form == "register" else person_years_check(years)
+    rules = [year_rules(pm, current_tenant(), year) for year in chosen]  # once, not once per person
     for done, person_id in enumerate(ids, start=1):
         try:
-            if rules is not None:
-                found.append(await person_year(rules, selection, person_id))
+            if form == "register":
+                found.append(await person_year(rules[0], selection, person_id))
             else:
-                found.append(await person_years(pm, selection, person_id, years))
+                found.append(await person_years(rules, selection, person_id))
         except NotFound:
             pass
         if progress is not None and (done % 50 == 0 or done == len(ids)):

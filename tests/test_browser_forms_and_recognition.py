@@ -1,5 +1,6 @@
-"""In the demo, on a phone: a department's account selects two of its people and downloads their
-多年度学分验证表 as one PDF (seed 002 §9.1); the demo learner in Jiangsu sees his Zhejiang certificate
+"""In the demo, on a phone: a department's account selects people with the kit's picker (ticked and
+added, one removed, one found by his number as it is typed) and downloads their 多年度学分验证表 as one
+PDF (seed 002 §9.1); the demo learner in Jiangsu sees his Zhejiang certificate
 recognised after Jiangsu's approval (外省学分认可)."""
 
 from __future__ import annotations
@@ -25,14 +26,26 @@ def test_a_department_account_exports_the_multi_year_form_of_two_people(
     assert page.locator("main h1").inner_text() == "多年度学分验证表"
     fits_a_phone(page, "the selection screen")
     picks = page.locator("input[name=pick]")
-    assert picks.count() >= 2
-    names = [picks.nth(i).locator("xpath=..").inner_text() for i in (0, 1)]
+    assert picks.count() >= 3
+    names = [picks.nth(i).locator("xpath=..").inner_text() for i in (0, 1, 2)]
+    numbers = [name.split("]")[0].removeprefix("[") for name in names]
     picks.nth(0).check()
     picks.nth(1).check()
-    page.locator("button", has_text="加入已选").click()
-    page.wait_for_load_state()
+    page.locator("button", has_text="加入已选").click()  # moved in the page, without a round trip
+    selected = page.locator("[data-selected] input[name=drop]")
+    assert "已选人员（2）" in page.locator("main").inner_text() and selected.count() == 2
+    selected.nth(1).check()
+    page.locator("button", has_text="移出").click()
+    assert "已选人员（1）" in page.locator("main").inner_text()
+    assert page.locator("[data-candidates] label", has_text=numbers[1]).count() == 1  # back among 待选
+    # 快速添加: the third found by his person number as it is typed
+    page.get_by_label("快速添加").fill(numbers[2])
+    page.locator(".picker-results button", has_text=numbers[2]).click()
     assert "已选人员（2）" in page.locator("main").inner_text()
+    assert page.locator("[data-selected] label", has_text=numbers[2]).count() == 1
+    assert page.locator("[data-candidates] label", has_text=numbers[2]).count() == 0
     fits_a_phone(page, "the selection screen with two people selected")
+    names = [names[0], names[2]]
     with page.expect_download() as download:
         page.locator("button.primary", has_text="导出PDF").click()
     pdf = Path(download.value.path()).read_bytes()

@@ -1,5 +1,6 @@
 """The UI kit's person picker on a phone: an institution administrator entering a credit for someone finds
-him by the beginning of his name or by his full ID number, and picks him from the list."""
+him by the beginning of his name or by his full ID number, and picks him from the list; the form's long
+二级学科 list narrows to what he types, and 三级学科 follows the choice."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 from browser_kit import PHONE, DemoServer, fits_a_phone, sign_in
+from cme_platform.credits.disciplines import DISCIPLINES
 from cme_platform.demo import DEMO_LEARNER_ID
 
 pytestmark = pytest.mark.browser
@@ -44,4 +46,27 @@ def test_an_administrator_finds_a_person_by_name_or_id_number_and_picks_him(
         assert field.input_value() == number
         assert page.locator(".picker-results").is_hidden()
         assert f"已选：{LEARNER}（{number}）" in page.locator(".picker-status").inner_text()
+    context.close()
+
+
+def test_a_long_select_narrows_to_the_text_typed(demo_server: DemoServer, browser: Any) -> None:
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, demo_server, SLUG, "inst_admin")
+    page.goto(f"{demo_server.base}/t/{SLUG}/credits/new/free")
+    discipline = page.locator("select[name=discipline]")
+    assert discipline.locator("option").count() == len(DISCIPLINES) + 1
+    narrow = page.get_by_label("筛选二级学科")
+    assert page.locator("label", has=discipline).locator("select").count() == 1
+    narrow.fill("口腔")
+    assert discipline.locator("option").all_inner_texts() == ["请选择", "口腔医学"]
+    fits_a_phone(page, "a narrowed select")
+    narrow.press("Enter")  # the only match is taken; the form is not submitted
+    assert discipline.input_value() == "口腔医学" and "/credits/new/free" in page.url
+    offered = page.locator("select[name=subdiscipline] option:not([value=''])")
+    assert offered.all_inner_texts() == list(DISCIPLINES["口腔医学"])
+    assert page.get_by_label("筛选三级学科").is_hidden()  # a short list needs no box
+    narrow.fill("")
+    assert discipline.locator("option").count() == len(DISCIPLINES) + 1
+    assert discipline.input_value() == "口腔医学"  # clearing the box keeps the choice
     context.close()

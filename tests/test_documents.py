@@ -5,6 +5,7 @@ kept for a week behind expiring links, readable by the account that asked for it
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from cme_platform.audit.tables import AuditEvent
 from cme_platform.documents import service
 from cme_platform.documents.tables import DocumentExport
 from cme_platform.files.tables import StoredFile
+from cme_platform.personnel.tables import Person
 from cme_platform.settings import get_settings
 from cme_platform.tenancy.scope import scope
 from pdf_kit import pdf_fonts, pdf_text, qr_texts
@@ -30,6 +32,11 @@ async def _year(client: Any, venue: Venue, login: Any) -> int:
     await login(client, venue.world.tenant, "learner")
     [certificate] = ok(await client.get(f"{API}/certificates"))
     return int(certificate["facts"]["ends_on"][:4])
+
+
+def _text(response: Any) -> str:
+    """A page's text without its tags."""
+    return re.sub(r"<[^>]+>", "", response.text)
 
 
 async def _finished(client: Any, export_id: int) -> dict[str, Any]:
@@ -47,12 +54,12 @@ async def test_a_department_admin_selects_two_people_and_prints_their_years(cme_
     first, second = granted.people["learner"], granted.people["learner2"]
     await login(cme_client, granted.world.tenant, "department")  # 科室账户 of their department
     page = await cme_client.get(f"{PAGE}?form=years")
-    assert page.status_code == 200 and "待选人员" in page.text and "已选人员（0）" in page.text
+    assert page.status_code == 200 and "待选人员" in page.text and "已选人员（0）" in _text(page)
     assert f'name="pick" value="{first}"' in page.text
     added = await cme_client.post(
         PAGE, data={"form": "years", "action": "add", "pick": [str(first), str(second)], "years": [str(year)]}
     )
-    assert added.status_code == 200 and "已选人员（2）" in added.text
+    assert added.status_code == 200 and "已选人员（2）" in _text(added)
     assert f'name="pick" value="{first}"' not in added.text  # moved out of 待选人员
     removed = await cme_client.post(
         PAGE,
@@ -63,7 +70,7 @@ async def test_a_department_admin_selects_two_people_and_prints_their_years(cme_
             "drop": [str(second)],
         },
     )
-    assert "已选人员（1）" in removed.text
+    assert "已选人员（1）" in _text(removed)
     nothing = await cme_client.post(PAGE, data={"form": "years", "action": "export", "years": [str(year)]})
     assert nothing.status_code == 400 and "请先把要打印的人员加入已选人员" in nothing.text
     no_year = await cme_client.post(
@@ -98,6 +105,36 @@ async def test_a_department_admin_selects_two_people_and_prints_their_years(cme_
         PAGE, data={"form": "register", "action": "export", "selected": [str(first)], "year": str(year)}
     )
     assert register.status_code == 200 and "心血管新进展学习班" in pdf_text(register.content)
+
+
+@pytest.mark.db
+async def test_the_person_picker_finds_by_card_or_number_adds_all_and_keeps_to_its_reach(
+    cme_client, login, granted
+):
+    first, second, third = (granted.people[n] for n in ("learner", "learner2", "learner3"))
+    with scope(granted.world.tenant):
+        await Person.update({Person.ic_card: "IC0042"}).where(Person.id == second)
+        row = await Person.select(Person.person_number).where(Person.id == third).first()
+    await login(cme_client, granted.world.tenant, "department")
+
+    async def candidates(keyword: str) -> set[int]:
+        page = await cme_client.post(PAGE, data={"form": "years", "action": "filter", "q": keyword})
+        return {int(i) for i in re.findall(r'name="pick" value="(\d+)"', page.text)}
+
+    assert await candidates("IC0042") == {second}
+    assert await candidates(row["person_number"]) == {third}
+    found = ok(await cme_client.get(f"{API}/personnel/people?q_field=number&q=IC0042"))["items"]
+    assert [p["id"] for p in found] == [second]
+    everyone = await cme_client.post(
+        PAGE, data={"form": "years", "action": "add_all", "selected": [str(first), "999999"]}
+    )
+    shown = _text(everyone)
+    assert "已选人员（3）" in shown and "999999" not in shown  # beyond reach: never shown as selected
+    assert 'name="pick"' not in everyone.text  # every matching person was added
+    cleared = await cme_client.post(
+        PAGE, data={"form": "years", "action": "clear", "selected": [str(first), str(second)]}
+    )
+    assert "已选人员（0）" in _text(cleared)
 
 
 @pytest.mark.db

@@ -15,6 +15,8 @@ Templates of the kit (see docs/ui.md):
   a list that is a table on a desk and cards on a phone;
 - ``kit/person_picker.html`` (``person_picker(name, label, values, errors)``): a field that finds people
   within the administrator's reach as he types and takes the person number of the one he picks;
+- ``kit/person_select.html`` (``person_select(people)``) with ``PersonSelection``: 待选人员 / 已选人员,
+  many people chosen at once;
 - ``files/_evidence.html`` (``evidence_file(file_id, name, content_type)``): an attached file shown in
   the page (images), in the browser's viewer (PDF) or as a download.
 """
@@ -26,12 +28,14 @@ from cme_platform.tenancy.urls import tenant_url
 
 from cme_admin_ui.pages.credits import back
 from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.person_selection import PersonSelection
 from cme_admin_ui.shell import flash, page_context
 from cme_admin_ui.uploads import keep_upload, read_upload_form
 
 __all__ = [
     "UPLOAD_ROUTE_OPT",
     "FormErrors",
+    "PersonSelection",
     "back",
     "clean_form",
     "domain_form_errors",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from cme_platform import clock
-from cme_platform.api.params import Id, YearNumber, row_id_or_none, row_ids
+from cme_platform.api.params import Id, YearNumber, row_id_or_none
 from cme_platform.api.state import plugin_manager
 from cme_platform.compliance import service
 from cme_platform.compliance.api import MAX_YEAR, MIN_YEAR
@@ -28,15 +28,10 @@ from cme_platform.compliance.forms import (
 )
 from cme_platform.compliance.forms import Form as FormName
 from cme_platform.compliance.schemas import FormsIn
-from cme_platform.db.paging import and_all
 from cme_platform.errors import DomainError, NotFound
 from cme_platform.identity.guards import requires_role
 from cme_platform.identity.roles import ORG_ADMIN_ROLES, Role
-from cme_platform.personnel import schemas as person_schemas
 from cme_platform.personnel.access import PersonAccess
-from cme_platform.personnel.service import filter_clause
-from cme_platform.personnel.tables import Person
-from cme_platform.personnel.vocab import STATUSES
 from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import Parameter
@@ -46,7 +41,7 @@ from cme_admin_ui.documents import pdf_download, rendered_pdf
 from cme_admin_ui.pages.compliance import access_of, years_shown
 from cme_admin_ui.pages.credits import back, current_principal
 from cme_admin_ui.pages.forms import FormErrors, parse_form
-from cme_admin_ui.pages.personnel import org_choices
+from cme_admin_ui.person_selection import PersonSelection
 from cme_admin_ui.shell import flash, page_context
 
 LEARNERS = [requires_role(Role.LEARNER)]
@@ -137,13 +132,9 @@ async def person_years_form(request: Request[Any, Any, Any], person_id: Id, year
     return response
 
 
-CANDIDATES_SHOWN = 200
-"""The most people the 待选人员 list shows (more: narrow it, or add them all at once)."""
-
-
 class Screen:
-    """The selection screen's state, carried in its form: which form and years, the filter of the 待选
-    list and the people already selected (in the order they were added)."""
+    """The selection screen's state, carried in its form: which form and years, and the people of the
+    kit's person picker."""
 
     def __init__(self, values: FormMultiDict | None, access: PersonAccess, form_name: str = "") -> None:
         form = values if values is not None else FormMultiDict()
@@ -153,86 +144,28 @@ class Screen:
         self.years = sorted(years) if values is not None else years_shown()[:3]
         year = row_id_or_none(form.get("year"))
         self.year = year if year and MIN_YEAR <= year <= MAX_YEAR else this_year()
-        self.institution_id = row_id_or_none(form.get("institution_id"))
-        self.department_id = row_id_or_none(form.get("department_id"))
-        self.keyword = str(form.get("q") or "").strip()[:50]
-        status = str(form.get("status") or "")
-        self.status = status if status in STATUSES else ""
-        self.selected = list(dict.fromkeys(row_ids(form.getall("selected", []))))[:MAX_PEOPLE]
-        self.picked = row_ids(form.getall("pick", []))
-        self.dropped = set(row_ids(form.getall("drop", [])))
+        self.people = PersonSelection(values, access, limit=MAX_PEOPLE)
 
     @property
     def chosen_years(self) -> list[int]:
         """The years the form covers."""
         return [self.year] if self.form == "register" else self.years
 
-    def person_filter(self) -> person_schemas.PersonFilter:
-        """The 待选人员 filter: a unit, a name's beginning or a person number, a status."""
-        by_number = self.keyword.isdigit()
-        return person_schemas.PersonFilter(
-            institution_id=self.institution_id,
-            department_id=self.department_id,
-            q=self.keyword or None,
-            q_field="person_number" if by_number else "name",
-            status=self.status or None,
-        )
-
-    async def matching_ids(self, limit: int) -> list[int]:
-        """Ids of the people the filter matches within reach, by person number."""
-        where = filter_clause(self.access, self.person_filter())
-        query = Person.select(Person.id).order_by(Person.person_number).limit(limit)
-        rows = await (query.where(where) if where is not None else query)
-        return [int(r["id"]) for r in rows]
-
-
-PEOPLE_COLUMNS = (
-    Person.id,
-    Person.person_number,
-    Person.name,
-    Person.status,
-    Person.department.name.as_alias("department_name"),
-)
-
-
-async def _people(access: PersonAccess, ids: list[int]) -> list[dict[str, Any]]:
-    """``ids`` within reach as rows for the lists (in the order given)."""
-    if not ids:
-        return []
-    rows = await Person.select(*PEOPLE_COLUMNS).where(and_all(Person.id.is_in(ids), access.person_filter()))
-    by_id = {int(r["id"]): r for r in rows}
-    return [by_id[i] for i in ids if i in by_id]
-
 
 async def _screen(
-    request: Request[Any, Any, Any],
-    screen: Screen,
-    *,
-    error: str = "",
-    notice: str = "",
-    status_code: int = 200,
+    request: Request[Any, Any, Any], screen: Screen, *, error: str = "", status_code: int = 200
 ) -> Template:
-    selected = await _people(screen.access, screen.selected)
-    shown = set(screen.selected)
-    matching = await screen.matching_ids(CANDIDATES_SHOWN + len(shown) + 1)
-    candidates = [i for i in matching if i not in shown]
     return Template(
         template_name="compliance/select_forms.html",
         context={
             **page_context(request),
-            **await org_choices(screen.access, screen.institution_id, every_department=False),
             "screen": screen,
-            "selected": selected,
-            "candidates": await _people(screen.access, candidates[:CANDIDATES_SHOWN]),
-            "more": len(candidates) > CANDIDATES_SHOWN,
-            "statuses": STATUSES,
+            "people": await screen.people.view(),
             "years": years_shown(),
             "titles": FORM_TITLES,
             "instant": INSTANT_PEOPLE,
-            "max_people": MAX_PEOPLE,
             "max_years": MAX_YEARS,
             "error": error,
-            "notice": notice,
         },
         status_code=status_code,
     )
@@ -250,33 +183,25 @@ async def select_action(request: Request[Any, Any, Any]) -> Template | Response[
     清空, or 导出PDF (a few people at once; more as a document made in the background)."""
     values = await request.form()
     screen = Screen(values, await access_of(request))
-    action = values.get("action")
-    if action == "add":
-        screen.selected = list(dict.fromkeys([*screen.selected, *screen.picked]))[:MAX_PEOPLE]
-    elif action == "add_all":
-        matching = await screen.matching_ids(MAX_PEOPLE)
-        screen.selected = list(dict.fromkeys([*screen.selected, *matching]))[:MAX_PEOPLE]
-    elif action == "remove":
-        screen.selected = [i for i in screen.selected if i not in screen.dropped]
-    elif action == "clear":
-        screen.selected = []
-    elif action == "export":
-        try:
-            return await _export(request, screen)
-        except FormErrors as exc:
-            return await _screen(
-                request, screen, error=next(iter(exc.errors.values()), exc.message), status_code=400
-            )
-        except DomainError as exc:
-            return await _screen(request, screen, error=exc.message, status_code=exc.status_code)
-    return await _screen(request, screen)
+    action = str(values.get("action") or "")
+    if action != "export":
+        await screen.people.apply(action)
+        return await _screen(request, screen)
+    try:
+        return await _export(request, screen)
+    except FormErrors as exc:
+        return await _screen(
+            request, screen, error=next(iter(exc.errors.values()), exc.message), status_code=400
+        )
+    except DomainError as exc:
+        return await _screen(request, screen, error=exc.message, status_code=exc.status_code)
 
 
 async def _export(request: Request[Any, Any, Any], screen: Screen) -> Response[bytes] | Redirect:
-    if not screen.selected:
+    if not screen.people.selected:
         raise FormErrors("请先把要打印的人员加入已选人员", {})
     data = parse_form(
-        {"form": screen.form, "person_ids": screen.selected, "years": screen.chosen_years}, FormsIn
+        {"form": screen.form, "person_ids": screen.people.selected, "years": screen.chosen_years}, FormsIn
     )
     if len(data.person_ids) <= INSTANT_PEOPLE:
         people = await reached_people(screen.access, data.person_ids)

@@ -14,9 +14,14 @@
      data-print                a button that prints the page
      data-person-picker        the UI kit's person picker (kit/person_picker.html): finds people as one
                                types and puts the chosen one's person number into the field
+     data-person-select        the kit's multi-select picker (kit/person_select.html): 加入已选 and 移出
+                               move people between its lists in the page, 快速添加 finds people as one types
+     data-depends-on="name"    a select that offers only the optgroup labelled with the value of the form's
+                               select "name" (三级学科 of the chosen 二级学科)
      data-preview="api url"    the guided credit form: computes the credits of the inputs named in
                                data-preview-inputs as they change and shows them with the explanation
-   and the credit form offers only the 三级学科 (subdiscipline) of the chosen 二级学科 (discipline). */
+   and every select of LONG_SELECT options or more gets a box above it that narrows its options to those
+   containing the text typed (long lists of units, departments and disciplines, on a phone too). */
 (function () {
   "use strict";
 
@@ -80,31 +85,84 @@
     }, 1000);
   });
 
-  var discipline = document.querySelector("select[name=discipline]");
-  var sub = document.querySelector("select[name=subdiscipline]");
-  if (discipline && sub) {
-    // Keep the 三级学科 of every 二级学科 aside and put back only the chosen one's: hiding an optgroup
-    // is ignored by some phone browsers, which would list all of them.
-    var groups = Array.prototype.slice.call(sub.querySelectorAll("optgroup"));
-    var sync = function () {
-      var chosen = sub.value;
-      groups.forEach(function (group) { if (group.parentNode) group.parentNode.removeChild(group); });
-      groups.forEach(function (group) { if (group.label === discipline.value) sub.appendChild(group); });
-      sub.value = chosen;
-      if (sub.value !== chosen) sub.value = "";
-    };
-    discipline.addEventListener("change", sync);
-    sync();
+  // Options are taken out of a select rather than hidden: phone browsers ignore hidden options and groups.
+  var LONG_SELECT = 20;
+  var selectCount = 0;
+  function narrowable(select) {
+    var nodes = Array.prototype.slice.call(select.children);
+    var groups = nodes.filter(function (n) { return n.tagName === "OPTGROUP"; }).map(function (group) {
+      return {group: group, options: Array.prototype.slice.call(group.children)};
+    });
+    var dependsOn = select.getAttribute("data-depends-on");
+    var parent = dependsOn && select.form ? select.form.elements[dependsOn] : null;
+    var text = "";
+    var box = null;
+    function inGroup(group) { return !parent || group.label === parent.value; }
+    function refill() {
+      var chosen = select.value;
+      var offered = 0;
+      function keep(option) {
+        offered += 1;
+        return !text || option.value === "" || option.value === chosen ||
+          option.textContent.toLowerCase().indexOf(text) >= 0;
+      }
+      while (select.firstChild) select.removeChild(select.firstChild);
+      nodes.forEach(function (node) {
+        if (node.tagName !== "OPTGROUP") { if (keep(node)) select.appendChild(node); return; }
+        var entry = groups.filter(function (g) { return g.group === node; })[0];
+        if (!inGroup(node)) return;
+        while (node.firstChild) node.removeChild(node.firstChild);
+        entry.options.forEach(function (option) { if (keep(option)) node.appendChild(option); });
+        if (node.firstChild) select.appendChild(node);
+      });
+      select.value = chosen;
+      if (select.value !== chosen) select.value = "";
+      if (box) box.hidden = offered < LONG_SELECT;
+    }
+    if (select.options.length >= LONG_SELECT) {
+      box = document.createElement("input");
+      box.type = "search";
+      box.className = "select-filter";
+      box.placeholder = "输入文字筛选选项";
+      var label = select.closest("label");
+      box.setAttribute("aria-label", "筛选" + (select.getAttribute("aria-label") ||
+        (label ? label.firstChild.textContent.trim() : "")));
+      if (label) {
+        // The label keeps naming the select, not the box that now comes first inside it.
+        if (!select.id) select.id = "select-" + (++selectCount);
+        label.htmlFor = select.id;
+      }
+      select.parentNode.insertBefore(box, select);
+      box.addEventListener("input", function () { text = box.value.trim().toLowerCase(); refill(); });
+      box.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter") return;
+        event.preventDefault();  // not the form's submission: take the only match, if there is one
+        var matches = Array.prototype.filter.call(select.options, function (o) { return o.value !== ""; });
+        if (matches.length === 1) {
+          select.value = matches[0].value;
+          select.dispatchEvent(new Event("change", {bubbles: true}));
+        }
+      });
+    }
+    if (parent) parent.addEventListener("change", refill);
+    refill();
   }
+  document.querySelectorAll("select:not([multiple])").forEach(function (select) {
+    if (select.hasAttribute("data-depends-on") || select.options.length >= LONG_SELECT) narrowable(select);
+  });
 
   var csrf = document.querySelector("meta[name=csrf-token]");
   function csrfHeader() { return csrf ? csrf.content : ""; }
 
-  document.querySelectorAll("[data-person-picker]").forEach(function (picker) {
-    var field = picker.querySelector("input");
-    var status = picker.querySelector(".picker-status");
-    var results = picker.querySelector(".picker-results");
-    var api = picker.getAttribute("data-api");
+  function describe(person) {
+    return person.name + "（" + person.person_number + "）" + person.institution_name +
+      (person.department_name ? " " + person.department_name : "");
+  }
+
+  // Finds people within the administrator's reach as he types into field (apis: the element carrying
+  // data-api and data-token-api), lists them in results and calls choose(person) for the one he picks.
+  function personFinder(field, status, results, apis, choose) {
+    var api = apis.getAttribute("data-api");
     var timer = null;
     var asked = 0;
     var chosen = field.value;
@@ -115,11 +173,12 @@
     function query(value, finished) {
       // A full ID number is exchanged for a search token first, so that it never appears in a URL; a part
       // of one is not searched at all (a 15-digit number only once the field is left: it may grow to 18).
+      // Person and card numbers match whole.
       if (/^\d{11,}/.test(value) && !(/^\d{17}[\dXx]$/.test(value) || (finished && /^\d{15}$/.test(value)))) {
         return Promise.resolve({ok: false, json: {message: "请输入完整的证件号码"}});
       }
       if (/^(\d{17}[\dXx]|\d{15})$/.test(value)) {
-        return getJson(picker.getAttribute("data-token-api"), {
+        return getJson(apis.getAttribute("data-token-api"), {
           method: "POST",
           headers: {"Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfHeader()},
           body: JSON.stringify({q_field: "id_number", q: value})
@@ -128,19 +187,17 @@
           return getJson(api + "?page_size=10&q_field=id_number&q=" + encodeURIComponent(a.json.q));
         });
       }
-      var fieldName = /^\d{1,10}$/.test(value) ? "person_number" : "name";
+      var fieldName = /^[0-9A-Za-z]+$/.test(value) ? "number" : "name";
       return getJson(api + "?page_size=10&q_field=" + fieldName + "&q=" + encodeURIComponent(value));
     }
-    function choose(person) {
+    function pick(person) {
       // Leaving the field for the list fires its change event first: drop that search's late answer.
       clearTimeout(timer);
       asked += 1;
-      field.value = person.person_number;
-      chosen = field.value;
       results.hidden = true;
       results.textContent = "";
-      status.textContent = "已选：" + person.name + "（" + person.person_number + "）" + person.institution_name +
-        (person.department_name ? " " + person.department_name : "");
+      choose(person);
+      chosen = field.value;
     }
     function show(answer) {
       results.textContent = "";
@@ -152,9 +209,8 @@
         var button = document.createElement("button");
         button.type = "button";
         button.className = "picker-choice";
-        button.textContent = person.name + "（" + person.person_number + "）" + person.institution_name +
-          (person.department_name ? " " + person.department_name : "") + " " + person.id_masked;
-        button.addEventListener("click", function () { choose(person); });
+        button.textContent = describe(person) + " " + person.id_masked;
+        button.addEventListener("click", function () { pick(person); });
         item.appendChild(button);
         results.appendChild(item);
       });
@@ -173,6 +229,107 @@
     }
     field.addEventListener("input", function () { search(false); });
     field.addEventListener("change", function () { search(true); });
+    field.addEventListener("keydown", function (event) { if (event.key === "Enter") event.preventDefault(); });
+  }
+
+  document.querySelectorAll("[data-person-picker]").forEach(function (picker) {
+    var field = picker.querySelector("input");
+    var status = picker.querySelector(".picker-status");
+    personFinder(field, status, picker.querySelector(".picker-results"), picker, function (person) {
+      field.value = person.person_number;
+      status.textContent = "已选：" + describe(person);
+    });
+  });
+
+  document.querySelectorAll("[data-person-select]").forEach(function (picker) {
+    var inputs = picker.querySelector("[data-selected-inputs]");
+    var candidates = picker.querySelector("[data-candidates]");
+    var selected = picker.querySelector("[data-selected]");
+    var count = picker.querySelector("[data-selected-count]");
+    var candidateCount = picker.querySelector("[data-candidate-count]");
+    var finder = picker.querySelector("[data-person-find]");
+    var field = finder.querySelector("input");
+    var status = finder.querySelector(".picker-status");
+    var limit = parseInt(picker.getAttribute("data-limit"), 10);
+    function has(id) { return !!inputs.querySelector("input[value='" + id + "']"); }
+    function refresh() {
+      count.textContent = inputs.children.length;
+      candidateCount.textContent = candidates.querySelectorAll("input[name=pick]").length;
+      [candidates, selected].forEach(function (list) {
+        list.querySelector("[data-empty]").hidden = !!list.querySelector("input[name=pick], input[name=drop]");
+      });
+      picker.querySelectorAll("[data-check-all]").forEach(function (all) { all.checked = false; });
+    }
+    function select(label) {
+      var box = label.querySelector("input");
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = "selected";
+      hidden.value = box.value;
+      inputs.appendChild(hidden);
+      box.checked = false;
+      box.name = "drop";
+      selected.appendChild(label);
+    }
+    function room(wanted) {
+      if (inputs.children.length + wanted <= limit) return true;
+      status.textContent = "最多选择 " + limit + " 人，还可加入 " + (limit - inputs.children.length) + " 人";
+      return false;
+    }
+    function person(found) {
+      var label = document.createElement("label");
+      label.className = "check";
+      label.setAttribute("data-found", "");
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = found.id;
+      var number = document.createElement("span");
+      number.setAttribute("translate", "no");
+      number.textContent = "[" + found.person_number + "]";
+      label.append(box, " ", number, found.name);
+      if (found.department_name) {
+        var department = document.createElement("small");
+        department.className = "muted";
+        department.textContent = found.department_name;
+        label.append(" ", department);
+      }
+      return label;
+    }
+    finder.hidden = false;
+    personFinder(field, status, finder.querySelector(".picker-results"), picker, function (found) {
+      field.value = "";
+      if (has(found.id)) { status.textContent = found.name + " 已在已选人员中"; return; }
+      if (!room(1)) return;
+      var listed = candidates.querySelector("input[name=pick][value='" + found.id + "']");
+      select(listed ? listed.closest("label") : person(found));
+      status.textContent = "已加入：" + describe(found);
+      refresh();
+    });
+    picker.addEventListener("click", function (event) {
+      var button = event.target instanceof Element ? event.target.closest("button[name=action]") : null;
+      if (!button || (button.value !== "add" && button.value !== "remove")) return;
+      event.preventDefault();
+      if (button.value === "add") {
+        var picked = candidates.querySelectorAll("input[name=pick]:checked");
+        if (!picked.length) { status.textContent = "请先勾选待选人员"; return; }
+        if (!room(picked.length)) return;
+        picked.forEach(function (box) { select(box.closest("label")); });
+        status.textContent = "已加入 " + picked.length + " 人";
+      } else {
+        var dropped = selected.querySelectorAll("input[name=drop]:checked");
+        if (!dropped.length) { status.textContent = "请先勾选要移出的已选人员"; return; }
+        dropped.forEach(function (box) {
+          inputs.querySelector("input[value='" + box.value + "']").remove();
+          var label = box.closest("label");
+          if (label.hasAttribute("data-found")) { label.remove(); return; }
+          box.checked = false;
+          box.name = "pick";
+          candidates.appendChild(label);
+        });
+        status.textContent = "已移出 " + dropped.length + " 人";
+      }
+      refresh();
+    });
   });
 
   document.querySelectorAll("[data-preview]").forEach(function (box) {

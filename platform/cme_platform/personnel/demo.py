@@ -58,6 +58,7 @@ def _person_values(place: int, index: int, institution_id: int, department_id: i
         "gender": gender,
         "birth_date": born,
         "phone": f"1380{place % 1000:03d}{index:04d}",
+        "ic_card": f"9{serial:08d}",  # the IC card of card sign-in and the person picker's 卡号
         "institution": institution_id,
         "department": department_id,
         "title": title,

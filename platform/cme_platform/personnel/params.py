@@ -26,7 +26,10 @@ def provide_person_filter(
     ] = None,
     q_field: Annotated[
         KeywordField,
-        Parameter(description="查询项：name 姓名、id_number 证件号码、person_number 人员编号、phone 手机"),
+        Parameter(
+            description="查询项：name 姓名、id_number 证件号码、person_number 人员编号、phone 手机、"
+            "number 人员编号或IC卡号"
+        ),
     ] = "name",
     institution_id: InstitutionFilter = None,
     department_id: DepartmentFilter = None,

@@ -11,7 +11,7 @@ from cme_platform.api.params import RowId, YearNumber
 from cme_platform.files.sheet_table import ImportRowError
 
 SortKey = Literal["person_number", "name", "title", "department", "status", "updated_at"]
-KeywordField = Literal["name", "id_number", "person_number", "phone"]
+KeywordField = Literal["name", "id_number", "person_number", "phone", "number"]
 
 
 class PersonFilter(msgspec.Struct, frozen=True, kw_only=True):
@@ -19,7 +19,8 @@ class PersonFilter(msgspec.Struct, frozen=True, kw_only=True):
 
     ``q`` is matched against ``q_field``: a name by its beginning (``张`` finds 张三 and 张伟; an index
     serves it at province scale); an ID number, person number or
-    phone matches exactly (an ID number through its keyed hash, as it is never stored in clear).
+    phone matches exactly (an ID number through its keyed hash, as it is never stored in clear); ``number``
+    matches a person number or an IC card number (卡号), as a card reader or the person picker gives either.
     """
 
     status: str | None = None

@@ -67,6 +67,8 @@ def _keyword_clause(filters: s.PersonFilter) -> Any:
         return Person.id_hash == pii.lookup_hash(resolve_keyword("id_number", filters.q))
     if filters.q_field == "person_number":
         return Person.person_number == filters.q
+    if filters.q_field == "number":
+        return (Person.person_number == filters.q) | (Person.ic_card == filters.q)
     if filters.q_field == "phone":
         return Person.phone == resolve_keyword("phone", filters.q)
     return starts_with(Person.name, filters.q)

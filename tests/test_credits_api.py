@@ -210,5 +210,6 @@ async def test_zhejiang_demo_opens_self_entry_and_gives_the_demo_learner_a_year_
     beijing = await tenant_factory(slug="bjdemo", plugin="beijing", name="北京演示")
     await load_demo(pm, beijing)
     with scope(beijing):
-        assert await CreditRecord.count().where(CreditRecord.source != "project") == 0  # only granted ones
+        assert await CreditRecord.count().where(CreditRecord.source == "personal") == 0  # only granted ones
+        assert await CreditRecord.count().where(CreditRecord.source == "standard") == 3  # 按标准授分
         assert await SelfEntryGrant.count() == 0

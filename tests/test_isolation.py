@@ -19,7 +19,7 @@ from cme_platform.audit.tables import AppendOnlyError, AuditEvent
 from cme_platform.certificates.seal import KEY_ID, SealedRecord, name_hash, seal
 from cme_platform.certificates.tables import Certificate, Recognition
 from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
-from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
+from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant, StandardGrant
 from cme_platform.documents.tables import DocumentExport
 from cme_platform.files.links import LinkClaims, issue_token
 from cme_platform.files.tables import StoredFile
@@ -74,6 +74,7 @@ def _ids_by_table(world: Any) -> dict[type, list[int]]:
         CreditRecord: [CREDIT_IDS[0]],
         CreditEvidence: [CREDIT_IDS[0]],
         SelfEntryGrant: [ENTRY_GRANT_IDS[0]],
+        StandardGrant: [ENTRY_GRANT_IDS[0]],
         ComplianceResult: [CREDIT_IDS[0]],
         ComplianceRun: [RUN_IDS[0]],
         ScheduleMark: [RUN_IDS[0]],
@@ -225,6 +226,16 @@ async def _seed_credits(*worlds: Any) -> None:
             await CreditEvidence.insert(CreditEvidence(id=credit_id, record=credit_id, file=FILE_IDS[index]))
             await SelfEntryGrant.insert(
                 SelfEntryGrant(id=ENTRY_GRANT_IDS[index], institution=world.institution_id)
+            )
+            await StandardGrant.insert(
+                StandardGrant(
+                    id=ENTRY_GRANT_IDS[index],
+                    key=f"isolation-{index}",
+                    standard_code="bj-07",
+                    activity_name="甲省授分",
+                    activity_date=datetime(2024, 5, 18).date(),
+                    institution=world.institution_id,
+                )
             )
             await ComplianceResult.insert(
                 ComplianceResult(id=credit_id, person=person_id, year=2024, institution=world.institution_id)
@@ -472,6 +483,14 @@ CREATE_BODIES = {
     "/api/credits/submit": lambda w: {"ids": [CREDIT_IDS[0]]},
     "/api/credits/{record_id:int}/correction": lambda w: {"reason": "越权更正", "credits": "1"},
     "/api/credits/self-entry-grants": lambda w: {"institution_id": w.institution_id},
+    "/api/credits/standard-grants": lambda w: {
+        "standard_code": "bj-07",
+        "person_ids": [PERSON_IDS[0]],
+        "activity_name": "越权授分",
+        "activity_date": "2024-05-18",
+        "inputs": {"hours": "6"},
+        "evidence_ids": [FILE_IDS[0]],
+    },
     "/api/approvals/{request_id:int}/decision": lambda w: {"action": "approve"},
     "/api/approvals/batch": lambda w: {"action": "approve", "ids": [REQUEST_IDS[0]]},
     "/api/projects": None,  # 项目录入 creates under the caller's own institution: nothing of A to point at
@@ -577,6 +596,7 @@ PARAM_IDS = {
     "certificate_id": lambda w: CREDIT_IDS[0],
     "number": lambda w: CERTIFICATE_NUMBERS[0],
     "seal": lambda w: _seal(w, 0),  # tenant A's seal: another issuer's, never looked up in B
+    "standard_grant_id": lambda w: ENTRY_GRANT_IDS[0],
     "export_id": lambda w: RUN_IDS[0],  # tenant A's commission administrator's document
 }
 # Change logs: tenant A's object id from tenant B gives an empty log (there is no object to 404 on).

@@ -33,6 +33,7 @@ def ui_routes() -> list[Any]:
     from cme_admin_ui.pages import projects as project_pages
     from cme_admin_ui.pages import recognitions as recognition_pages
     from cme_admin_ui.pages import sms as sms_pages
+    from cme_admin_ui.pages import standard_grants as standard_grant_pages
     from cme_admin_ui.pages import standards as standard_pages
 
     return [
@@ -53,6 +54,7 @@ def ui_routes() -> list[Any]:
         *audit_pages.routes,
         *sms_pages.routes,
         *standard_pages.routes,
+        *standard_grant_pages.routes,
         *credit_pages.routes(),
         *approval_pages.routes,
         *notification_pages.routes,

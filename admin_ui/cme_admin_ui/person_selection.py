@@ -54,17 +54,20 @@ class SelectionView:
 class PersonSelection:
     """The picker's state from a posted form (``None``: the page's first view): the 待选 filter (unit,
     department, keyword, status), the selected people's ids in the order they were added (at most
-    ``limit``), and the people ticked in either list."""
+    ``limit``), and the people ticked in either list. ``status`` filters the first view (``正常``: people
+    still at work)."""
 
-    def __init__(self, values: FormMultiDict | None, access: PersonAccess, *, limit: int) -> None:
+    def __init__(
+        self, values: FormMultiDict | None, access: PersonAccess, *, limit: int, status: str = ""
+    ) -> None:
         form = values if values is not None else FormMultiDict()
         self.access = access
         self.limit = limit
         self.institution_id = row_id_or_none(form.get("institution_id"))
         self.department_id = row_id_or_none(form.get("department_id"))
         self.keyword = str(form.get("q") or "").strip()[:50]
-        status = str(form.get("status") or "")
-        self.status = status if status in STATUSES else ""
+        chosen = str(form.get("status") or "") if values is not None else status
+        self.status = chosen if chosen in STATUSES else ""
         self.selected = list(dict.fromkeys(row_ids(form.getall("selected", []))))[:limit]
         self.picked = row_ids(form.getall("pick", []))
         self.dropped = set(row_ids(form.getall("drop", [])))

@@ -9,7 +9,7 @@ from cme_platform.attendance.tables import Answer, Attendance, Exam, ExamAttempt
 from cme_platform.audit.tables import AuditEvent, PlatformAuditEvent
 from cme_platform.certificates.tables import Certificate, Recognition
 from cme_platform.compliance.tables import ComplianceResult, ComplianceRun
-from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant
+from cme_platform.credits.tables import CreditEvidence, CreditRecord, SelfEntryGrant, StandardGrant
 from cme_platform.documents.tables import DocumentExport
 from cme_platform.files.tables import StoredFile
 from cme_platform.identity.tables import (
@@ -71,6 +71,7 @@ APP_CONFIG = AppConfig(
         CreditRecord,
         CreditEvidence,
         SelfEntryGrant,
+        StandardGrant,
         ComplianceResult,
         ComplianceRun,
         ScheduleMark,

@@ -98,7 +98,8 @@ def _denied(request: Request[Any, Any, Any], options: EntryOptions) -> Template:
     )
 
 
-def _evidence_facts(request: Request[Any, Any, Any]) -> dict[str, str]:
+def evidence_facts(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """What the evidence field says it takes: ``accept`` (extensions), ``kinds`` and ``limit``."""
     purpose = PURPOSES[EVIDENCE]
     return {
         "accept": ",".join(f".{e}" for k in purpose.kinds for e in KINDS[k].extensions),
@@ -107,7 +108,7 @@ def _evidence_facts(request: Request[Any, Any, Any]) -> dict[str, str]:
     }
 
 
-async def _evidence_names(principal: Principal, ids: list[int]) -> list[tuple[int, str]]:
+async def evidence_names(principal: Principal, ids: list[int]) -> list[tuple[int, str]]:
     """The kept files' names for the form (files the caller can no longer read are dropped)."""
     named: list[tuple[int, str]] = []
     for file_id in dict.fromkeys(ids):
@@ -137,7 +138,7 @@ async def _form(
         template_name="credits/form.html",
         context={
             **page_context(request),
-            **_evidence_facts(request),
+            **evidence_facts(request),
             "options": options,
             "standard": standard,
             "year": year,
@@ -145,7 +146,7 @@ async def _form(
             "errors": errors,
             "labels": INPUT_LABELS,
             "author_ranks": AUTHOR_RANKS[: standard.author_ranks] if standard else (),
-            "evidence": await _evidence_names(principal, evidence_ids),
+            "evidence": await evidence_names(principal, evidence_ids),
             "record": record,
             "saved": saved,
             "admin": is_admin(principal),
@@ -200,11 +201,21 @@ async def _read_form(
     return values, kept, received
 
 
-async def _store_evidence(
-    request: Request[Any, Any, Any], principal: Principal, received: ReceivedFile
-) -> int:
-    """Keep the received file as evidence of the caller; returns its id (checks type and size)."""
-    return await keep_upload(request, principal, received, EVIDENCE)
+async def keep_evidence(
+    request: Request[Any, Any, Any], principal: Principal, received: ReceivedFile, evidence_ids: list[int]
+) -> dict[str, str] | None:
+    """Keep the received file as evidence of the caller and add its id to ``evidence_ids``, unless one of
+    them already holds the same content (a form sent again after an error); the form's errors when the
+    file is refused (type, size)."""
+    if not received.has_file:
+        return None
+    if await files.holds_content(principal.account_id, evidence_ids, received.sha256):
+        return None
+    try:
+        evidence_ids.append(await keep_upload(request, principal, received, EVIDENCE))
+    except DomainError as exc:
+        return {"file": exc.message, "_": "证明材料未能上传：" + exc.message}
+    return None
 
 
 async def _resolve_person(principal: Principal, text: str) -> int:
@@ -253,8 +264,8 @@ def _credit_in(
     return parse_form(data, CreditIn)
 
 
-def _form_errors(exc: DomainError) -> dict[str, str]:
-    """The ledger's field errors placed next to the form's fields."""
+def ledger_form_errors(exc: DomainError) -> dict[str, str]:
+    """The ledger's field errors placed next to the form's fields (``inputs.hours`` beside ``hours``)."""
     errors: dict[str, str] = {}
     for field, message in domain_form_errors(exc).errors.items():
         name = field.removeprefix("inputs.")
@@ -281,14 +292,7 @@ async def _save(
             if standard_code
             else None
         )
-        problem: dict[str, str] | None = None
-        if received.has_file and not await files.holds_content(
-            principal.account_id, evidence_ids, received.sha256
-        ):
-            try:
-                evidence_ids.append(await _store_evidence(request, principal, received))
-            except DomainError as exc:
-                problem = {"file": exc.message, "_": "证明材料未能上传：" + exc.message}
+        problem = await keep_evidence(request, principal, received, evidence_ids)
     finally:
         received.discard()
 
@@ -322,7 +326,7 @@ async def _save(
     except FormErrors as exc:
         return await again({"_": exc.message, **exc.errors})
     except (InvalidInput, Conflict, Forbidden) as exc:
-        return await again(_form_errors(exc))
+        return await again(ledger_form_errors(exc))
     if data.submit:
         return back(request, f"/credits/{saved.id}?submitted=1")
     return back(request, f"/credits/{saved.id}/edit?saved=1")

@@ -97,8 +97,18 @@ async def own_person(principal: Principal) -> dict[str, Any] | None:
 
 async def person_for_admin(principal: Principal, person_id: int) -> tuple[dict[str, Any], Role] | None:
     """A person the account administers and the role it reaches him in (``None``: out of reach)."""
-    row = await _person_with_units().where(Person.id == person_id).first()
-    if row is None:
-        return None
-    role = acting_role(principal, row["institution"], row["department"], row["region"])
-    return (row, role) if role is not None else None
+    return (await people_for_admin(principal, [person_id])).get(person_id)
+
+
+async def people_for_admin(
+    principal: Principal, person_ids: list[int]
+) -> dict[int, tuple[dict[str, Any], Role]]:
+    """Of ``person_ids``, those the account administers, with the role it reaches each in (one query)."""
+    if not person_ids:
+        return {}
+    reached: dict[int, tuple[dict[str, Any], Role]] = {}
+    for row in await _person_with_units().where(Person.id.is_in(sorted(set(person_ids)))):
+        role = acting_role(principal, row["institution"], row["department"], row["region"])
+        if role is not None:
+            reached[int(row["id"])] = (row, role)
+    return reached

@@ -20,7 +20,7 @@ from cme_platform.api.params import MAX_ROW_ID, DepartmentFilter, Id, Institutio
 from cme_platform.api.state import plugin_manager
 from cme_platform.approvals.schemas import BatchDone
 from cme_platform.credits import schemas as s
-from cme_platform.credits import service
+from cme_platform.credits import service, standard_grants
 from cme_platform.credits.schemas import StatusFilter
 from cme_platform.files.service import content_disposition
 from cme_platform.identity.dependencies import provide_principal
@@ -201,6 +201,43 @@ class SelfEntryGrantController(Controller):
         await service.close_grant(principal, self_entry_grant_id)
 
 
+class StandardGrantController(Controller):
+    """按标准授分: one standard's credits granted to several people at once (where the province offers it)."""
+
+    path = "/api/credits/standard-grants"
+    guards = [requires_role(*standard_grants.GRANTORS)]  # noqa: RUF012
+    dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
+    tags = [CREDITS_TAG]  # noqa: RUF012
+
+    @get("/", summary="The grants made by the caller or for the institutions in reach, newest first")
+    async def list_standard_grants(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        page: PageNumber = 1,
+        page_size: PageSize = 20,
+    ) -> standard_grants.StandardGrantPage:
+        return await standard_grants.list_grants(principal, page=page, page_size=page_size)
+
+    @post(
+        "/",
+        summary="Grant a standard's credits to several people (all or nothing; a known key: that grant)",
+    )
+    async def create_standard_grant(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        data: JSONBody[standard_grants.StandardGrantIn],
+    ) -> standard_grants.StandardGrantOut:
+        return await standard_grants.grant(plugin_manager(request), principal, data)
+
+    @get("/{standard_grant_id:int}", summary="A grant with each person's credit")
+    async def get_standard_grant(
+        self, request: Request[Any, Any, Any], principal: Caller, standard_grant_id: Id
+    ) -> standard_grants.StandardGrantOut:
+        return await standard_grants.grant_detail(principal, standard_grant_id)
+
+
 def credit_api_routes() -> list[type[Controller]]:
     """The credit ledger's controllers."""
-    return [SelfEntryGrantController, CreditController]
+    return [SelfEntryGrantController, StandardGrantController, CreditController]

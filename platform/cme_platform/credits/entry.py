@@ -63,6 +63,7 @@ NO_PERSON_REASON = "您的账号没有关联人员信息，请联系单位管理
 EFFECTIVE_MESSAGE = "已生效的学分不能修改，如需更正请联系省继教委"
 APPROVED_MESSAGE = "已审核通过的学分不能修改，如需更正请联系省继教委"
 CHECK_FIELDS = "请检查标注的字段"
+ZERO_CREDITS = "按该标准计算的学分为0（可能已达年度上限），不能录入"
 
 _AUDITED = (
     "activity_name",
@@ -246,7 +247,7 @@ async def _guided(
         errors.append(FieldError(field, exc.message))
         return {}
     if outcome.credits <= 0:
-        errors.append(FieldError("standard_code", "按该标准计算的学分为0（可能已达年度上限），不能录入"))
+        errors.append(FieldError("standard_code", ZERO_CREDITS))
     return {
         "entry_mode": "guided",
         "standard_code": standard.code,
@@ -314,7 +315,7 @@ async def _evidence_ids(record_id: int) -> list[int]:
     return [r["file"] for r in rows]
 
 
-async def _values(
+async def record_values(
     pm: pluggy.PluginManager,
     principal: Principal,
     data: CreditIn,
@@ -408,7 +409,7 @@ async def create_record(pm: pluggy.PluginManager, principal: Principal, data: Cr
     The record is posted through the ledger as a draft of source ``personal``.
     """
     person, entered_as = await _target(pm, principal, data.person_id)
-    values, evidence = await _values(pm, principal, data, person)
+    values, evidence = await record_values(pm, principal, data, person)
     async with write_transaction(CreditRecord):
         fields = {k: v for k, v in values.items() if k != "year"}
         posting = ledger.Posting(person_id=person["id"], source=CreditSource.PERSONAL, **fields)
@@ -472,7 +473,7 @@ async def update_record(
         if reason:
             raise Forbidden(reason)
     person = {"id": row["person"], "institution": row["institution"], "department": row["department"]}
-    values, evidence = await _values(pm, principal, data, person, record_id)
+    values, evidence = await record_values(pm, principal, data, person, record_id)
     async with write_transaction(CreditRecord):
         current = await _reload(record_id)
         if current["status"] != row["status"]:

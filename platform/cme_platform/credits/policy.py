@@ -49,3 +49,6 @@ class EntryPolicy(msgspec.Struct, frozen=True, kw_only=True):
     guided: bool = True
     free: bool = True
     forms: tuple[str, ...] = DEFAULT_FORMS
+    standard_grants: tuple[str, ...] = ()
+    """Codes of the standards an institution (or its region, or the commission) grants to many people at
+    once (按标准授分: the standard, the people, the activity); empty: no such grant in the province."""

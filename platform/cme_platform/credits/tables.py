@@ -81,3 +81,39 @@ class SelfEntryGrant(TenantOwned, Table, tablename="credits_self_entry_grant"):
     department = ForeignKey(Department, null=True, on_delete=OnDelete.cascade)
     granted_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class StandardGrant(TenantOwned, Table, tablename="credits_standard_grant"):
+    """A grant of one standard's credits to several people at once (按标准授分; Beijing's 3-step wizard:
+    the standard, the people, the activity). Each person's credit is a record of source ``standard``
+    posted through the ledger (``source_type`` ``standard_grant``, ``source_id`` this row), with the
+    grant's evidence attached. ``key`` is the client's idempotency key, unique per granting account: a
+    retried grant returns the first. ``institution`` is the people's institution when they share one (whom the
+    grant is listed for), else empty (the granting commission or region lists it)."""
+
+    key = Varchar(length=64, null=False)
+    digest = Varchar(length=64, null=False, default="")
+    """A hash of what the grant asked for: its key sent again with other contents is refused."""
+    standard_code = Varchar(length=32, null=False)
+    standard_name = Varchar(length=200, null=False, default="")
+    category = Varchar(length=64, null=False, default="")
+    activity_name = Varchar(length=200, null=False)
+    activity_date = Date(null=False)
+    """实际完成时间: the day the activity was completed (the credits' year)."""
+    started_on = Date(null=True, default=None)
+    ended_on = Date(null=True, default=None)
+    form = Varchar(length=32, null=False, default="")
+    discipline = Varchar(length=64, null=False, default="")
+    subdiscipline = Varchar(length=64, null=False, default="")
+    content = Text(null=False, default="")
+    """活动内容."""
+    inputs = JSON(default={})
+    """The standard's inputs (hours, days…) as entered, the same for everyone granted."""
+    evidence = JSON(default=[])
+    """Ids of the stored files attached to every record (上传附件)."""
+    people = Integer(null=False, default=0)
+    credits = BigInt(null=False, default=0)
+    """The hundredths granted, all people together."""
+    institution = ForeignKey(Institution, null=True, on_delete=OnDelete.restrict, default=None)
+    granted_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())

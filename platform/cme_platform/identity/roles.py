@@ -41,3 +41,7 @@ ORG_ADMIN_ROLES: frozenset[Role] = frozenset(
 
 REGION_READERS: tuple[Role, ...] = (Role.COMMISSION_ADMIN, Role.REGION_ADMIN)
 """Roles that see the region list (regions are maintained by the commission)."""
+
+GRANTORS: tuple[Role, ...] = (Role.COMMISSION_ADMIN, Role.REGION_ADMIN, Role.INSTITUTION_ADMIN)
+"""Roles that grant for whole institutions: the self-entry right (录入权限), a standard to many people
+(按标准授分). A department's administrator does not."""

@@ -2,7 +2,8 @@
 
 An entry is shown only where its page has something to do for its roles in this tenant: learners see the
 entry forms only where they enter their own credits, the guided form only where the province has a
-standard table this year, 录入权限 only where learners need their institution's grant.
+standard table this year, 按标准授分 only where the province grants standards to many people at once,
+录入权限 only where learners need their institution's grant.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cme_platform.approvals.kinds import PROJECT_HOSTING
-from cme_platform.identity.roles import ORG_ADMIN_ROLES, REGION_READERS, Role
+from cme_platform.identity.roles import GRANTORS, ORG_ADMIN_ROLES, REGION_READERS, Role
 from cme_platform.plugins.types import MenuEntry
 from cme_platform.projects.access import named_roles
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from cme_platform.tenancy.context import TenantContext
 
 ADMINS: tuple[Role, ...] = tuple(sorted(ORG_ADMIN_ROLES))
-GRANTORS: tuple[Role, ...] = (Role.COMMISSION_ADMIN, Role.REGION_ADMIN, Role.INSTITUTION_ADMIN)
 
 FIXED_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(label="首页", path="/", section="工作台", order=0, public=True),
@@ -160,6 +160,16 @@ def credit_entries(policy: EntryPolicy, has_standards: bool) -> list[MenuEntry]:
                 section="学分管理",
                 roles=entrants,
                 order=215,
+            )
+        )
+    if policy.standard_grants and has_standards:
+        entries.append(
+            MenuEntry(
+                label="按标准授分",
+                path="/credits/standard-grants",
+                section="学分管理",
+                roles=GRANTORS,
+                order=218,
             )
         )
     if policy.learner_entry == "granted":

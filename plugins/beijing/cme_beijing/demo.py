@@ -1,16 +1,26 @@
-"""Beijing's demo records: the first demo institution's activity plans, one of each state.
+"""Beijing's demo records: the first demo institution's activity plans, one of each state, and a grant
+of its filed teaching rounds to three of its people (按标准授分).
 
 A yearly plan passed by the district (its 主管部门), a quarterly one waiting in the district
 administrator's inbox, and a monthly draft not yet submitted. Loaded once: a second ``cme demo`` finds the
-plans and adds nothing.
+plans and the grant (by its key) and adds nothing.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
+from cme_platform import clock
 from cme_platform.approvals import engine
+from cme_platform.credits import standard_grants
+from cme_platform.credits.schemas import GuidedInputs
+from cme_platform.credits.tables import StandardGrant
 from cme_platform.files.demo import demo_file
 from cme_platform.identity.principal import Principal, load_principal_by_id
 from cme_platform.identity.tables import Account
+from cme_platform.personnel.access import PersonAccess
+from cme_platform.personnel.tables import Person
 from cme_platform.plugins.manager import active_plugin_manager
 
 from cme_beijing.activity_plans import FILE_PURPOSE
@@ -59,3 +69,45 @@ async def load_demo_plans() -> None:
         )
         if state == "passed" and plan.approval_id is not None:
             await engine.decide(pm, district, plan.approval_id, "approve", "同意备案")
+
+
+GRANT_KEY = "demo-practice-grant"
+
+
+async def load_demo_grant() -> None:
+    """Grant 继续医学教育实践活动 (6 hours: 1 credit) to three people of the demo institution, as its
+    administrator does through the wizard, with the activity notice attached (once, by its key)."""
+    institution = await _principal("inst_admin")
+    if institution is None:
+        return
+    where = PersonAccess.of(institution).person_filter()
+    query = Person.select(Person.id).where(Person.status == "正常").order_by(Person.person_number).limit(3)
+    people = [int(r["id"]) for r in await (query.where(where) if where is not None else query)]
+    if not people or await StandardGrant.exists().where(StandardGrant.key == GRANT_KEY):
+        return
+    day = clock.today() - timedelta(days=7)
+    notice = await demo_file(
+        institution.account_id,
+        purpose="evidence",
+        name="教学查房通知.png",
+        caption="CME teaching rounds (demo)",
+    )
+    await standard_grants.grant(
+        active_plugin_manager(),
+        institution,
+        standard_grants.StandardGrantIn(
+            standard_code="bj-19",
+            person_ids=people,
+            activity_name="内科教学查房（演示）",
+            activity_date=day,
+            started_on=day,
+            ended_on=day,
+            form="有组织的继续医学教育实践活动",
+            discipline="临床内科学",
+            subdiscipline="心血管病学",
+            content="按备案的年度教学活动计划开展的心血管内科教学查房",
+            inputs=GuidedInputs(hours=Decimal(6), days=1),
+            evidence_ids=[notice],
+            key=GRANT_KEY,
+        ),
+    )

@@ -38,11 +38,11 @@ from cme_beijing.activity_plans.service import AUDIT_LABELS as ACTIVITY_PLAN_AUD
 from cme_beijing.activity_plans.service import home_slot
 from cme_beijing.compliance import compliance_standards
 from cme_beijing.credits import credit_categories
-from cme_beijing.demo import load_demo_plans
+from cme_beijing.demo import load_demo_grant, load_demo_plans
 from cme_beijing.pages import ACTIVITY_FORMS, routes
 from cme_beijing.projects import ATTENDANCE_POLICY, CERTIFICATE_POLICY, PROJECT_POLICY
 from cme_beijing.settings import BeijingSettings, tenant_settings
-from cme_beijing.standards import STANDARDS
+from cme_beijing.standards import GRANTED_BY_INSTITUTIONS, STANDARDS
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
 
@@ -215,8 +215,10 @@ async def cme_page_slot(tenant: Any, slot: str, principal: Any, context: dict[st
 
 @hookimpl
 async def cme_demo_data(tenant: Any) -> None:
-    """The demo institution's activity plans: one passed, one waiting for the district, one draft."""
+    """The demo institution's activity plans (one passed, one waiting for the district, one draft) and
+    its grant of teaching rounds to three people (按标准授分)."""
     await load_demo_plans()
+    await load_demo_grant()
 
 
 @hookimpl
@@ -237,10 +239,16 @@ def cme_credit_entry_policy(tenant: Any) -> EntryPolicy:
 
     Beijing's credits come from projects, filed activity plans and self-study plans granted by the
     institution (seed 000); the seed has no learner-entered credit record and no free entry form. The
-    forms are the seven creditable activity forms.
+    forms are the seven creditable activity forms. Institutions grant the standards of 进修学习, 在职学历
+    教育, 实践活动, 政府指令性任务 and 住院医师规范化培训 to their people through the 3-step wizard
+    (按标准授分); the project standards come from projects.
     """
     return EntryPolicy(
-        learner_entry="never", guided=True, free=False, forms=tuple(form.name for form in ACTIVITY_FORMS)
+        learner_entry="never",
+        guided=True,
+        free=False,
+        forms=tuple(form.name for form in ACTIVITY_FORMS),
+        standard_grants=GRANTED_BY_INSTITUTIONS,
     )
 
 

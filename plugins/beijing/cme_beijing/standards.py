@@ -84,3 +84,9 @@ STANDARDS: tuple[Standard, ...] = tuple(
     for number, (name, rule, category, form, note, speaker, min_hours) in enumerate(_ROWS, start=1)
 )
 """Beijing's 20 standards (codes ``bj-01`` … ``bj-20``), the same every year until changed."""
+
+GRANTED_BY_INSTITUTIONS: tuple[str, ...] = tuple(
+    s.code for s in STANDARDS if s.form != _PROJECT and not isinstance(s.rule, FromProject)
+)
+"""The standards an institution grants to its people through the 3-step wizard (seed 000: 进修学习, 在职学历
+(学位)教育, 有组织的实践活动, 政府指令性医疗卫生任务, 住院医师规范化培训); projects grant the others."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from api_kit import ok, refused
+from cme_platform import clock
 from cme_platform.audit.tables import AuditEvent
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, StandardGrant
 from cme_platform.files.tables import StoredFile
@@ -211,3 +212,61 @@ async def test_the_wizard_chooses_the_standard_the_people_and_grants(cme_client,
         f"{PAGES}/new/bj-07/grant", data={**values, "action": "back"}, files=png, follow_redirects=False
     )
     assert back.status_code == 200 and f'name="selected" value="{first}"' in back.text
+
+
+async def _plan(world: OrgWorld, institution_id: int, status: str = "approved", back: int = 0) -> int:
+    """A Beijing activity plan of this year (``back`` years before), of ``institution_id``, in ``status``."""
+    from cme_beijing.activity_plans.tables import ActivityPlan
+
+    file_id = await upload(world, "institution", "beijing_activity_plan")
+    with scope(world.tenant):
+        plan = ActivityPlan(
+            institution=institution_id,
+            year=clock.today().year - back,
+            name="内科年度教学计划",
+            plan_type="年度计划",
+            activity_form="教学查房",
+            file=file_id,
+            status=status,
+        )
+        await plan.save()
+        return int(plan.id)
+
+
+@pytest.mark.db
+async def test_a_practice_activity_names_a_filed_plan_of_its_institution(cme_client, world, login):
+    first, _, _ = await _people(world)
+    evidence = await upload(world, "institution")
+    await login(cme_client, world.tenant, "institution")
+    body = _body(
+        [first],
+        [evidence],
+        standard_code="bj-19",  # 继续医学教育实践活动: 每6小时1分
+        activity_date=clock.today().isoformat(),
+        started_on=None,
+        ended_on=None,
+        form="有组织的继续医学教育实践活动",
+        inputs={"hours": "6"},
+    )
+    none = await cme_client.post(API, json=body)
+    assert none.status_code == 400 and "审核通过的教学活动计划" in none.text
+    waiting = await _plan(world, world.institution_id, status="submitted")
+    elsewhere = await _plan(world, world.other_institution_id)
+    passed = await _plan(world, world.institution_id)
+    last_year = await _plan(world, world.institution_id, back=1)  # offered for a December activity
+    form = await cme_client.post(f"{PAGES}/new/bj-19", data={"action": "next", "selected": [str(first)]})
+    select = re.search(r'<select name="basis_id".*?</select>', form.text, re.S)
+    assert select and re.findall(r'<option value="(\d+)"', select.group(0)) == [str(passed), str(last_year)]
+    assert f"{clock.today().year - 1}年度 · 内科年度教学计划" in select.group(0)
+    assert "请选择备案计划" in (await cme_client.post(API, json=body)).text
+    for refused_plan in (waiting, elsewhere, last_year):
+        answer = await cme_client.post(API, json={**body, "basis_id": refused_plan})
+        assert answer.status_code == 400 and "所选备案计划不存在" in answer.text
+    assert await _counts(world) == (0, 0)
+    made = ok(await cme_client.post(API, json={**body, "basis_id": passed}), 201)
+    assert made["basis_label"].startswith("内科年度教学计划（A医院1") and made["credits_text"] == "1"
+    with scope(world.tenant):
+        row = await StandardGrant.select(StandardGrant.basis_kind, StandardGrant.basis_id).first()
+    assert row == {"basis_kind": "beijing.activity_plan", "basis_id": passed}
+    page = await cme_client.get(f"{PAGES}/{made['id']}")
+    assert "授分依据" in page.text and "内科年度教学计划" in page.text

@@ -10,13 +10,16 @@ a second submission (a double tap, a retry) return the first grant.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
+import msgspec
 from cme_platform import clock
 from cme_platform.api.params import Id, PageNumber, row_ids
 from cme_platform.api.state import plugin_manager
 from cme_platform.credits import service as credit_service
 from cme_platform.credits import standard_grants as grants
+from cme_platform.credits.policy import GrantBases, GrantBasis
 from cme_platform.errors import DomainError
 from cme_platform.files import service as files
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT
@@ -28,6 +31,7 @@ from cme_platform.identity.roles import GRANTORS as GRANTOR_ROLES
 from cme_platform.personnel.vocab import ACTIVE_STATUS
 from cme_platform.plugins.manager import tenant_hooks
 from cme_platform.standards import catalogue
+from cme_platform.standards.rules import Standard
 from cme_platform.tenancy.scope import current_tenant
 from litestar import Request, get, post
 from litestar.datastructures import FormMultiDict
@@ -51,7 +55,16 @@ from cme_admin_ui.uploads import read_upload_form
 GRANTORS = [requires_role(*GRANTOR_ROLES)]
 PAGE_SIZE = 20
 INPUTS = ("hours", "days", "occurrences", "author_rank", "project_credits")
-TEXTS = ("activity_name", "activity_date", "started_on", "ended_on", "form", "discipline", "subdiscipline")
+TEXTS = (
+    "activity_name",
+    "activity_date",
+    "started_on",
+    "ended_on",
+    "form",
+    "discipline",
+    "subdiscipline",
+    "basis_id",
+)
 GRANT_FORM = FormShape(
     text_fields=frozenset(
         {CSRF_FIELD, "action", "key", "people", "content", "evidence_ids", *TEXTS, *INPUTS}
@@ -77,11 +90,14 @@ async def _start(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-def _standard(request: Request[Any, Any, Any], code: str) -> catalogue.StandardOut:
+def _rule(request: Request[Any, Any, Any], code: str) -> Standard:
     """The grantable standard ``code`` of this year's table (404 otherwise)."""
-    return catalogue.describe(
-        catalogue.find(grants.grantable(plugin_manager(request), clock.today().year), code)
-    )
+    return catalogue.find(grants.grantable(plugin_manager(request), clock.today().year), code)
+
+
+def _standard(request: Request[Any, Any, Any], code: str) -> catalogue.StandardOut:
+    """The grantable standard ``code`` as the table shows it (404 otherwise)."""
+    return catalogue.describe(_rule(request, code))
 
 
 @get("/credits/standard-grants", guards=GRANTORS, include_in_schema=False)
@@ -193,6 +209,8 @@ async def _activity_step(
     key: str,
 ) -> Template:
     year = clock.today().year
+    activity_year = (_day(values.get("activity_date")) or clock.today()).year
+    bases = await _form_bases(request, principal, _rule(request, standard.code), activity_year)
     return Template(
         template_name="credits/standard_grant_step3.html",
         context={
@@ -208,9 +226,34 @@ async def _activity_step(
             "options": await credit_service.entry_options(plugin_manager(request), principal, year),
             "labels": INPUT_LABELS,
             "author_ranks": AUTHOR_RANKS[: standard.author_ranks],
+            "bases": bases,
         },
         status_code=400 if errors else 200,
     )
+
+
+async def _form_bases(
+    request: Request[Any, Any, Any], principal: Principal, rule: Standard, year: int
+) -> GrantBases | None:
+    """The bases the form offers: those of the activity's year and of the year before (an activity of
+    December granted in January), each label with its year; the grant accepts its own year's only."""
+    pm = plugin_manager(request)
+    this = await grants.grant_bases(pm, principal, rule, year)
+    if this is None:
+        return None
+    before = await grants.grant_bases(pm, principal, rule, year - 1)
+    choices = [GrantBasis(id=c.id, label=f"{year}年度 · {c.label}") for c in this.choices]
+    if before is not None:
+        choices += [GrantBasis(id=c.id, label=f"{year - 1}年度 · {c.label}") for c in before.choices]
+    return msgspec.structs.replace(this, choices=choices)
+
+
+def _day(text: str | None) -> date | None:
+    """The form's date, if it is one (the activity's year decides which filed plans it may name)."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def _grant_in(

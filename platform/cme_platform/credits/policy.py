@@ -52,3 +52,24 @@ class EntryPolicy(msgspec.Struct, frozen=True, kw_only=True):
     standard_grants: tuple[str, ...] = ()
     """Codes of the standards an institution (or its region, or the commission) grants to many people at
     once (按标准授分: the standard, the people, the activity); empty: no such grant in the province."""
+
+
+class GrantBasis(msgspec.Struct, frozen=True, kw_only=True):
+    """One record a grant may name as its basis: a filed plan, a notice… (``id`` in the plugin's table)."""
+
+    id: int
+    label: str
+
+
+class GrantBases(msgspec.Struct, frozen=True, kw_only=True):
+    """What a grant under a standard must name as its basis (按标准授分: 学分授予需与备案计划核对).
+
+    ``kind`` names the plugin's records (``beijing.activity_plan``); ``label`` is what the form calls them
+    (备案计划); ``choices`` are those the granting account may name (none: the grant is refused with
+    ``missing``, which says what to do first).
+    """
+
+    kind: str
+    label: str
+    choices: list[GrantBasis]
+    missing: str = ""

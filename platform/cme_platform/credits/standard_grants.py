@@ -11,6 +11,7 @@ effective from the province's date. All or nothing, audited, and idempotent on t
 from __future__ import annotations
 
 import hashlib
+import inspect
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from cme_platform.audit.service import record
 from cme_platform.credits import ledger
 from cme_platform.credits.access import people_for_admin
 from cme_platform.credits.entry import CHECK_FIELDS, ZERO_CREDITS, record_values
+from cme_platform.credits.policy import GrantBases, GrantBasis
 from cme_platform.credits.schemas import CreditIn, GuidedInputs
 from cme_platform.credits.sources import CreditSource
 from cme_platform.credits.tables import CreditEvidence, CreditRecord, StandardGrant
@@ -33,7 +35,7 @@ from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import GRANTORS
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.personnel.access import PersonAccess
-from cme_platform.plugins.manager import tenant_hooks
+from cme_platform.plugins.manager import HookAnswerError, tenant_hooks
 from cme_platform.standards.amounts import format_credits
 from cme_platform.standards.rules import Standard
 from cme_platform.tenancy.scope import current_tenant
@@ -55,7 +57,8 @@ class StandardGrantIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     ``key`` is the client's idempotency key, per account: the same grant sent again with it returns the
     first (no second credit); another grant with it is refused (409). ``evidence_ids`` are ``evidence``
-    files the caller uploaded; at least one is required.
+    files the caller uploaded; at least one is required. ``basis_id`` is the record the grant names as its
+    basis where the province asks for one (``cme_grant_bases``: Beijing's passed activity plans).
     """
 
     standard_code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
@@ -70,6 +73,7 @@ class StandardGrantIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     subdiscipline: Text64 = ""
     content: Annotated[str, msgspec.Meta(max_length=500)] = ""
     evidence_ids: Annotated[list[RowId], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
+    basis_id: RowId | None = None
     key: Key | None = None
 
 
@@ -103,6 +107,7 @@ class StandardGrantOut(msgspec.Struct, frozen=True, kw_only=True):
     credits: int
     credits_text: str
     institution_name: str
+    basis_label: str
     evidence_ids: list[int]
     created_at: datetime
     records: list[GrantedPerson] | None = None
@@ -141,6 +146,43 @@ def grantor_access(principal: Principal) -> PersonAccess:
     )
 
 
+async def grant_bases(
+    pm: pluggy.PluginManager, principal: Principal, standard: Standard, year: int
+) -> GrantBases | None:
+    """What a grant under ``standard`` in ``year`` must name as its basis (``None``: nothing)."""
+    answer = tenant_hooks(pm, current_tenant()).cme_grant_bases(
+        principal=principal, standard=standard, year=year
+    )
+    bases = await answer if inspect.isawaitable(answer) else answer
+    if bases is None:
+        return None
+    try:  # an awaited answer escapes the hook caller's check: check it whole here
+        return msgspec.convert(msgspec.to_builtins(bases), GrantBases)
+    except (msgspec.ValidationError, TypeError) as exc:
+        raise HookAnswerError(
+            f"cme_grant_bases answered {bases!r:.120}; the spec asks for GrantBases"
+        ) from exc
+
+
+async def _basis(
+    pm: pluggy.PluginManager, principal: Principal, data: StandardGrantIn, standard: Standard | None
+) -> tuple[GrantBases | None, GrantBasis | None, list[FieldError]]:
+    """The basis the province asks for and the one ``data`` names, or the problem with it."""
+    bases = await grant_bases(pm, principal, standard, data.activity_date.year) if standard else None
+    if bases is None:
+        return None, None, []
+    chosen = next((c for c in bases.choices if c.id == data.basis_id), None)
+    if chosen is not None:
+        return bases, chosen, []
+    if not bases.choices:
+        message = bases.missing or f"没有可用的{bases.label}"
+    elif data.basis_id is None:
+        message = f"请选择{bases.label}"
+    else:
+        message = f"所选{bases.label}不存在，或不是{data.activity_date.year}年度的{bases.label}"
+    return bases, None, [FieldError("basis_id", message)]
+
+
 def _check_grant(data: StandardGrantIn, standards: list[Standard]) -> list[FieldError]:
     errors: list[FieldError] = []
     if not any(s.code == data.standard_code for s in standards):
@@ -176,11 +218,19 @@ def _refusal(exc: InvalidInput, capped: bool) -> bool:
     return capped and all(e.message == ZERO_CREDITS for e in exc.errors)
 
 
-async def _checked(
-    pm: pluggy.PluginManager, principal: Principal, data: StandardGrantIn
-) -> list[tuple[dict[str, Any], str, dict[str, Any]]]:
-    """Each person with the role he is reached in and his record's values, or InvalidInput naming every
-    problem: the grant's own once, the people out of reach counted, those a yearly cap leaves at 0 named.
+class Checked(msgspec.Struct, frozen=True, kw_only=True):
+    """A grant that passed its checks: the standard, each person (his row, the role he is reached in,
+    his record's values) and the basis it names, if the province asks for one."""
+
+    standard: Standard
+    people: list[tuple[dict[str, Any], str, dict[str, Any]]]
+    bases: GrantBases | None
+    basis: GrantBasis | None
+
+
+async def _checked(pm: pluggy.PluginManager, principal: Principal, data: StandardGrantIn) -> Checked:
+    """The grant checked, or InvalidInput naming every problem: the grant's own once (its standard, dates,
+    basis, attachment), the people out of reach counted, those a yearly cap leaves at 0 named.
 
     The values are checked as a guided entry of the first person; they are the same for everyone unless
     the standard has a yearly cap, which is then checked person by person. A person is reached through
@@ -188,6 +238,9 @@ async def _checked(
     """
     standards = grantable(pm, data.activity_date.year)
     errors = _check_grant(data, standards)
+    standard = next((s for s in standards if s.code == data.standard_code), None)
+    bases, basis, basis_errors = await _basis(pm, principal, data, standard)
+    errors.extend(basis_errors)
     wanted = list(dict.fromkeys(data.person_ids))
     reached = {
         i: (person, role)
@@ -211,7 +264,7 @@ async def _checked(
                 break
             shared = None if capped else values
         people.append((person, role.value, values))
-    problems = []
+    problems: list[str] = []  # about the people
     if len(reached) < len(wanted):
         problems.append(f"有 {len(wanted) - len(reached)} 人不在您管理的范围内")
     if refused:
@@ -221,7 +274,8 @@ async def _checked(
         errors.append(FieldError("person_ids", "；".join(problems)))
     if errors:
         raise InvalidInput(CHECK_FIELDS, errors)
-    return people
+    assert standard is not None  # an unknown standard is an error above
+    return Checked(standard=standard, people=people, bases=bases, basis=basis)
 
 
 def _digest(data: StandardGrantIn) -> str:
@@ -260,8 +314,8 @@ async def grant(pm: pluggy.PluginManager, principal: Principal, data: StandardGr
     replayed = await _replayed(principal, data.key, digest)
     if replayed is not None:
         return replayed
-    people = await _checked(pm, principal, data)
-    standard = next(s for s in grantable(pm, data.activity_date.year) if s.code == data.standard_code)
+    checked = await _checked(pm, principal, data)
+    standard, people = checked.standard, checked.people
     institutions = {p["institution"] for p, _, _ in people}
     institution = next(iter(institutions)) if len(institutions) == 1 else None
     total = sum(int(values["credits"]) for _, _, values in people)
@@ -288,6 +342,9 @@ async def grant(pm: pluggy.PluginManager, principal: Principal, data: StandardGr
                     people=len(people),
                     credits=total,
                     institution=institution,
+                    basis_kind=checked.bases.kind[:40] if checked.bases else "",
+                    basis_id=checked.basis.id if checked.basis else None,
+                    basis_label=checked.basis.label[:200] if checked.basis else "",  # the columns' sizes
                     granted_by=principal.account_id,
                 )
             )
@@ -322,7 +379,14 @@ async def grant(pm: pluggy.PluginManager, principal: Principal, data: StandardGr
             object_type="standard_grant",
             object_id=grant_id,
             summary=f"按标准授分：{standard.name}，{data.activity_name.strip()}，{len(people)} 人",
-            after={"standard_code": standard.code, "people": len(people), "credits": total},
+            after={
+                "standard_code": standard.code,
+                "people": len(people),
+                "credits": total,
+                "basis": f"{checked.bases.kind}:{checked.basis.id}"
+                if checked.bases and checked.basis
+                else "",
+            },
         )
     return await grant_detail(principal, grant_id)
 
@@ -356,6 +420,7 @@ COLUMNS = (
     StandardGrant.people,
     StandardGrant.credits,
     StandardGrant.evidence,
+    StandardGrant.basis_label,
     StandardGrant.created_at,
     StandardGrant.institution.name.as_alias("institution_name"),
 )
@@ -379,6 +444,7 @@ def _out(row: dict[str, Any], records: list[GrantedPerson] | None = None) -> Sta
         credits=int(row["credits"]),
         credits_text=format_credits(int(row["credits"])),
         institution_name=row["institution_name"] or "",
+        basis_label=row["basis_label"],
         evidence_ids=[int(i) for i in row["evidence"] or []],
         created_at=row["created_at"],
         records=records,

@@ -111,6 +111,10 @@ class StandardGrant(TenantOwned, Table, tablename="credits_standard_grant"):
     """The standard's inputs (hours, days…) as entered, the same for everyone granted."""
     evidence = JSON(default=[])
     """Ids of the stored files attached to every record (上传附件)."""
+    basis_kind = Varchar(length=40, null=False, default="")
+    """What the grant names as its basis (``cme_grant_bases``: ``beijing.activity_plan``); empty: none."""
+    basis_id = Integer(null=True, default=None)
+    basis_label = Varchar(length=200, null=False, default="")
     people = Integer(null=False, default=0)
     credits = BigInt(null=False, default=0)
     """The hundredths granted, all people together."""

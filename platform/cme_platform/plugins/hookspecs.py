@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from cme_platform.certificates.policy import CertificatePolicy
     from cme_platform.certificates.schemas import CertificateFacts
     from cme_platform.compliance.standards import ComplianceStandard
-    from cme_platform.credits.policy import CreditCategory, EntryPolicy
+    from cme_platform.credits.policy import CreditCategory, EntryPolicy, GrantBases
     from cme_platform.events import AttendanceRecorded, CreditChange, PersonChange
     from cme_platform.identity.principal import Principal
     from cme_platform.identity.sms_gateway import SmsGateway
@@ -75,7 +75,7 @@ def answer_namespace() -> dict[str, Any]:
     from cme_platform.certificates.policy import CertificatePolicy  # noqa: F401
     from cme_platform.certificates.schemas import CertificateFacts  # noqa: F401
     from cme_platform.compliance.standards import ComplianceStandard  # noqa: F401
-    from cme_platform.credits.policy import CreditCategory, EntryPolicy  # noqa: F401
+    from cme_platform.credits.policy import CreditCategory, EntryPolicy, GrantBases  # noqa: F401
     from cme_platform.events import AttendanceRecorded, CreditChange, PersonChange  # noqa: F401
     from cme_platform.identity.principal import Principal  # noqa: F401
     from cme_platform.identity.sms_gateway import SmsGateway  # noqa: F401
@@ -330,6 +330,20 @@ def cme_credit_entry_policy(tenant: TenantContext) -> EntryPolicy | None:
     :class:`~cme_platform.credits.policy.EntryPolicy` (may learners enter their own credits, only once
     their institution opened the right, which entry forms exist, the 举办方式 vocabulary); ``None`` leaves
     it to the core's default (administrators only, both forms).
+    """
+
+
+@hookspec(firstresult=True)
+def cme_grant_bases(
+    tenant: TenantContext, principal: Principal, standard: Standard, year: int
+) -> Awaitable[GrantBases | None] | GrantBases | None:
+    """Say what a grant under ``standard`` must name as its basis (按标准授分: 学分授予需与备案计划核对).
+
+    **firstresult**. Called by 按标准授分 when its activity form is shown and again when the grant is made.
+    Receives ``tenant``, the granting ``principal``, the ``standard`` and the activity's ``year``. Returns
+    :class:`~cme_platform.credits.policy.GrantBases` (the records he may name: the form offers them and the
+    grant must name one of them), ``None`` when the standard needs no basis (the core's answer), or an
+    awaitable of either (to read the database first).
     """
 
 

@@ -8,7 +8,7 @@ plans and the grant (by its key) and adds nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from cme_platform import clock
@@ -24,7 +24,7 @@ from cme_platform.personnel.tables import Person
 from cme_platform.plugins.manager import active_plugin_manager
 
 from cme_beijing.activity_plans import FILE_PURPOSE
-from cme_beijing.activity_plans.service import PlanIn, create_plan, this_year
+from cme_beijing.activity_plans.service import PlanIn, create_plan, filed_plans, this_year
 from cme_beijing.activity_plans.tables import ActivityPlan
 
 PLANS: tuple[tuple[str, str, str, str], ...] = (
@@ -76,16 +76,19 @@ GRANT_KEY = "demo-practice-grant"
 
 async def load_demo_grant() -> None:
     """Grant 继续医学教育实践活动 (6 hours: 1 credit) to three people of the demo institution, as its
-    administrator does through the wizard, with the activity notice attached (once, by its key)."""
+    administrator does through the wizard, under its passed yearly plan with the activity notice attached
+    (once, by its key)."""
     institution = await _principal("inst_admin")
     if institution is None:
         return
     where = PersonAccess.of(institution).person_filter()
     query = Person.select(Person.id).where(Person.status == "正常").order_by(Person.person_number).limit(3)
     people = [int(r["id"]) for r in await (query.where(where) if where is not None else query)]
-    if not people or await StandardGrant.exists().where(StandardGrant.key == GRANT_KEY):
+    today = clock.today()
+    plans = await filed_plans(institution, today.year)
+    if not people or not plans.choices or await StandardGrant.exists().where(StandardGrant.key == GRANT_KEY):
         return
-    day = clock.today() - timedelta(days=7)
+    day = max(today - timedelta(days=7), date(today.year, 1, 1))  # in the year of the plan it names
     notice = await demo_file(
         institution.account_id,
         purpose="evidence",
@@ -108,6 +111,7 @@ async def load_demo_grant() -> None:
             content="按备案的年度教学活动计划开展的心血管内科教学查房",
             inputs=GuidedInputs(hours=Decimal(6), days=1),
             evidence_ids=[notice],
+            basis_id=plans.choices[-1].id,  # the oldest passed plan of the year: the demo's yearly plan
             key=GRANT_KEY,
         ),
     )

@@ -6,6 +6,7 @@ sample of learners' credits each year (seed 000). Institution levels are those o
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from cme_platform.attendance.policy import AttendancePolicy
 from cme_platform.audit.actions import AuditLabels
 from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.compliance.standards import ComplianceStandard
-from cme_platform.credits.policy import CreditCategory, EntryPolicy
+from cme_platform.credits.policy import CreditCategory, EntryPolicy, GrantBases
+from cme_platform.identity.principal import Principal
 from cme_platform.identity.roles import Role
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import (
@@ -35,14 +37,14 @@ from cme_beijing.activity_plans import pages as activity_plan_pages
 from cme_beijing.activity_plans.api import ActivityPlanController
 from cme_beijing.activity_plans.chains import activity_plan_chain
 from cme_beijing.activity_plans.service import AUDIT_LABELS as ACTIVITY_PLAN_AUDIT_LABELS
-from cme_beijing.activity_plans.service import home_slot
+from cme_beijing.activity_plans.service import filed_plans, home_slot
 from cme_beijing.compliance import compliance_standards
 from cme_beijing.credits import credit_categories
 from cme_beijing.demo import load_demo_grant, load_demo_plans
 from cme_beijing.pages import ACTIVITY_FORMS, routes
 from cme_beijing.projects import ATTENDANCE_POLICY, CERTIFICATE_POLICY, PROJECT_POLICY
 from cme_beijing.settings import BeijingSettings, tenant_settings
-from cme_beijing.standards import GRANTED_BY_INSTITUTIONS, STANDARDS
+from cme_beijing.standards import GRANTED_BY_INSTITUTIONS, PRACTICE, STANDARDS
 
 _PREFIX = f"/p/{PLUGIN_NAME}"
 
@@ -250,6 +252,15 @@ def cme_credit_entry_policy(tenant: Any) -> EntryPolicy:
         forms=tuple(form.name for form in ACTIVITY_FORMS),
         standard_grants=GRANTED_BY_INSTITUTIONS,
     )
+
+
+@hookimpl
+def cme_grant_bases(
+    tenant: Any, principal: Principal, standard: Standard, year: int
+) -> Awaitable[GrantBases] | None:
+    """Grants of 有组织的继续医学教育实践活动 name one of the passed activity plans of their year
+    (seed 000: 学分授予需与备案计划核对); other standards need no basis."""
+    return filed_plans(principal, year) if standard.category == PRACTICE else None
 
 
 @hookimpl

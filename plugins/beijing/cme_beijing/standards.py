@@ -12,7 +12,8 @@ from cme_platform.standards.rules import Fixed, FromProject, PerUnit, Rule, Stan
 _PROJECT = "继续医学教育项目"
 _FULL = "满三个月学习时间"
 _PARTIAL = "不足三个月学习时间"
-_PRACTICE = "有组织的继续医学教育实践活动"
+PRACTICE = "有组织的继续医学教育实践活动"
+"""The 学分类别 of organised practice activities, whose grants name a filed plan."""
 _AS_NEEDED = "根据实际情况填写"
 _NOT_ABOVE = "主讲人分数不能超过项目分数"
 
@@ -35,7 +36,7 @@ _ROWS: tuple[tuple[str, Rule, str, str, str, bool, int], ...] = (
     (
         "继续医学教育实践活动主讲人授分",
         PerUnit(unit="hour", every=3, award=100),
-        _PRACTICE,
+        PRACTICE,
         _AS_NEEDED,
         _NOT_ABOVE,
         True,
@@ -44,7 +45,7 @@ _ROWS: tuple[tuple[str, Rule, str, str, str, bool, int], ...] = (
     (
         "单次继续医学教育实践活动主讲人授分",
         Fixed(award=50),
-        _PRACTICE,
+        PRACTICE,
         _AS_NEEDED,
         f"{_NOT_ABOVE}; 单次不少于1小时学习",
         True,
@@ -65,8 +66,8 @@ _ROWS: tuple[tuple[str, Rule, str, str, str, bool, int], ...] = (
         False,
         0,
     ),
-    ("继续医学教育实践活动", PerUnit(unit="hour", every=6, award=100), _PRACTICE, _AS_NEEDED, "", False, 0),
-    ("单次继续医学教育实践活动", Fixed(award=20), _PRACTICE, _AS_NEEDED, "单次不少于1小时授课", False, 1),
+    ("继续医学教育实践活动", PerUnit(unit="hour", every=6, award=100), PRACTICE, _AS_NEEDED, "", False, 0),
+    ("单次继续医学教育实践活动", Fixed(award=20), PRACTICE, _AS_NEEDED, "单次不少于1小时授课", False, 1),
 )
 
 STANDARDS: tuple[Standard, ...] = tuple(

@@ -21,6 +21,7 @@ from cme_platform.approvals.schemas import Attachment, SubjectSummary, SummaryFi
 from cme_platform.approvals.status_subjects import StatusSubject
 from cme_platform.audit.actions import AuditLabels
 from cme_platform.audit.service import record
+from cme_platform.credits.policy import GrantBases, GrantBasis
 from cme_platform.db.paging import and_all
 from cme_platform.db.transactions import write_transaction
 from cme_platform.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
@@ -401,3 +402,46 @@ register_read_rule(FILE_PURPOSE, may_read_plan_file)
 def this_year() -> int:
     """The default year of a new plan (China time)."""
     return clock.today().year
+
+
+MAX_BASES = 1000
+"""The most filed plans of a year a grant may name (the newest first; the form's long select narrows as
+one types)."""
+
+
+async def filed_plans(principal: Principal, year: int) -> GrantBases:
+    """The passed plans of ``year`` a grant of practice activities may name (学分授予需与备案计划核对): the
+    institution's own for its administrator, the district's for the district, every one for the commission."""
+    rows = (
+        await ActivityPlan.select(
+            ActivityPlan.id,
+            ActivityPlan.name,
+            ActivityPlan.plan_type,
+            ActivityPlan.activity_form,
+            ActivityPlan.institution.name.as_alias("institution_name"),
+        )
+        .where(
+            (ActivityPlan.status == PlanStatus.APPROVED.value)
+            & (ActivityPlan.year == year)
+            & _visible(principal)
+        )
+        .order_by(ActivityPlan.id, ascending=False)
+        .limit(MAX_BASES)
+    )
+    return GrantBases(
+        kind=SUBJECT_TYPE,
+        label="备案计划",
+        choices=[
+            GrantBasis(
+                id=int(r["id"]),
+                label=f"{r['name']}（{r['institution_name']}，{r['plan_type']}，{r['activity_form']}）",
+            )
+            for r in rows
+        ],
+        missing=f"没有{year}年度审核通过的教学活动计划，"
+        + (
+            "请先在“教学活动计划上传”上传计划，经主管部门审核通过后再授分"
+            if _own_institutions(principal)
+            else "请待单位上传的计划审核通过后再授分"
+        ),
+    )

@@ -82,6 +82,9 @@ async def test_an_institution_grants_a_standard_to_two_people_once(cme_client, w
     changed = await cme_client.post(API, json={**body, "person_ids": [first]})  # the key, another grant
     assert changed.status_code == 409 and "内容与当时不同" in changed.text
     assert await _counts(world) == (1, 2)
+    twice = await cme_client.post(API, json={**body, "key": uuid.uuid4().hex})  # the wizard run again
+    assert twice.status_code == 400 and "授分甲、授分乙已按该标准获得同一活动" in twice.text
+    assert await _counts(world) == (1, 2)
     with scope(world.tenant):
         records = await CreditRecord.select().where(CreditRecord.source_id == made["id"])
         attached = await CreditEvidence.count().where(CreditEvidence.file == evidence)
@@ -97,7 +100,15 @@ async def test_an_institution_grants_a_standard_to_two_people_once(cme_client, w
     assert ok(await cme_client.get(f"{API}/{made['id']}"))["people"] == 2
     commission_file = await upload(world, "commission")
     own = ok(
-        await cme_client.post(API, json={**body, "person_ids": [first], "evidence_ids": [commission_file]}),
+        await cme_client.post(
+            API,
+            json={
+                **body,
+                "person_ids": [first],
+                "evidence_ids": [commission_file],
+                "activity_name": "另一次进修",
+            },
+        ),
         201,
     )
     assert own["id"] != made["id"] and own["people"] == 1

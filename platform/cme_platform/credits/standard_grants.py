@@ -21,7 +21,7 @@ import pluggy
 
 from cme_platform.api.params import RowId
 from cme_platform.audit.service import record
-from cme_platform.credits import ledger
+from cme_platform.credits import ledger, status
 from cme_platform.credits.access import people_for_admin
 from cme_platform.credits.entry import CHECK_FIELDS, ZERO_CREDITS, record_values
 from cme_platform.credits.policy import GrantBases, GrantBasis
@@ -267,8 +267,12 @@ async def _checked(pm: pluggy.PluginManager, principal: Principal, data: Standar
     problems: list[str] = []  # about the people
     if len(reached) < len(wanted):
         problems.append(f"有 {len(wanted) - len(reached)} 人不在您管理的范围内")
+    again = await _granted_before(data, [p["id"] for p, _, _ in people])
+    if again:
+        names = _names(again)
+        problems.append(f"{names}已按该标准获得同一活动（同名、同一完成日期）的学分，请移出后再授分")
     if refused:
-        names = "、".join(refused[:10]) + (f"等 {len(refused)} 人" if len(refused) > 10 else "")
+        names = _names(refused)
         problems.append(f"{names}按该标准的学分为0（已达年度上限），请移出后再授分")
     if problems:
         errors.append(FieldError("person_ids", "；".join(problems)))
@@ -276,6 +280,27 @@ async def _checked(pm: pluggy.PluginManager, principal: Principal, data: Standar
         raise InvalidInput(CHECK_FIELDS, errors)
     assert standard is not None  # an unknown standard is an error above
     return Checked(standard=standard, people=people, bases=bases, basis=basis)
+
+
+def _names(names: list[str]) -> str:
+    """At most ten names, and how many there are beyond."""
+    return "、".join(names[:10]) + (f"等 {len(names)} 人" if len(names) > 10 else "")
+
+
+async def _granted_before(data: StandardGrantIn, person_ids: list[int]) -> list[str]:
+    """The names of those already granted this standard for the same activity (its name and day) by an
+    earlier grant that was not rejected: a second wizard run must not give them the credits twice."""
+    if not person_ids:
+        return []
+    rows = await CreditRecord.select(CreditRecord.person.name.as_alias("name")).where(
+        CreditRecord.person.is_in(person_ids)
+        & (CreditRecord.source_type == SOURCE_TYPE)
+        & (CreditRecord.standard_code == data.standard_code)
+        & (CreditRecord.activity_date == data.activity_date)
+        & (CreditRecord.activity_name == data.activity_name.strip())
+        & (CreditRecord.status != status.REJECTED)
+    )
+    return list(dict.fromkeys(r["name"] for r in rows))
 
 
 def _digest(data: StandardGrantIn) -> str:

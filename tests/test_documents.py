@@ -17,6 +17,7 @@ from cme_platform.audit.tables import AuditEvent
 from cme_platform.documents import service
 from cme_platform.documents.tables import DocumentExport
 from cme_platform.files.tables import StoredFile
+from cme_platform.jobs import queue
 from cme_platform.personnel.tables import Person
 from cme_platform.settings import get_settings
 from cme_platform.tenancy.scope import scope
@@ -240,3 +241,19 @@ async def test_a_run_without_certificates_has_nothing_to_print(cme_client, login
     page = await cme_client.get(f"/t/alpha/projects/runs/{held.run_id}/attendance")
     assert page.status_code == 200 and "批量打印证书" not in page.text
     refused(await cme_client.post(f"{API}/project-runs/{held.run_id}/certificates/pdf"), 409)
+
+
+@pytest.mark.db
+async def test_a_document_whose_job_cannot_be_queued_fails_at_once(cme_client, login, granted, monkeypatch):
+    year = await _year(cme_client, granted, login)
+    await login(cme_client, granted.world.tenant, "institution")
+
+    async def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("the queue's database is gone")
+
+    monkeypatch.setattr(queue, "enqueue", refuse)
+    body = {"form": "years", "person_ids": [granted.people["learner"]], "years": [year]}
+    answer = await cme_client.post(f"{API}/compliance/forms", json=body)
+    assert answer.status_code == 503 and "后台任务队列暂时不可用" in answer.text
+    [export] = ok(await cme_client.get(f"{API}/documents"))["items"]
+    assert export["status"] == "failed" and "未能进入后台任务队列" in export["message"]  # not 排队中 for ever

@@ -26,7 +26,7 @@ from cme_platform.compliance.tables import ComplianceRun
 from cme_platform.errors import Conflict, NotFound
 from cme_platform.jobs import queue
 from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
-from cme_platform.jobs.records import save_unfinished
+from cme_platform.jobs.records import enqueue_for, save_unfinished
 from cme_platform.notifications.service import tell_job_starter
 from cme_platform.settings import Settings
 from cme_platform.tenancy.scope import current_tenant, scope
@@ -55,7 +55,7 @@ async def start_run(year: int, account_id: int | None, settings: Settings) -> in
     """Create a run of ``year`` and queue its job; returns the run's id."""
     key = queue.new_key(KIND)
     run_id = await create_run(year, account_id, key)
-    await queue.enqueue(KIND, key, {"run_id": run_id}, settings=settings)
+    await enqueue_for(ComplianceRun, run_id, KIND, key, {"run_id": run_id}, settings=settings)
     return run_id
 
 

@@ -24,7 +24,7 @@ from cme_platform.files.tables import StoredFile
 from cme_platform.identity.principal import Principal
 from cme_platform.jobs import queue
 from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
-from cme_platform.jobs.records import save_unfinished
+from cme_platform.jobs.records import enqueue_for, save_unfinished
 from cme_platform.notifications.service import tell_job_starter
 from cme_platform.settings import Settings
 from cme_platform.tenancy.registry import load_tenants
@@ -78,7 +78,8 @@ async def start(
     kind: str, *, title: str, total: int, args: Mapping[str, Any], account_id: int, settings: Settings
 ) -> s.ExportOut:
     """Record a document of ``kind`` for ``account_id`` and queue its job with ``args`` (429 while the
-    account already has :data:`MAX_UNFINISHED` being made)."""
+    account already has :data:`MAX_UNFINISHED` being made; 503, the record failed, when the queue refuses
+    the job)."""
     waiting = await DocumentExport.count().where(
         (DocumentExport.created_by == account_id) & DocumentExport.status.is_in(list(UNFINISHED_STATUSES))
     )
@@ -87,7 +88,9 @@ async def start(
     key = queue.new_key(kind)
     row = DocumentExport(kind=kind, title=title[:200], total=total, job_key=key, created_by=account_id)
     await row.save()
-    await queue.enqueue(kind, key, {"export_id": int(row.id), **args}, settings=settings)
+    await enqueue_for(
+        DocumentExport, int(row.id), kind, key, {"export_id": int(row.id), **args}, settings=settings
+    )
     return await get_export(account_id, int(row.id))
 
 

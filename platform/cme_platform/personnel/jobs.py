@@ -27,7 +27,7 @@ from cme_platform.files.sheet_table import ImportRowError
 from cme_platform.files.storage import fetch_to_temp, storage_for
 from cme_platform.jobs import queue
 from cme_platform.jobs.kinds import UNFINISHED_STATUSES, GiveUp, JobKind, RunningJob
-from cme_platform.jobs.records import save_unfinished
+from cme_platform.jobs.records import enqueue_for, save_unfinished
 from cme_platform.notifications.service import tell_job_starter
 from cme_platform.orgs.access import OrgAccess
 from cme_platform.orgs.tables import Institution
@@ -161,7 +161,7 @@ async def start_job(settings: Settings, access: PersonAccess, *, file_key: str, 
     key = queue.new_key(KIND)
     job_id = await create_job(job_key=key, **row)
     args = {"import_id": job_id, "file_key": file_key, "access": msgspec.to_builtins(access)}
-    await queue.enqueue(KIND, key, args, settings=settings)
+    await enqueue_for(PersonImport, job_id, KIND, key, args, settings=settings)
     return job_id
 
 

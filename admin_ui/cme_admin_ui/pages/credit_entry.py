@@ -108,16 +108,20 @@ def evidence_facts(request: Request[Any, Any, Any]) -> dict[str, str]:
     }
 
 
-async def evidence_names(principal: Principal, ids: list[int]) -> list[tuple[int, str]]:
-    """The kept files' names for the form (files the caller can no longer read are dropped)."""
-    named: list[tuple[int, str]] = []
+async def readable_files(principal: Principal, ids: list[int]) -> list[files.FileRow]:
+    """The files of ``ids`` the caller may read, in order (one removed or out of reach since is dropped)."""
+    readable: list[files.FileRow] = []
     for file_id in dict.fromkeys(ids):
         try:
-            row = await files.get_file(principal, file_id)
+            readable.append(await files.get_file(principal, file_id))
         except DomainError:
             continue
-        named.append((row.id, row.original_name))
-    return named
+    return readable
+
+
+async def evidence_names(principal: Principal, ids: list[int]) -> list[tuple[int, str]]:
+    """The kept files' ids and names for the form."""
+    return [(row.id, row.original_name) for row in await readable_files(principal, ids)]
 
 
 async def _form(

@@ -21,7 +21,6 @@ from cme_platform.credits import service as credit_service
 from cme_platform.credits import standard_grants as grants
 from cme_platform.credits.policy import GrantBases, GrantBasis
 from cme_platform.errors import DomainError
-from cme_platform.files import service as files
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT
 from cme_platform.files.receive import FormShape
 from cme_platform.identity.csrf import CSRF_FIELD
@@ -44,6 +43,7 @@ from cme_admin_ui.pages.credit_entry import (
     evidence_names,
     keep_evidence,
     ledger_form_errors,
+    readable_files,
 )
 from cme_admin_ui.pages.credits import back, current_principal
 from cme_admin_ui.pages.forms import FormErrors, parse_form
@@ -124,20 +124,9 @@ async def grant_page(request: Request[Any, Any, Any], grant_id: Id) -> Template:
         context={
             **page_context(request),
             "item": item,
-            "evidence": await _attachments(principal, item.evidence_ids),
+            "evidence": await readable_files(principal, item.evidence_ids),
         },
     )
-
-
-async def _attachments(principal: Principal, ids: list[int]) -> list[Any]:
-    """The grant's files the reader may open (a file removed since is left out)."""
-    readable = []
-    for file_id in ids:
-        try:
-            readable.append(await files.get_file(principal, file_id))
-        except DomainError:
-            continue
-    return readable
 
 
 @get("/credits/standard-grants/new", guards=GRANTORS, include_in_schema=False)

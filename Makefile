@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench bench-attendance bench-certificates bench-standard-grants clean clean-data
+.PHONY: help demo test lint bench bench-attendance bench-certificates bench-standard-grants bench-internal-training clean clean-data
 
 help:
 	@echo "make demo        set up (system packages, uv, .venv) and serve the demo on http://127.0.0.1:8000"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench-attendance  QR check-in of a 2,000-person conference against the production server (bench/README.md)"
 	@echo "make bench-certificates  issue, verify and render certificates (bench/README.md)"
 	@echo "make bench-standard-grants  按标准授分 to 50, 200 and 500 people at once (bench/README.md)"
+	@echo "make bench-internal-training  内部培训 lists, statistics and a write-off at province scale"
 	@echo "make clean       remove .venv and tool caches (keeps data/)"
 	@echo "make clean-data  also remove data/ (the demo database, files and the generated secret key)"
 
@@ -58,6 +59,10 @@ bench-certificates:
 bench-standard-grants:
 	bash scripts/bootstrap.sh --no-apt
 	$(VENV)/bin/python bench/standard_grants.py --server $(BENCH_SERVER)
+
+bench-internal-training:
+	bash scripts/bootstrap.sh --no-apt
+	$(VENV)/bin/python bench/internal_training.py --server $(BENCH_SERVER)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -436,10 +436,14 @@ def describe_server(args: argparse.Namespace) -> str:
 
 
 def code_state(
-    module: str = "attendance", extra: tuple[str, ...] = ("projects/attendance.py",)
+    module: str = "attendance",
+    extra: tuple[str, ...] = ("projects/attendance.py",),
+    *,
+    folder: Path | None = None,
 ) -> dict[str, str]:
-    """The commit and a digest of the measured module's files (the working tree may differ from it)."""
-    files = sorted((ROOT / "platform" / "cme_platform" / module).glob("*.py"))
+    """The commit and a digest of the measured module's files (the core's ``module``, or a plugin's
+    ``folder``; the working tree may differ from the commit)."""
+    files = sorted((folder or ROOT / "platform" / "cme_platform" / module).glob("*.py"))
     files += [ROOT / "platform" / "cme_platform" / name for name in extra]
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files if f.exists())).hexdigest()[:12]
     head = subprocess.run(
@@ -507,6 +511,23 @@ def print_table(results: list[dict[str, Any]]) -> None:
         )
         if r["errors"]:
             print(f"  errors: {r['errors']}")
+
+
+def migrated_here(server: str, db: str, data_name: str, step: Step) -> None:
+    """The database ``db`` on ``server`` dropped, created again and migrated, and this process pointed at
+    it (its data directory ``bench/data/<data_name>``, no jobs run here) to set up and measure in-process."""
+    env = {
+        **os.environ,
+        "CME_DATABASE_URL": f"{server.rstrip('/')}/{db}",
+        "CME_DATA_DIR": str(ROOT / "bench" / "data" / data_name),
+    }
+    env.pop("CME_CLOCK_OFFSET_DAYS", None)
+    asyncio.run(recreate(server, db))
+    run([str(VENV_BIN / "cme"), "migrate"], env)
+    step.done(f"database {db} created and migrated")
+    os.environ.update({k: env[k] for k in ("CME_DATABASE_URL", "CME_DATA_DIR")})
+    os.environ.pop("CME_CLOCK_OFFSET_DAYS", None)
+    os.environ["CME_JOBS_IN_PROCESS"] = "0"
 
 
 def report_header(

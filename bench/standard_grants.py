@@ -32,8 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from attendance import ROOT, VENV_BIN, Step, code_state, report_header, run
-from fresh_db import recreate
+from attendance import ROOT, Step, code_state, migrated_here, report_header
 
 
 async def _account(tenant: Any, username: str, grants: list[tuple[Any, dict[str, int]]]) -> int:
@@ -167,14 +166,7 @@ def main() -> None:
     step = Step()
     started_at = datetime.now(UTC)
     load_before = os.getloadavg()
-    dsn = f"{args.server.rstrip('/')}/{args.db}"
-    env = {**os.environ, "CME_DATABASE_URL": dsn, "CME_DATA_DIR": str(ROOT / "bench" / "data" / "grants")}
-    env.pop("CME_CLOCK_OFFSET_DAYS", None)
-    asyncio.run(recreate(args.server, args.db))
-    run([str(VENV_BIN / "cme"), "migrate"], env)
-    step.done(f"database {args.db} created and migrated")
-    os.environ.update({k: env[k] for k in ("CME_DATABASE_URL", "CME_DATA_DIR")})
-    os.environ["CME_JOBS_IN_PROCESS"] = "0"
+    migrated_here(args.server, args.db, "grants", step)
     results = asyncio.run(measure(args, step))
     print(f"\n{'people':>8} {'median s':>10} {'ms/person':>10}")
     for r in results:

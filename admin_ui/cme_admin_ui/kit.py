@@ -7,7 +7,12 @@
 - ``read_upload_form``, ``keep_upload``: a form with one file, streamed, size- and type-checked, kept
   through the files service (routes declare ``opt=UPLOAD_ROUTE_OPT`` and ``request_max_body_size=None``);
 - ``back(request, path)``: a 303 redirect inside the tenant; ``flash(request, message)`` before it says on
-  the next page what the action did.
+  the next page what the action did; ``act(request, done, to, failed_to, action)`` runs a service call
+  and does both (saying why not when it is refused);
+- ``current_principal(request)``: the signed-in account of a guarded route;
+- ``session_form_data(values, texts)`` and ``session_form_errors``: a session form's day and clock-time
+  fields as China-time moments for the schema, and the service's errors under those fields' names
+  (``china_moment(day, time)`` makes one such moment).
 
 Templates of the kit (see docs/ui.md):
 
@@ -26,8 +31,17 @@ from __future__ import annotations
 from cme_platform.files.intake import UPLOAD_ROUTE_OPT
 from cme_platform.tenancy.urls import tenant_url
 
-from cme_admin_ui.pages.credits import back
-from cme_admin_ui.pages.forms import FormErrors, clean_form, domain_form_errors, parse_form
+from cme_admin_ui.pages.credits import back, current_principal
+from cme_admin_ui.pages.forms import (
+    FormErrors,
+    act,
+    china_moment,
+    clean_form,
+    domain_form_errors,
+    parse_form,
+    session_form_data,
+    session_form_errors,
+)
 from cme_admin_ui.person_selection import PersonSelection
 from cme_admin_ui.shell import flash, page_context
 from cme_admin_ui.uploads import keep_upload, read_upload_form
@@ -36,13 +50,18 @@ __all__ = [
     "UPLOAD_ROUTE_OPT",
     "FormErrors",
     "PersonSelection",
+    "act",
     "back",
+    "china_moment",
     "clean_form",
+    "current_principal",
     "domain_form_errors",
     "flash",
     "keep_upload",
     "page_context",
     "parse_form",
     "read_upload_form",
+    "session_form_data",
+    "session_form_errors",
     "tenant_url",
 ]

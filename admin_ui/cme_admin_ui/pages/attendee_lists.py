@@ -22,7 +22,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.credits import back, current_principal
-from cme_admin_ui.pages.projects import act
+from cme_admin_ui.pages.forms import act
 from cme_admin_ui.shell import flash, page_context
 
 READERS = [requires_role(*MANAGERS, *OWNER_ROLES, Role.ONSITE_MANAGER)]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 import msgspec
+from cme_platform import clock
 from cme_platform.api.errors import translate_validation
 from cme_platform.errors import DomainError, FieldError
+from litestar import Request
+from litestar.response import Redirect
+
+from cme_admin_ui.pages.credits import back
+from cme_admin_ui.shell import flash
 
 T = TypeVar("T")
 
@@ -53,4 +60,50 @@ def domain_form_errors(exc: DomainError) -> FormErrors:
     return FormErrors(exc.message, errors)
 
 
-__all__ = ["FieldError", "FormErrors", "clean_form", "domain_form_errors", "parse_form"]
+async def act(request: Request[Any, Any, Any], done: str, to: str, failed_to: str, action: Any) -> Redirect:
+    """Run ``action``; say ``done`` and go to ``to``, or say why not and go to ``failed_to``."""
+    try:
+        await action
+    except DomainError as exc:
+        flash(request, exc.message)
+        return back(request, failed_to)
+    flash(request, done)
+    return back(request, to)
+
+
+def china_moment(day: str, at: str) -> datetime | str:
+    """A China-time moment from a date and a time field (the text itself when they do not parse)."""
+    try:
+        return datetime.combine(date.fromisoformat(day), time.fromisoformat(at), tzinfo=clock.CHINA)
+    except ValueError:
+        return f"{day} {at}"
+
+
+def session_form_data(values: dict[str, str], texts: tuple[str, ...]) -> dict[str, Any]:
+    """A session's schema values from its form: the ``texts`` fields as typed, its start and end from the
+    day and the two clock times, and the hours when typed."""
+    return {
+        **{name: values.get(name, "") for name in texts},
+        "starts_at": china_moment(values.get("day", ""), values.get("start", "")),
+        "ends_at": china_moment(values.get("day", ""), values.get("end", "")),
+        **({"hours": values["hours"]} if values.get("hours") else {}),
+    }
+
+
+def session_form_errors(errors: dict[str, str]) -> dict[str, str]:
+    """The service's field names as the session form's (its times are a day and two clock times)."""
+    names = {"starts_at": "start", "ends_at": "end"}
+    return {names.get(field, field): message for field, message in errors.items()}
+
+
+__all__ = [
+    "FieldError",
+    "FormErrors",
+    "act",
+    "china_moment",
+    "clean_form",
+    "domain_form_errors",
+    "parse_form",
+    "session_form_data",
+    "session_form_errors",
+]

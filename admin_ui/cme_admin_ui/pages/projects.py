@@ -10,7 +10,7 @@ their approved runs.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 import pluggy
@@ -40,7 +40,14 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from cme_admin_ui.pages.credits import back, current_principal
-from cme_admin_ui.pages.forms import FormErrors, domain_form_errors, parse_form
+from cme_admin_ui.pages.forms import (
+    FormErrors,
+    act,
+    domain_form_errors,
+    parse_form,
+    session_form_data,
+    session_form_errors,
+)
 from cme_admin_ui.pages.project_reviews import review_context
 from cme_admin_ui.shell import flash, page_context
 from cme_admin_ui.uploads import keep_upload, read_upload_form
@@ -326,17 +333,6 @@ async def update_project(request: Request[Any, Any, Any], project_id: Id) -> Tem
     return await _save_project(request, project, declaring=project.source == "declared")
 
 
-async def act(request: Request[Any, Any, Any], done: str, to: str, failed_to: str, action: Any) -> Redirect:
-    """Run ``action``; say ``done`` and go to ``to``, or say why not and go to ``failed_to``."""
-    try:
-        await action
-    except DomainError as exc:
-        flash(request, exc.message)
-        return back(request, failed_to)
-    flash(request, done)
-    return back(request, to)
-
-
 @post("/projects/{project_id:int}/delete", guards=OWNERS, include_in_schema=False, status_code=303)
 async def delete_project(request: Request[Any, Any, Any], project_id: Id) -> Redirect:
     """删除 an entered project none of whose runs was submitted."""
@@ -479,38 +475,18 @@ def _local(value: str) -> datetime | str | None:
         return value
 
 
-def _moment(day: str, at: str) -> datetime | str:
-    """A China-time moment from a date and a time field (the text itself when they do not parse)."""
-    try:
-        return datetime.combine(date.fromisoformat(day), time.fromisoformat(at), tzinfo=clock.CHINA)
-    except ValueError:
-        return f"{day} {at}"
-
-
-def _session_errors(errors: dict[str, str]) -> dict[str, str]:
-    """The service's field names as the session form's (its times are a day and two clock times)."""
-    names = {"starts_at": "start", "ends_at": "end"}
-    return {names.get(field, field): message for field, message in errors.items()}
-
-
 @post("/projects/runs/{run_id:int}/sessions", guards=OWNERS, include_in_schema=False, status_code=303)
 async def add_session(request: Request[Any, Any, Any], run_id: Id) -> Template | Redirect:
     """添加课程: a session on one day of the run, with its start and end time."""
     principal = await current_principal(request)
     values = _form_values(await request.form(), ("title", "speakers", "day", "start", "end", "hours"))
-    data = {
-        "title": values.get("title", ""),
-        "speakers": values.get("speakers", ""),
-        "starts_at": _moment(values.get("day", ""), values.get("start", "")),
-        "ends_at": _moment(values.get("day", ""), values.get("end", "")),
-        **({"hours": values["hours"]} if values.get("hours") else {}),
-    }
+    data = session_form_data(values, ("title", "speakers"))
     try:
         await runs.add_session(plugin_manager(request), principal, run_id, parse_form(data, SessionIn))
     except FormErrors as exc:
-        return await _run_page(request, run_id, _session_errors({"_": exc.message, **exc.errors}), values)
+        return await _run_page(request, run_id, session_form_errors({"_": exc.message, **exc.errors}), values)
     except DomainError as exc:
-        return await _run_page(request, run_id, _session_errors(domain_form_errors(exc).errors), values)
+        return await _run_page(request, run_id, session_form_errors(domain_form_errors(exc).errors), values)
     flash(request, "课程已添加")
     return back(request, f"/projects/runs/{run_id}#sessions")
 

@@ -10,11 +10,13 @@ import msgspec
 from cme_platform.api.params import Count, RowId
 
 
-class SummaryField(msgspec.Struct, frozen=True, kw_only=True):
+class SummaryField(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One fact an approver needs to see in the list (``学分``: ``2.5``)."""
 
     label: str
     value: str
+    planned: bool = False
+    """The value is a planned time (a session's start), which may lie in the future."""
 
 
 class Attachment(msgspec.Struct, frozen=True, kw_only=True):

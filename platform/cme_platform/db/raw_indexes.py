@@ -18,10 +18,16 @@ def index_name(statement: str) -> str:
 
 
 def index_migration(
-    migration_id: str, description: str, common: Sequence[str], postgres_only: Sequence[str] = ()
+    migration_id: str,
+    description: str,
+    common: Sequence[str],
+    postgres_only: Sequence[str] = (),
+    *,
+    app_name: str = "cme_platform",
 ) -> MigrationManager:
-    """The manager of a migration that creates ``common`` (and, on PostgreSQL, ``postgres_only``) indexes."""
-    manager = MigrationManager(migration_id=migration_id, app_name="cme_platform", description=description)
+    """The manager of a migration of ``app_name`` (the core's, or a plugin's) that creates ``common`` (and,
+    on PostgreSQL, ``postgres_only``) indexes."""
+    manager = MigrationManager(migration_id=migration_id, app_name=app_name, description=description)
 
     def statements() -> tuple[str, ...]:
         from cme_platform.tenancy.tables import Tenant

@@ -26,9 +26,7 @@ import pluggy
 
 from cme_platform import clock, pii
 from cme_platform.approvals import engine
-from cme_platform.attendance.codes import Code
-from cme_platform.attendance.scan import Attendee, attendance_policy, redeem
-from cme_platform.attendance.sessions import session_facts
+from cme_platform.attendance.demo import attend
 from cme_platform.credits.disciplines import discipline_tree
 from cme_platform.errors import Conflict
 from cme_platform.files.demo import demo_file
@@ -295,19 +293,9 @@ async def _colleagues(institution_id: int, learner_id_number: str) -> list[int]:
 async def _demo_attendance(
     pm: pluggy.PluginManager, owner: Principal, run_id: int, people: list[int]
 ) -> None:
-    """``people`` attended the run: they checked in at each session's start and out at its end (the last
-    one left early, so his hours fall short)."""
-    policy = attendance_policy(pm)
-    tenant_id = current_tenant().id
+    """``people`` attended every session of the run (the last one left early)."""
     sessions = (await runs.get_run(pm, owner, run_id)).sessions
-    for index, person_id in enumerate(people):
-        for session in sessions:
-            facts = await session_facts(KIND, session.id)
-            assert facts is not None  # the run's own session
-            left = session.ends_at - (timedelta(hours=1) if index == len(people) - 1 else timedelta())
-            for action, at in (("check_in", session.starts_at), ("check_out", left)):
-                code = Code(tenant_id=tenant_id, kind=KIND, session_id=session.id, action=action, step=0)
-                await redeem(policy, owner, facts, code, Attendee(person_id=person_id), at, via="qr")
+    await attend(pm, owner, KIND, [s.id for s in sessions], people)
 
 
 async def _demo_granted_run(

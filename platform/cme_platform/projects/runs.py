@@ -400,6 +400,25 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=CHINA) if moment.tzinfo is None else moment
 
 
+def checked_session(
+    title: str, starts_at: datetime, ends_at: datetime, hours: Decimal, errors: list[FieldError]
+) -> int:
+    """The hours (hundredths) of a session (课程) from ``title``, its aware times and the hours typed (0:
+    its length), adding to ``errors`` what is not acceptable: no title, an end not after the start, over
+    24 hours, more hours than it lasts. Shared by every activity with sessions."""
+    if ends_at <= starts_at:
+        errors.append(FieldError("ends_at", "结束时间须晚于开始时间"))
+    elif ends_at - starts_at > timedelta(hours=int(MAX_SESSION_HOURS)):
+        errors.append(FieldError("ends_at", "一个课程不能超过24小时，请按天分别添加"))
+    if not title.strip():
+        errors.append(FieldError("title", "请填写课程名称"))
+    typed = hundredths(hours, "hours", "学时", MAX_SESSION_HOURS, errors)
+    length = max(0, int((ends_at - starts_at).total_seconds() * HUNDRED // 3600))
+    if not errors and typed > length:
+        errors.append(FieldError("hours", f"学时不能超过课程时长（{format_credits(length)} 小时）"))
+    return typed or length
+
+
 async def add_session(pm: pluggy.PluginManager, principal: Principal, run_id: int, data: SessionIn) -> RunOut:
     """A session of the run's schedule, within the run's dates; audited."""
     starts_at, ends_at = _aware(data.starts_at), _aware(data.ends_at)
@@ -407,22 +426,13 @@ async def add_session(pm: pluggy.PluginManager, principal: Principal, run_id: in
         row = await editable_run(principal, run_id)
         errors: list[FieldError] = []
         first, last = _day_bounds(row["starts_on"], row["ends_on"])
-        if ends_at <= starts_at:
-            errors.append(FieldError("ends_at", "结束时间须晚于开始时间"))
-        elif ends_at - starts_at > timedelta(hours=int(MAX_SESSION_HOURS)):
-            errors.append(FieldError("ends_at", "一个课程不能超过24小时，请按天分别添加"))
         if starts_at < first or ends_at > last:
             errors.append(
                 FieldError("starts_at", f"课程须在举办日期（{row['starts_on']} 至 {row['ends_on']}）内")
             )
         elif row["codes_from"] and (ends_at < row["codes_from"] or starts_at > row["codes_until"]):
             errors.append(FieldError("starts_at", "课程须在二维码有效时间内，否则学员无法扫码"))
-        if not data.title.strip():
-            errors.append(FieldError("title", "请填写课程名称"))
-        hours = hundredths(data.hours, "hours", "学时", MAX_SESSION_HOURS, errors)
-        length = int((ends_at - starts_at).total_seconds() * HUNDRED // 3600)
-        if not errors and hours > length:
-            errors.append(FieldError("hours", f"学时不能超过课程时长（{format_credits(length)} 小时）"))
+        hours = checked_session(data.title, starts_at, ends_at, data.hours, errors)
         if errors:
             raise InvalidInput("请检查标注的字段", errors)
         session = ProjectSession(
@@ -431,7 +441,7 @@ async def add_session(pm: pluggy.PluginManager, principal: Principal, run_id: in
             speakers=data.speakers.strip(),
             starts_at=starts_at.astimezone(UTC),
             ends_at=ends_at.astimezone(UTC),
-            hours=hours or length,
+            hours=hours,
         )
         await session.save()
         await record(

@@ -14,10 +14,12 @@ from typing import Any
 
 from cme_platform.approvals.chains import ApprovalSubject, Chain
 from cme_platform.attendance.policy import AttendancePolicy
+from cme_platform.audit.actions import AuditLabels
 from cme_platform.certificates.policy import CertificatePolicy
 from cme_platform.certificates.schemas import CertificateFacts
 from cme_platform.compliance.standards import ComplianceStandard
 from cme_platform.credits.policy import CreditCategory, EntryPolicy
+from cme_platform.identity.roles import Role
 from cme_platform.plugins import hookimpl
 from cme_platform.plugins.types import DemoInstitution, DemoOrganisation, DemoRegion, MenuEntry, PluginInfo
 from cme_platform.projects.policy import ProjectPolicy
@@ -27,6 +29,13 @@ from cme_zhejiang import INSTITUTION_LEVELS, PLUGIN_NAME, TEMPLATE_DIR, __versio
 from cme_zhejiang.chains import effective_on, personal_credit_chain
 from cme_zhejiang.compliance import compliance_standards
 from cme_zhejiang.credits import credit_categories, entry_policy, recognised_category
+from cme_zhejiang.internal_training import SUBJECT_TYPE as TRAINING
+from cme_zhejiang.internal_training import TEMPLATE_DIR as TRAINING_TEMPLATES
+from cme_zhejiang.internal_training import WRITE_OFF_TYPE as TRAINING_WRITE_OFF
+from cme_zhejiang.internal_training import pages as training_pages
+from cme_zhejiang.internal_training.api import TrainingController
+from cme_zhejiang.internal_training.demo import load_demo_trainings
+from cme_zhejiang.internal_training.service import AUDIT_LABELS as TRAINING_AUDIT_LABELS
 from cme_zhejiang.pages import routes
 from cme_zhejiang.projects import ATTENDANCE_POLICY, CERTIFICATE_POLICY, PROJECT_POLICY
 from cme_zhejiang.settings import ZhejiangSettings, tenant_settings
@@ -59,24 +68,73 @@ def cme_settings_schema() -> type[ZhejiangSettings]:
 
 @hookimpl
 def cme_routes() -> list[Any]:
-    """The policy page (mounted under ``/p/zhejiang/``)."""
-    return list(routes)
+    """The policy page and internal training's pages and API (mounted under ``/p/zhejiang/``)."""
+    return [*routes, *training_pages.routes, TrainingController]
+
+
+@hookimpl
+def cme_audit_labels() -> AuditLabels:
+    """Internal training's audit actions."""
+    return TRAINING_AUDIT_LABELS
+
+
+@hookimpl
+def cme_piccolo_apps() -> list[str]:
+    """Internal training's tables."""
+    return ["cme_zhejiang.internal_training.piccolo_app"]
 
 
 @hookimpl
 def cme_template_dirs() -> list[Path]:
-    """The folder holding ``zhejiang/*.html``."""
-    return [TEMPLATE_DIR]
+    """The folders holding ``zhejiang/*.html`` and ``zhejiang/internal_training/*.html``."""
+    return [TEMPLATE_DIR, TRAINING_TEMPLATES]
 
 
 @hookimpl
 def cme_menu_entries(tenant: Any) -> list[MenuEntry]:
-    """A public entry for the credit policy page."""
+    """The public credit policy page, and internal training (内部培训管理): the trainings and their
+    statistics for departments and institutions, review and write-off for institutions, the query and
+    the statistics for the region and the commission."""
+    managers = (Role.DEPARTMENT_ADMIN, Role.INSTITUTION_ADMIN)
+    overseers = (Role.REGION_ADMIN, Role.COMMISSION_ADMIN)
+    section = "内部培训管理"
     return [
         MenuEntry(
             label="学分政策与达标说明", path=f"{_PREFIX}/policy", section="公共服务", order=50, public=True
         ),
+        MenuEntry(label="内部培训", path=f"{_PREFIX}/trainings", section=section, roles=managers, order=400),
+        MenuEntry(
+            label="内部培训审核",
+            path=f"/approvals?kind={TRAINING}",
+            section=section,
+            roles=(Role.INSTITUTION_ADMIN,),
+            order=410,
+        ),
+        MenuEntry(
+            label="内部培训核销",
+            path=f"/approvals?kind={TRAINING_WRITE_OFF}",
+            section=section,
+            roles=(Role.INSTITUTION_ADMIN,),
+            order=420,
+        ),
+        MenuEntry(
+            label="内部培训查询", path=f"{_PREFIX}/trainings", section=section, roles=overseers, order=430
+        ),
+        MenuEntry(
+            label="已举办院内活动查看统计",
+            path=f"{_PREFIX}/trainings/statistics",
+            section=section,
+            roles=(*managers, *overseers),
+            order=440,
+        ),
     ]
+
+
+@hookimpl
+async def cme_demo_data(tenant: Any) -> None:
+    """The demo department's internal trainings, one of each stage (written off, to score, waiting for
+    the institution, a draft)."""
+    await load_demo_trainings()
 
 
 @hookimpl
